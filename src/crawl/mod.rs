@@ -1,0 +1,1 @@
+//! The crawl: configuration, scope, robots.txt, frontier, fetching and the scheduler that ties them.

@@ -1,0 +1,19 @@
+//! arkiv: preserve websites that have stopped changing.
+//!
+//! The flow (see `../shared/DESIGN.md`): seeds → frontier → fetcher → WARC writer → WARC files and
+//! CDXJ index (the preservation master) → mirror builder → `mirror/` (derived, browsable offline).
+//! `verify` reads all of it back independently.
+#![forbid(unsafe_code)]
+
+pub mod crawl;
+pub mod exit;
+pub mod extract;
+pub mod fixture;
+pub mod mirror;
+pub mod report;
+pub mod urls;
+pub mod verify;
+pub mod warc;
+
+/// The tool's name and version as it appears in User-Agent, warcinfo and reports.
+pub const SOFTWARE: &str = concat!("arkiv/", env!("CARGO_PKG_VERSION"));

@@ -1,0 +1,1 @@
+//! The browsable offline mirror, derived from WARC records: URL to path mapping, rewriting, manifest.

@@ -1,0 +1,1 @@
+//! Reports written to `<out>/reports/`: crawl.log, summary.json.

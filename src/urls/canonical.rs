@@ -1,0 +1,1 @@
+//! Canonical URL form used for de-duplication.

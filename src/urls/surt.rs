@@ -1,0 +1,1 @@
+//! SURT (Sort-friendly URI Reordering Transform) keys, as pywb computes them.

@@ -1,0 +1,1 @@
+//! `arkiv verify`: link integrity, WARC integrity, mirror/WARC agreement and the notice.
