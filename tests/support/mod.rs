@@ -1,0 +1,1 @@
+//! Shared test support: temp folders, running the CLI, reading outputs.

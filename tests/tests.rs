@@ -1,0 +1,12 @@
+//! All integration tests, built into one binary (one `mod` per capability).
+
+mod support;
+
+mod crawl;
+mod extract_links;
+mod fetch_exact;
+mod fixture_server;
+mod mirror;
+mod path_map;
+mod verify;
+mod warc_format;

@@ -1,0 +1,1 @@
+//! Integration tests: warc_format.
