@@ -1,6 +1,8 @@
 //! The command line as the user types it (clap only: validated, no I/O). `main.rs` turns it into the
 //! library's own settings; the library never sees a clap type.
 
+use std::path::PathBuf;
+
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 /// Preserve websites that have stopped changing.
@@ -38,6 +40,8 @@ pub enum ColorChoice {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Crawl a site into WARC files, a CDXJ index, reports and an offline mirror
+    Crawl(CrawlArgs),
     /// Serve a bundled fixture site on 127.0.0.1 until Ctrl-C (for trying arkiv by hand)
     ServeFixture(ServeFixtureArgs),
 }
@@ -51,4 +55,228 @@ pub struct ServeFixtureArgs {
     /// Port on 127.0.0.1 to listen on; 0 picks a free one [default: 0]
     #[arg(long, default_value_t = 0, hide_default_value = true)]
     pub port: u16,
+}
+
+#[derive(Debug, Args)]
+pub struct CrawlArgs {
+    /// Seed URLs to start from (http or https) [default: none]
+    #[arg(value_name = "URL")]
+    pub seeds: Vec<String>,
+
+    /// A file with more seed URLs, one per line (`#` starts a comment) [default: none]
+    #[arg(long, value_name = "FILE")]
+    pub seeds_file: Option<PathBuf>,
+
+    /// Output folder for WARC files, index, reports and mirror; must not hold a crawl yet [default: none]
+    #[arg(long, short, value_name = "DIR")]
+    pub out: PathBuf,
+
+    /// Which URLs belong to the crawl: the seeds' origin, host, domain (with subdomains) or URL prefix [default: origin]
+    #[arg(long, value_enum, default_value_t = ScopeArg::Origin, hide_default_value = true)]
+    pub scope: ScopeArg,
+
+    /// Only take URLs matching this regex (repeatable) [default: all]
+    #[arg(long, value_name = "REGEX")]
+    pub include: Vec<String>,
+
+    /// Never take URLs matching this regex (repeatable) [default: none]
+    #[arg(long, value_name = "REGEX")]
+    pub exclude: Vec<String>,
+
+    /// Follow navigation links at most this many hops from a seed [default: unlimited]
+    #[arg(long, value_name = "N")]
+    pub max_depth: Option<u32>,
+
+    /// Take at most this many pages (requisites not counted) [default: unlimited]
+    #[arg(long, value_name = "N")]
+    pub max_pages: Option<u64>,
+
+    /// Take at most this many pages from one host (a trap guard) [default: unlimited]
+    #[arg(long, value_name = "N")]
+    pub max_pages_per_host: Option<u64>,
+
+    /// Fetch page requisites (images, CSS, fonts) only from the crawl's own scope [default: off]
+    #[arg(long)]
+    pub no_offsite_requisites: bool,
+
+    /// Fetch what robots.txt disallows (recorded in the WARC's warcinfo) [default: off]
+    #[arg(long)]
+    pub ignore_robots: bool,
+
+    /// Fetches in flight per host [default: 2]
+    #[arg(long, value_name = "N", default_value_t = 2, hide_default_value = true, value_parser = clap::value_parser!(u16).range(1..))]
+    pub per_host: u16,
+
+    /// Fetches in flight in all [default: 16]
+    #[arg(long, value_name = "N", default_value_t = 16, hide_default_value = true, value_parser = clap::value_parser!(u16).range(1..))]
+    pub concurrency: u16,
+
+    /// Pause between two fetches from one host, in seconds (robots.txt Crawl-delay wins if longer) [default: 0]
+    #[arg(long, value_name = "SECS", default_value_t = 0.0, hide_default_value = true)]
+    pub delay: f64,
+
+    /// Retries of a URL after a network error, a cut-short body, 429 or 503 [default: 3]
+    #[arg(long, value_name = "N", default_value_t = 3, hide_default_value = true)]
+    pub retries: u32,
+
+    /// Seconds to wait for a connection, for response headers, and between body reads [default: 30]
+    #[arg(long, value_name = "SECS", default_value_t = 30.0, hide_default_value = true)]
+    pub timeout: f64,
+
+    /// Largest response body to archive whole; longer ones are cut (WARC-Truncated: length) [default: unlimited]
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    pub max_size: Option<u64>,
+
+    /// Start a new WARC file when the current one would pass this size [default: 1G]
+    #[arg(long, value_name = "SIZE", value_parser = parse_size, default_value = "1G", hide_default_value = true)]
+    pub warc_max_size: u64,
+
+    /// WARC file name prefix: <prefix>-<timestamp>-<serial>.warc.gz [default: arkiv]
+    #[arg(long, value_name = "NAME", default_value = "arkiv", hide_default_value = true)]
+    pub warc_prefix: String,
+
+    /// A URL or e-mail address for site operators, added to the User-Agent [default: none]
+    #[arg(long, value_name = "CONTACT")]
+    pub contact: Option<String>,
+
+    /// What this crawl is, recorded in each WARC's warcinfo record [default: none]
+    #[arg(long, value_name = "TEXT")]
+    pub description: Option<String>,
+
+    /// Text every page must carry, saved in arkiv.toml for `arkiv verify` [default: none]
+    #[arg(long, value_name = "TEXT")]
+    pub notice_text: Option<String>,
+
+    /// Link the notice must carry, exactly as written [default: none]
+    #[arg(long, value_name = "URL")]
+    pub notice_link: Option<String>,
+
+    /// Do not build the offline mirror after the crawl [default: off]
+    #[arg(long)]
+    pub no_mirror: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ScopeArg {
+    Origin,
+    Host,
+    Domain,
+    Prefix,
+}
+
+/// `1500`, `64K`, `10M`, `1G` (powers of 1024; a trailing `B` or `iB` is allowed).
+pub fn parse_size(text: &str) -> Result<u64, String> {
+    let t = text.trim();
+    let t = t.strip_suffix("iB").or_else(|| t.strip_suffix('B')).unwrap_or(t);
+    let (digits, unit) = match t.char_indices().find(|(_, c)| c.is_ascii_alphabetic()) {
+        Some((i, _)) => (&t[..i], &t[i..]),
+        None => (t, ""),
+    };
+    let shift = match unit.to_ascii_uppercase().as_str() {
+        "" => 0,
+        "K" => 10,
+        "M" => 20,
+        "G" => 30,
+        "T" => 40,
+        _ => return Err(format!("unknown size unit {unit:?}; use K, M, G or T")),
+    };
+    let number: u64 = digits.trim().parse().map_err(|_| format!("not a size: {text:?} (e.g. 10M, 1G)"))?;
+    number.checked_shl(shift).filter(|v| v >> shift == number).ok_or_else(|| format!("size too large: {text:?}"))
+}
+
+/// A usage error: what is wrong, and how to fix it.
+#[derive(Debug)]
+pub struct UsageError {
+    pub message: String,
+    pub hint: Option<String>,
+}
+
+impl UsageError {
+    fn new(message: impl Into<String>, hint: impl Into<Option<String>>) -> UsageError {
+        UsageError { message: message.into(), hint: hint.into() }
+    }
+}
+
+impl CrawlArgs {
+    /// Resolves what the user typed into the library's settings (no network, reads only the
+    /// seeds file).
+    pub fn to_config(&self) -> Result<arkiv::crawl::Config, UsageError> {
+        let mut seeds_text: Vec<String> = self.seeds.clone();
+        if let Some(file) = &self.seeds_file {
+            let text = fs_err::read_to_string(file).map_err(|e| UsageError::new(e.to_string(), None))?;
+            seeds_text.extend(
+                text.lines()
+                    .map(str::trim)
+                    .filter(|l| !l.is_empty() && !l.starts_with('#'))
+                    .map(String::from),
+            );
+        }
+        if seeds_text.is_empty() {
+            return Err(UsageError::new(
+                "no seed URL given",
+                Some("arkiv crawl https://example.org/ --out archive/example".to_string()),
+            ));
+        }
+        let mut seeds = Vec::new();
+        for text in &seeds_text {
+            let url = url::Url::parse(text).map_err(|e| {
+                UsageError::new(format!("seed {text:?} is not a URL: {e}"), Some("write it in full, e.g. https://example.org/".to_string()))
+            })?;
+            if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+                return Err(UsageError::new(format!("seed {text:?} is not an http(s) URL"), None));
+            }
+            seeds.push(url);
+        }
+        let regexes = |patterns: &[String], flag: &str| -> Result<Vec<regex::Regex>, UsageError> {
+            patterns
+                .iter()
+                .map(|p| regex::Regex::new(p).map_err(|e| UsageError::new(format!("--{flag} {p:?}: {e}"), None)))
+                .collect()
+        };
+        let seconds = |value: f64, flag: &str| -> Result<std::time::Duration, UsageError> {
+            std::time::Duration::try_from_secs_f64(value)
+                .map_err(|_| UsageError::new(format!("--{flag} {value}: not a number of seconds"), None))
+        };
+        let mut config = arkiv::crawl::Config::new(seeds, self.out.clone());
+        config.scope = match self.scope {
+            ScopeArg::Origin => arkiv::crawl::ScopeMode::Origin,
+            ScopeArg::Host => arkiv::crawl::ScopeMode::Host,
+            ScopeArg::Domain => arkiv::crawl::ScopeMode::Domain,
+            ScopeArg::Prefix => arkiv::crawl::ScopeMode::Prefix,
+        };
+        config.include = regexes(&self.include, "include")?;
+        config.exclude = regexes(&self.exclude, "exclude")?;
+        config.max_depth = self.max_depth;
+        config.max_pages = self.max_pages;
+        config.max_pages_per_host = self.max_pages_per_host;
+        config.offsite_requisites = !self.no_offsite_requisites;
+        config.obey_robots = !self.ignore_robots;
+        config.per_host = usize::from(self.per_host);
+        config.concurrency = usize::from(self.concurrency);
+        config.delay = seconds(self.delay, "delay")?;
+        config.retries = self.retries;
+        let timeout = seconds(self.timeout, "timeout")?;
+        config.connect_timeout = timeout;
+        config.header_timeout = timeout;
+        config.body_timeout = timeout;
+        config.max_size = self.max_size;
+        config.warc_max_size = self.warc_max_size;
+        let prefix_ok = !self.warc_prefix.is_empty()
+            && self.warc_prefix.len() <= 64
+            && self.warc_prefix.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+            && !self.warc_prefix.starts_with('.');
+        if !prefix_ok {
+            return Err(UsageError::new(
+                format!("--warc-prefix {:?}: use letters, digits, '-', '_' or '.' (at most 64)", self.warc_prefix),
+                None,
+            ));
+        }
+        config.warc_prefix = self.warc_prefix.clone();
+        config.contact = self.contact.clone();
+        config.description = self.description.clone();
+        config.notice_text = self.notice_text.clone();
+        config.notice_link = self.notice_link.clone();
+        config.mirror = !self.no_mirror;
+        Ok(config)
+    }
 }

@@ -5,6 +5,7 @@
 //! `verify` reads all of it back independently.
 #![forbid(unsafe_code)]
 
+pub mod content_coding;
 pub mod crawl;
 pub mod exit;
 pub mod extract;

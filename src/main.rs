@@ -7,6 +7,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
+use arkiv::crawl::progress::{Progress, ProgressMode};
 use arkiv::exit::Exit;
 use cli::{Cli, ColorChoice, Command};
 
@@ -16,6 +17,7 @@ fn main() -> ExitCode {
     init_logging(&cli.global, color);
 
     let outcome = match cli.command {
+        Command::Crawl(args) => crawl(args, &cli.global),
         Command::ServeFixture(args) => serve_fixture(args),
     };
     match outcome {
@@ -54,6 +56,38 @@ fn init_logging(global: &cli::GlobalArgs, color: bool) {
         .with_target(false)
         .without_time()
         .init();
+}
+
+fn crawl(args: cli::CrawlArgs, global: &cli::GlobalArgs) -> anyhow::Result<Exit> {
+    let config = match args.to_config() {
+        Ok(config) => config,
+        Err(usage) => {
+            eprintln!("error: {}", usage.message);
+            if let Some(hint) = usage.hint {
+                eprintln!("hint: {hint}");
+            }
+            return Ok(Exit::CouldNotRun);
+        }
+    };
+    let mode = if global.quiet { ProgressMode::Hidden } else { ProgressMode::Auto };
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let outcome = runtime.block_on(arkiv::crawl::crawl(config, Progress::new(mode), ctrl_c()))?;
+    print!("{}", outcome.render_summary());
+    Ok(outcome.exit())
+}
+
+/// Resolves on the first Ctrl-C; a second one ends the process at once (the WARC then holds at
+/// most one cut-short record at its tail, which readers detect).
+async fn ctrl_c() {
+    if tokio::signal::ctrl_c().await.is_err() {
+        std::future::pending::<()>().await;
+    }
+    tokio::spawn(async {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            eprintln!("aborted");
+            std::process::exit(Exit::Interrupted.code());
+        }
+    });
 }
 
 fn serve_fixture(args: cli::ServeFixtureArgs) -> anyhow::Result<Exit> {

@@ -1,1 +1,17 @@
 //! The crawl: configuration, scope, robots.txt, frontier, fetching and the scheduler that ties them.
+
+pub mod archive;
+pub mod config;
+pub mod discover;
+pub mod fetch;
+pub mod frontier;
+pub mod output;
+pub mod progress;
+pub mod robots;
+pub mod scheduler;
+pub mod scope;
+pub mod settings;
+pub mod traps;
+
+pub use config::{Config, ScopeMode};
+pub use output::{CrawlOutcome, crawl};

@@ -1,0 +1,138 @@
+//! The crawl's resolved settings: a plain struct the CLI builds, with documented defaults.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use regex::Regex;
+use url::Url;
+
+pub const DEFAULT_PER_HOST: usize = 2;
+pub const DEFAULT_CONCURRENCY: usize = 16;
+pub const DEFAULT_RETRIES: u32 = 3;
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(15);
+pub const DEFAULT_HEADER_TIMEOUT: Duration = Duration::from_secs(30);
+pub const DEFAULT_BODY_TIMEOUT: Duration = Duration::from_secs(30);
+pub const DEFAULT_TOTAL_TIMEOUT: Duration = Duration::from_secs(600);
+pub const DEFAULT_WARC_MAX_SIZE: u64 = 1_000_000_000;
+/// Longest URL (bytes) the crawl takes; longer ones are almost always generated traps.
+pub const DEFAULT_MAX_URL_LEN: usize = 2048;
+/// Deepest path (segments) the crawl takes.
+pub const DEFAULT_MAX_PATH_DEPTH: usize = 32;
+/// How often one path segment may repeat in a URL before it is taken for a trap (`/a/b/a/b/a/b`).
+pub const DEFAULT_MAX_SEGMENT_REPEATS: usize = 3;
+/// Longest redirect chain followed from one URL (browsers stop near 20; wget at 20; we at 10).
+pub const DEFAULT_MAX_REDIRECTS: u32 = 10;
+/// Longest wait a `Retry-After` may impose before the crawl gives the URL up instead.
+pub const DEFAULT_MAX_RETRY_AFTER: Duration = Duration::from_secs(120);
+/// First back-off after a transient failure; doubles with each retry.
+pub const DEFAULT_BACKOFF: Duration = Duration::from_millis(500);
+/// Bodies above this size are spooled to a temporary file under `<out>/state/tmp`.
+pub const DEFAULT_SPOOL_THRESHOLD: usize = 1 << 20;
+/// Decoded size cap when a body is decompressed for link extraction (gzip bombs).
+pub const DEFAULT_MAX_DECODED: u64 = 64 << 20;
+
+/// Which URLs belong to the crawl, relative to the seeds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ScopeMode {
+    /// Same host and port as a seed; http and https count as one where both use default ports.
+    #[default]
+    Origin,
+    /// Same host name as a seed, any port or scheme.
+    Host,
+    /// A seed's host or any of its subdomains (`www.example.org` → `*.example.org`).
+    Domain,
+    /// URLs that start with a seed's URL up to its last `/`.
+    Prefix,
+}
+
+/// Everything one crawl needs to know. Build it with [`Config::new`] and adjust fields.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub seeds: Vec<Url>,
+    pub out: PathBuf,
+    pub scope: ScopeMode,
+    pub include: Vec<Regex>,
+    pub exclude: Vec<Regex>,
+    pub max_depth: Option<u32>,
+    pub max_pages: Option<u64>,
+    /// Cap on pages per host (a trap guard); `None` = no cap.
+    pub max_pages_per_host: Option<u64>,
+    /// Fetch page requisites (images, CSS, fonts…) from other hosts too.
+    pub offsite_requisites: bool,
+    pub obey_robots: bool,
+    pub per_host: usize,
+    pub concurrency: usize,
+    pub delay: Duration,
+    pub retries: u32,
+    pub connect_timeout: Duration,
+    pub header_timeout: Duration,
+    pub body_timeout: Duration,
+    pub total_timeout: Duration,
+    pub max_size: Option<u64>,
+    pub warc_max_size: u64,
+    pub warc_prefix: String,
+    pub contact: Option<String>,
+    pub description: Option<String>,
+    pub notice_text: Option<String>,
+    pub notice_link: Option<String>,
+    pub max_url_len: usize,
+    pub max_path_depth: usize,
+    pub max_segment_repeats: usize,
+    pub max_redirects: u32,
+    pub max_retry_after: Duration,
+    pub backoff: Duration,
+    pub spool_threshold: usize,
+    pub max_decoded: u64,
+    /// Build the offline mirror when the crawl ends.
+    pub mirror: bool,
+}
+
+impl Config {
+    pub fn new(seeds: Vec<Url>, out: PathBuf) -> Config {
+        Config {
+            seeds,
+            out,
+            scope: ScopeMode::default(),
+            include: Vec::new(),
+            exclude: Vec::new(),
+            max_depth: None,
+            max_pages: None,
+            max_pages_per_host: None,
+            offsite_requisites: true,
+            obey_robots: true,
+            per_host: DEFAULT_PER_HOST,
+            concurrency: DEFAULT_CONCURRENCY,
+            delay: Duration::ZERO,
+            retries: DEFAULT_RETRIES,
+            connect_timeout: DEFAULT_CONNECT_TIMEOUT,
+            header_timeout: DEFAULT_HEADER_TIMEOUT,
+            body_timeout: DEFAULT_BODY_TIMEOUT,
+            total_timeout: DEFAULT_TOTAL_TIMEOUT,
+            max_size: None,
+            warc_max_size: DEFAULT_WARC_MAX_SIZE,
+            warc_prefix: "arkiv".to_string(),
+            contact: None,
+            description: None,
+            notice_text: None,
+            notice_link: None,
+            max_url_len: DEFAULT_MAX_URL_LEN,
+            max_path_depth: DEFAULT_MAX_PATH_DEPTH,
+            max_segment_repeats: DEFAULT_MAX_SEGMENT_REPEATS,
+            max_redirects: DEFAULT_MAX_REDIRECTS,
+            max_retry_after: DEFAULT_MAX_RETRY_AFTER,
+            backoff: DEFAULT_BACKOFF,
+            spool_threshold: DEFAULT_SPOOL_THRESHOLD,
+            max_decoded: DEFAULT_MAX_DECODED,
+            mirror: true,
+        }
+    }
+
+    /// `arkiv/<version> (+<contact>)`, the User-Agent every request carries.
+    pub fn user_agent(&self) -> String {
+        match &self.contact {
+            Some(contact) => format!("{} (+{contact})", crate::SOFTWARE),
+            None => crate::SOFTWARE.to_string(),
+        }
+    }
+}

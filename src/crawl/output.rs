@@ -1,0 +1,94 @@
+//! Runs a whole crawl into an output folder: prepares the folder, crawls, builds the mirror, and
+//! says how it went.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use super::config::Config;
+use super::progress::Progress;
+use super::scheduler::{CrawlResult, run_crawl};
+use super::settings::Settings;
+use crate::exit::Exit;
+
+/// What `arkiv crawl` reports when it ends.
+#[derive(Debug)]
+pub struct CrawlOutcome {
+    pub out: PathBuf,
+    pub result: CrawlResult,
+}
+
+impl CrawlOutcome {
+    /// 0 when every URL taken ended in an archived response, 1 when some could not be archived
+    /// (each in the summary), 130 after Ctrl-C.
+    pub fn exit(&self) -> Exit {
+        if self.result.interrupted {
+            Exit::Interrupted
+        } else if self.result.complete() {
+            Exit::Ok
+        } else {
+            Exit::Findings
+        }
+    }
+
+    /// The human summary printed on stdout.
+    pub fn render_summary(&self) -> String {
+        let s = &self.result.archive.summary;
+        let mut text = String::new();
+        let _ = writeln!(
+            text,
+            "crawled {} URLs in {:.1}s: {} responses ({} bytes), {} revisits, {} failures{}",
+            s.urls_taken,
+            s.duration_secs,
+            s.responses,
+            s.bytes,
+            s.revisits,
+            s.failures.len(),
+            if self.result.interrupted { " (interrupted)" } else { "" }
+        );
+        let statuses: Vec<String> = s.by_status.iter().map(|(k, v)| format!("{k}: {v}")).collect();
+        let _ = writeln!(text, "  by status: {}", statuses.join(", "));
+        let outcomes: Vec<String> = s.by_outcome.iter().map(|(k, v)| format!("{k}: {v}")).collect();
+        let _ = writeln!(text, "  by outcome: {}", outcomes.join(", "));
+        for failure in &s.failures {
+            let _ = writeln!(text, "  not archived: {} ({})", failure.url, failure.reason);
+        }
+        let _ = writeln!(text, "  WARC files: {}", self.out.join("warc").display());
+        let _ = writeln!(text, "  index:      {}", self.out.join("indexes").join("index.cdxj").display());
+        let _ = writeln!(text, "  reports:    {}", self.out.join("reports").display());
+        text
+    }
+}
+
+/// Prepares `config.out`, crawls, writes reports, and returns how it went.
+pub async fn crawl(
+    config: Config,
+    progress: Progress,
+    stop: impl std::future::Future<Output = ()>,
+) -> anyhow::Result<CrawlOutcome> {
+    prepare_out(&config.out)?;
+    let started = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    Settings::from_config(&config, &started).write(&config.out.join("arkiv.toml"))?;
+    let out = config.out.clone();
+    let result = run_crawl(config, progress, stop).await?;
+    Ok(CrawlOutcome { out, result })
+}
+
+/// Creates the folder layout; refuses a folder that already holds a crawl, so nothing archived
+/// is ever overwritten.
+fn prepare_out(out: &Path) -> anyhow::Result<()> {
+    if out.join("arkiv.toml").exists() || out.join("warc").read_dir().is_ok_and(|mut d| d.next().is_some()) {
+        anyhow::bail!(
+            "{} already holds a crawl; choose a new --out folder (nothing was changed)",
+            out.display()
+        );
+    }
+    for dir in ["warc", "indexes", "reports", "mirror", "state", "state/tmp"] {
+        let path = out.join(dir);
+        // Never follow a link planted inside the output folder: everything arkiv writes stays in it.
+        if path.symlink_metadata().is_ok_and(|m| m.file_type().is_symlink()) {
+            anyhow::bail!("{} is a symbolic link; arkiv writes only into real folders", path.display());
+        }
+        fs_err::create_dir_all(&path)?;
+    }
+    Ok(())
+}

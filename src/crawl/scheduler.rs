@@ -1,0 +1,446 @@
+//! The scheduler: takes tasks from the frontier, fetches them concurrently, hands every exchange to
+//! the archive thread and feeds the links it found back through scope and trap checks.
+//!
+//! One coordinating loop owns all crawl state (frontier, robots rules, counters), so none of it
+//! needs a lock; fetches run as tasks in a `JoinSet` bounded by `--concurrency`, and the archive
+//! is reached through a bounded channel, so a slow disk slows the crawl instead of filling memory.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use tokio::task::JoinSet;
+use url::Url;
+
+use super::archive::{Archive, ArchiveJob, ArchiveOptions, ArchiveResult};
+use super::config::Config;
+use super::discover::{self, Discovered};
+use super::fetch::{Exchange, FetchConfig, FetchError, Fetcher};
+use super::frontier::{Frontier, Hop, Task};
+use super::progress::Progress;
+use super::robots::Robots;
+use super::scope::Scope;
+use super::traps::{TrapGuard, variant_pattern};
+use crate::urls::canonical::canonical_key;
+
+/// Distinct URLs one path pattern may produce before the rest are taken for a trap (calendars,
+/// session ids, endless query variants). See [`variant_pattern`].
+pub const DEFAULT_MAX_VARIANTS: u32 = 100;
+
+/// How a crawl ended.
+#[derive(Debug)]
+pub struct CrawlResult {
+    pub archive: ArchiveResult,
+    /// Stopped early by Ctrl-C.
+    pub interrupted: bool,
+}
+
+impl CrawlResult {
+    /// Whether every URL taken ended in an archived, whole response.
+    pub fn complete(&self) -> bool {
+        self.archive.summary.failures.is_empty()
+    }
+}
+
+/// What a fetch task hands back to the coordinator.
+struct Fetched {
+    task: Task,
+    result: Result<Exchange, FetchError>,
+    links: Vec<Discovered>,
+}
+
+/// Runs one crawl to its end (or until `stop` resolves) and closes its files.
+pub async fn run_crawl(
+    config: Config,
+    progress: Progress,
+    stop: impl std::future::Future<Output = ()>,
+) -> anyhow::Result<CrawlResult> {
+    let archive = Archive::start(ArchiveOptions::from_config(&config))?;
+    let mut crawl = Coordinator::new(config, archive, progress)?;
+    for seed in crawl.config.seeds.clone() {
+        crawl.consider(seed, None, Hop::Seed, "seed").await?;
+    }
+    let interrupted = crawl.run(stop).await?;
+    crawl.finish(interrupted).await
+}
+
+struct Coordinator {
+    config: Config,
+    scope: Scope,
+    guard: TrapGuard,
+    frontier: Frontier,
+    fetcher: Fetcher,
+    archive: Archive,
+    progress: Progress,
+    robots: HashMap<String, Arc<Robots>>,
+    /// Keys of URLs declined once already (each is logged once).
+    declined: HashSet<String>,
+    variants: HashMap<String, u32>,
+    pages_taken: u64,
+    pages_per_origin: HashMap<String, u64>,
+}
+
+impl Coordinator {
+    fn new(config: Config, archive: Archive, progress: Progress) -> anyhow::Result<Coordinator> {
+        let scope = Scope::new(config.scope, &config.seeds, config.include.clone(), config.exclude.clone());
+        let guard = TrapGuard {
+            max_url_len: config.max_url_len,
+            max_path_depth: config.max_path_depth,
+            max_segment_repeats: config.max_segment_repeats,
+        };
+        let fetcher = Fetcher::new(FetchConfig {
+            user_agent: config.user_agent(),
+            connect_timeout: config.connect_timeout,
+            header_timeout: config.header_timeout,
+            body_timeout: config.body_timeout,
+            total_timeout: config.total_timeout,
+            max_size: config.max_size,
+            spool_threshold: config.spool_threshold,
+            spool_dir: config.out.join("state").join("tmp"),
+        });
+        Ok(Coordinator {
+            frontier: Frontier::new(config.per_host),
+            scope,
+            guard,
+            fetcher,
+            archive,
+            progress,
+            robots: HashMap::new(),
+            declined: HashSet::new(),
+            variants: HashMap::new(),
+            pages_taken: 0,
+            pages_per_origin: HashMap::new(),
+            config,
+        })
+    }
+
+    /// The main loop; returns whether it was interrupted.
+    async fn run(&mut self, stop: impl std::future::Future<Output = ()>) -> anyhow::Result<bool> {
+        let mut inflight: JoinSet<Fetched> = JoinSet::new();
+        let mut stopping = false;
+        tokio::pin!(stop);
+        loop {
+            if !stopping {
+                self.dispatch(&mut inflight).await?;
+            }
+            self.progress.update(self.frontier.queued() as u64, inflight.len() as u64);
+            if inflight.is_empty() && (stopping || self.frontier.queued() == 0) {
+                break;
+            }
+            let wake = self
+                .frontier
+                .next_wakeup()
+                .unwrap_or_else(|| Instant::now() + Duration::from_millis(250));
+            tokio::select! {
+                joined = inflight.join_next(), if !inflight.is_empty() => {
+                    match joined {
+                        Some(Ok(fetched)) => self.handle(fetched).await?,
+                        Some(Err(err)) if err.is_panic() => {
+                            anyhow::bail!("a fetch task panicked: {err}");
+                        }
+                        _ => {}
+                    }
+                }
+                _ = tokio::time::sleep_until(wake.into()) => {}
+                _ = &mut stop, if !stopping => {
+                    stopping = true;
+                    self.progress.println("stopping: finishing fetches in flight (Ctrl-C again to abort)");
+                }
+            }
+        }
+        if stopping {
+            for task in self.frontier.drain() {
+                self.decline_task(&task, "not-fetched-crawl-stopped", true).await?;
+            }
+        }
+        Ok(stopping)
+    }
+
+    /// Starts fetches while the frontier has ready tasks and the concurrency limit allows.
+    async fn dispatch(&mut self, inflight: &mut JoinSet<Fetched>) -> anyhow::Result<()> {
+        while inflight.len() < self.config.concurrency {
+            let now = Instant::now();
+            let Some(task) = self.frontier.next(now) else { break };
+            if task.hop != Hop::Prerequisite {
+                let origin = task.origin();
+                if let Some(robots) = self.robots.get(&origin) {
+                    if self.config.obey_robots && !robots.allowed(&task.url) {
+                        self.frontier.done(&origin, now, Duration::ZERO);
+                        self.decline_task(&task, "excluded-by-robots", true).await?;
+                        continue;
+                    }
+                }
+            }
+            let fetcher = self.fetcher.clone();
+            let max_decoded = self.config.max_decoded;
+            inflight.spawn(async move {
+                let result = fetcher.fetch(&task.url, &[]).await;
+                let links = match &result {
+                    Ok(exchange) => {
+                        let base = task.url.clone();
+                        discover::links_of(exchange, &base, max_decoded).await
+                    }
+                    Err(_) => Vec::new(),
+                };
+                Fetched { task, result, links }
+            });
+        }
+        Ok(())
+    }
+
+    async fn handle(&mut self, fetched: Fetched) -> anyhow::Result<()> {
+        let Fetched { task, result, links } = fetched;
+        let origin = task.origin();
+        let now = Instant::now();
+        let pause = self.pause_for(&origin);
+        match result {
+            Err(error) => {
+                self.frontier.done(&origin, now, pause);
+                let retry = task.attempt < self.config.retries;
+                self.archive
+                    .send(ArchiveJob::Failed { task: task.clone(), error: error.to_string(), last: !retry })
+                    .await?;
+                if retry {
+                    let wait = self.backoff(task.attempt);
+                    self.frontier.retry_at(Task { attempt: task.attempt + 1, ..task }, now + wait);
+                } else {
+                    self.progress.failed();
+                    self.after_robots_failure(&task);
+                }
+            }
+            Ok(exchange) => {
+                let status = exchange.status;
+                let truncated = exchange.truncated.is_some();
+                let retry_after = retry_after(&exchange);
+                self.progress.fetched(exchange.response.len() as u64);
+                let transient = matches!(status, 429 | 503) || truncated;
+                let retry = transient && task.attempt < self.config.retries;
+                let mut pause = pause;
+                if matches!(status, 429 | 503) {
+                    let wait = retry_after.unwrap_or_else(|| self.backoff(task.attempt));
+                    pause = pause.max(wait.min(self.config.max_retry_after));
+                }
+                self.frontier.done(&origin, now, pause);
+                if task.hop == Hop::Prerequisite && !retry {
+                    self.learn_robots(&task, &exchange).await?;
+                }
+                let location = (300..400).contains(&status).then(|| discover::location(&exchange, &task.url)).flatten();
+                self.archive
+                    .send(ArchiveJob::Exchange { task: task.clone(), exchange, outlinks: links.clone(), last: !retry })
+                    .await?;
+                if retry {
+                    let wait = match retry_after {
+                        Some(wait) if wait <= self.config.max_retry_after => wait,
+                        _ => self.backoff(task.attempt),
+                    };
+                    self.frontier.retry_at(Task { attempt: task.attempt + 1, ..task.clone() }, now + wait);
+                } else if truncated {
+                    self.progress.failed();
+                }
+                if let Some(target) = location {
+                    self.consider(target, Some(&task), Hop::Redirect, "location").await?;
+                }
+                for link in links {
+                    self.consider(link.url, Some(&task), link.hop, link.context).await?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Reads robots.txt once its final answer is in (RFC 9309: 4xx allows all, 5xx disallows
+    /// all) and lets its origin's other tasks run.
+    async fn learn_robots(&mut self, task: &Task, exchange: &Exchange) -> anyhow::Result<()> {
+        let origin = task.origin();
+        let robots = match exchange.status {
+            200..=299 => {
+                let body = discover::decoded_body(exchange, 500 * 1024).await;
+                Robots::parse(&body, &task.url, "arkiv")
+            }
+            // RFC 9309 asks to follow up to five redirects; a robots.txt that moves is rare
+            // enough that we archive the redirect and treat the origin as unrestricted.
+            300..=399 => Robots::allow_all(),
+            400..=499 => Robots::allow_all(),
+            _ => Robots::disallow_all(),
+        };
+        for sitemap in robots.sitemaps().to_vec() {
+            self.consider(sitemap, Some(task), Hop::Sitemap, "robots@sitemap").await?;
+        }
+        self.robots.insert(origin.clone(), Arc::new(robots));
+        self.frontier.open_gate(&origin);
+        Ok(())
+    }
+
+    /// robots.txt that could not be fetched at all counts as unreachable: disallow all (RFC 9309
+    /// §2.3.1.4), said plainly in the log so the operator can rerun with `--ignore-robots`.
+    fn after_robots_failure(&mut self, task: &Task) {
+        if task.hop == Hop::Prerequisite {
+            let origin = task.origin();
+            tracing::warn!("robots.txt of {origin} unreachable: nothing more is fetched from it");
+            self.robots.insert(origin.clone(), Arc::new(Robots::disallow_all()));
+            self.frontier.open_gate(&origin);
+        }
+    }
+
+    /// The pause after each fetch from an origin: `--delay` or the site's `Crawl-delay`
+    /// (capped at 30 s), whichever is longer.
+    fn pause_for(&self, origin: &str) -> Duration {
+        let crawl_delay = self
+            .robots
+            .get(origin)
+            .filter(|_| self.config.obey_robots)
+            .and_then(|r| r.crawl_delay())
+            .map(|d| d.min(Duration::from_secs(30)))
+            .unwrap_or_default();
+        self.config.delay.max(crawl_delay)
+    }
+
+    fn backoff(&self, attempt: u32) -> Duration {
+        self.config.backoff.saturating_mul(1 << attempt.min(10)).min(self.config.max_retry_after)
+    }
+
+    /// Decides whether a found URL is taken, and queues or logs it.
+    async fn consider(
+        &mut self,
+        url: Url,
+        parent: Option<&Task>,
+        hop: Hop,
+        context: &str,
+    ) -> anyhow::Result<()> {
+        if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+            return Ok(()); // data:, mailto:, javascript: … are not resources to fetch
+        }
+        let key = canonical_key(&super::traps::strip_session_ids(&url));
+        if self.frontier.seen(&key) || self.declined.contains(&key) {
+            return Ok(());
+        }
+        let parent_requisite = parent.is_some_and(|p| p.requisite);
+        let parent_offsite = parent.is_some_and(|p| !self.scope.same_site(&p.url));
+        // A redirect keeps the nature of what redirected; a sitemap entry is a page.
+        let requisite = match hop {
+            Hop::Embed => true,
+            Hop::Redirect => parent_requisite,
+            _ => false,
+        };
+        let depth = match (hop, parent) {
+            (Hop::Link | Hop::Sitemap, Some(p)) => p.depth + 1,
+            (_, Some(p)) => p.depth,
+            (_, None) => 0,
+        };
+        let redirects = match (hop, parent) {
+            (Hop::Redirect, Some(p)) => p.redirects + 1,
+            _ => 0,
+        };
+        let task = Task {
+            url,
+            key,
+            depth,
+            hop,
+            via: parent.map(|p| p.url.clone()),
+            context: context.to_string(),
+            requisite,
+            redirects,
+            attempt: 0,
+        };
+        let same_site = self.scope.same_site(&task.url);
+        let verdict = if requisite && !same_site {
+            if !self.config.offsite_requisites {
+                Err("offsite-requisite-skipped")
+            } else {
+                self.scope.check_patterns(&task.url).map_err(|e| e.as_str())
+            }
+        } else if !requisite && parent_offsite && parent.is_some() {
+            Err("not-followed-from-offsite")
+        } else {
+            self.scope.check(&task.url).map_err(|e| e.as_str())
+        };
+        if let Err(reason) = verdict {
+            return self.decline_task(&task, reason, false).await;
+        }
+        if let Err(trap) = self.guard.check(&task.url) {
+            return self.decline_task(&task, trap.as_str(), true).await;
+        }
+        if redirects > self.config.max_redirects {
+            return self.decline_task(&task, "too-many-redirects", true).await;
+        }
+        if self.config.max_depth.is_some_and(|max| depth > max) {
+            return self.decline_task(&task, "max-depth", true).await;
+        }
+        let pattern = variant_pattern(&task.url);
+        let seen_variants = self.variants.entry(pattern).or_default();
+        if *seen_variants >= DEFAULT_MAX_VARIANTS {
+            return self.decline_task(&task, "trap-too-many-variants", true).await;
+        }
+        *seen_variants += 1;
+        let origin = task.origin();
+        if !requisite {
+            if self.config.max_pages.is_some_and(|max| self.pages_taken >= max) {
+                return self.decline_task(&task, "max-pages", true).await;
+            }
+            let per_origin = self.pages_per_origin.entry(origin.clone()).or_default();
+            if self.config.max_pages_per_host.is_some_and(|max| *per_origin >= max) {
+                return self.decline_task(&task, "max-pages-per-host", true).await;
+            }
+            *per_origin += 1;
+            self.pages_taken += 1;
+        }
+        if self.config.obey_robots && !self.frontier.knows_origin(&origin) && !is_robots_url(&task.url) {
+            self.add_robots_task(&task);
+        }
+        self.frontier.add(task);
+        Ok(())
+    }
+
+    fn add_robots_task(&mut self, first: &Task) {
+        let mut url = first.url.clone();
+        url.set_path("/robots.txt");
+        url.set_query(None);
+        url.set_fragment(None);
+        let key = canonical_key(&url);
+        self.frontier.add_prerequisite(Task {
+            url,
+            key,
+            depth: first.depth,
+            hop: Hop::Prerequisite,
+            via: Some(first.url.clone()),
+            context: "robots".to_string(),
+            requisite: true,
+            redirects: 0,
+            attempt: 0,
+        });
+    }
+
+    /// Logs a URL the crawl does not fetch. `in_scope` ones are also recorded in the WARC (as
+    /// metadata) so that the mirror can show a "not archived" page for them.
+    async fn decline_task(&mut self, task: &Task, reason: &str, in_scope: bool) -> anyhow::Result<()> {
+        self.declined.insert(task.key.clone());
+        self.archive
+            .send(ArchiveJob::Declined { task: task.clone(), reason: reason.to_string(), in_scope })
+            .await
+    }
+
+    async fn finish(self, interrupted: bool) -> anyhow::Result<CrawlResult> {
+        let Coordinator { archive, progress, .. } = self;
+        progress.finish();
+        let archive = archive.finish(interrupted).await?;
+        Ok(CrawlResult { archive, interrupted })
+    }
+}
+
+fn is_robots_url(url: &Url) -> bool {
+    url.path() == "/robots.txt" && url.query().is_none()
+}
+
+/// `Retry-After` in seconds or as an HTTP date.
+fn retry_after(exchange: &Exchange) -> Option<Duration> {
+    let value = exchange
+        .headers
+        .iter()
+        .find(|(name, _)| name.eq_ignore_ascii_case("retry-after"))
+        .map(|(_, value)| String::from_utf8_lossy(value).trim().to_string())?;
+    if let Ok(secs) = value.parse::<u64>() {
+        return Some(Duration::from_secs(secs));
+    }
+    let when = httpdate::parse_http_date(&value).ok()?;
+    Some(when.duration_since(std::time::SystemTime::now()).unwrap_or_default())
+}

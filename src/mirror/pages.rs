@@ -1,0 +1,180 @@
+//! The small pages the mirror writes itself: the landing page, redirect stubs and "not archived"
+//! pages. Everything taken from the archive is HTML-escaped: a hostile URL or title injects nothing.
+
+use std::fmt::Write as _;
+
+/// Escapes text for HTML content and double-quoted attribute values.
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// A URL written into an `href` that points out of the mirror: only http(s) URLs become links
+/// (a `javascript:` URL from a hostile server must never become clickable).
+fn external_link(url: &str) -> String {
+    if url.starts_with("http://") || url.starts_with("https://") {
+        format!(r#"<a class="arkiv-original" href="{0}">{0}</a>"#, escape(url))
+    } else {
+        format!("<code>{}</code>", escape(url))
+    }
+}
+
+const STYLE: &str = "body{font:16px/1.5 system-ui,sans-serif;max-width:46rem;margin:3rem auto;padding:0 1rem;color:#1d1d1b}\
+code,.url{word-break:break-all}table{border-collapse:collapse}td,th{text-align:left;padding:.2rem .8rem .2rem 0;vertical-align:top}\
+.arkiv-box{border-left:4px solid #b5121b;padding:.5rem 1rem;background:#f6f6f4}";
+
+fn page(title: &str, head_extra: &str, body: &str) -> String {
+    format!(
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <meta name=\"generator\" content=\"{software}\">\n<title>{title}</title>\n{head_extra}\
+         <style>{STYLE}</style>\n</head>\n<body>\n{body}</body>\n</html>\n",
+        software = escape(crate::SOFTWARE),
+        title = escape(title),
+    )
+}
+
+/// The page at a URL that answered with a redirect: it forwards to the local copy of the target.
+pub fn redirect_stub(original_url: &str, status: u16, target_href: &str) -> String {
+    let href = escape(target_href);
+    let head = format!("<meta http-equiv=\"refresh\" content=\"0; url={href}\">\n");
+    let body = format!(
+        "<div class=\"arkiv-box\">\n<p>This address redirected (HTTP {status}) when it was archived.</p>\n\
+         <p>Go on to <a href=\"{href}\">the archived page</a>.</p>\n\
+         <p>Original address: <span class=\"url\">{}</span></p>\n</div>\n",
+        escape(original_url)
+    );
+    page("Redirect", &head, &body)
+}
+
+/// The page for an address in the crawl's scope that was never archived, saying why.
+pub fn not_archived_page(original_url: &str, reason: &str) -> String {
+    let body = format!(
+        "<div class=\"arkiv-box\">\n<h1>Not archived</h1>\n\
+         <p>This page belongs to the archived site but is not in the archive: {}.</p>\n\
+         <p>Original address: {}</p>\n\
+         <p>The link above leads to the live web, where the page may have changed or be gone.</p>\n</div>\n",
+        escape(&describe_reason(reason)),
+        external_link(original_url),
+    );
+    page("Not archived", "", &body)
+}
+
+/// Turns the crawl's reason codes into words a researcher understands.
+pub fn describe_reason(reason: &str) -> String {
+    let words = match reason {
+        "excluded-by-robots" => "the site's robots.txt asked crawlers not to fetch it",
+        "max-depth" => "it lay deeper than the crawl's depth limit",
+        "max-pages" | "max-pages-per-host" => "the crawl reached its page limit",
+        "not-fetched-crawl-stopped" => "the crawl was stopped before it got there",
+        "too-many-redirects" => "it redirected too many times",
+        r if r.starts_with("trap") => "it looked like an endless series of generated pages (a crawler trap)",
+        r if r.starts_with("failed") || r.starts_with("error") => "it could not be fetched (a network or server error)",
+        _ => return format!("the crawl did not fetch it ({reason})"),
+    };
+    words.to_string()
+}
+
+/// What the landing page shows.
+#[derive(Debug, Default)]
+pub struct LandingInfo {
+    pub software: String,
+    pub crawl_started: String,
+    pub description: Option<String>,
+    /// (seed URL, href to its local copy if archived)
+    pub seeds: Vec<(String, Option<String>)>,
+    /// (label, value) lines of the crawl's settings.
+    pub settings: Vec<(String, String)>,
+    /// (label, count)
+    pub counts: Vec<(String, u64)>,
+    /// hrefs (relative to the landing page) of the WARC files, with their names.
+    pub warc_files: Vec<(String, String)>,
+    pub notice: Option<(String, String)>,
+}
+
+/// `mirror/index.html`: what this archive is and where to start reading it.
+pub fn landing_page(info: &LandingInfo) -> String {
+    let mut body = String::new();
+    let _ = writeln!(body, "<h1>Web archive</h1>");
+    if let Some(description) = &info.description {
+        let _ = writeln!(body, "<p>{}</p>", escape(description));
+    }
+    let _ = writeln!(
+        body,
+        "<p>Archived {} with {}. This is an offline copy: its links lead to other archived pages; \
+         links to other sites lead to the live web.</p>",
+        escape(&info.crawl_started),
+        escape(&info.software)
+    );
+    let _ = writeln!(body, "<h2>Start here</h2>\n<ul>");
+    for (seed, local) in &info.seeds {
+        match local {
+            Some(href) => {
+                let _ = writeln!(body, "<li><a href=\"{}\">{}</a></li>", escape(href), escape(seed));
+            }
+            None => {
+                let _ = writeln!(body, "<li><span class=\"url\">{}</span> (not archived)</li>", escape(seed));
+            }
+        }
+    }
+    let _ = writeln!(body, "</ul>");
+    if let Some((text, link)) = &info.notice {
+        let _ = writeln!(
+            body,
+            "<h2>The site's notice</h2>\n<p>Every page carries: “{}” ({}).</p>",
+            escape(text),
+            external_link(link)
+        );
+    }
+    let _ = writeln!(body, "<h2>Contents</h2>\n<table>");
+    for (label, count) in &info.counts {
+        let _ = writeln!(body, "<tr><th>{}</th><td>{count}</td></tr>", escape(label));
+    }
+    let _ = writeln!(body, "</table>\n<h2>The preservation master</h2>\n<p>The WARC files this copy was built from:</p>\n<ul>");
+    for (href, name) in &info.warc_files {
+        let _ = writeln!(body, "<li><a href=\"{}\">{}</a></li>", escape(href), escape(name));
+    }
+    let _ = writeln!(body, "</ul>\n<h2>Settings</h2>\n<table>");
+    for (label, value) in &info.settings {
+        let _ = writeln!(body, "<tr><th>{}</th><td><code>{}</code></td></tr>", escape(label), escape(value));
+    }
+    let _ = writeln!(body, "</table>");
+    page("Web archive", "", &body)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hostile_urls_inject_no_markup() {
+        let evil = "http://x/\"><script>alert(1)</script>";
+        let stub = redirect_stub(evil, 301, "a\"b.html");
+        assert!(!stub.contains("<script>"));
+        assert!(stub.contains("a&quot;b.html"));
+        let page = not_archived_page("javascript:alert(1)", "excluded-by-robots");
+        assert!(!page.contains("href=\"javascript:"));
+        let landing = landing_page(&LandingInfo {
+            seeds: vec![(evil.to_string(), Some("x\"/index.html".to_string()))],
+            description: Some("<b>".to_string()),
+            ..Default::default()
+        });
+        assert!(!landing.contains("<script>") && !landing.contains("<b>"));
+    }
+
+    #[test]
+    fn not_archived_pages_say_why_and_link_the_original() {
+        let page = not_archived_page("http://example.org/intern/", "excluded-by-robots");
+        assert!(page.contains("robots.txt"));
+        assert!(page.contains(r#"<a class="arkiv-original" href="http://example.org/intern/">"#));
+    }
+}
