@@ -21,7 +21,7 @@ use super::progress::Progress;
 use super::robots::Robots;
 use super::scope::Scope;
 use super::traps::{TrapGuard, variant_pattern};
-use crate::urls::canonical::canonical_key;
+use crate::urls::dedup_key;
 
 /// Distinct URLs one path pattern may produce before the rest are taken for a trap (calendars,
 /// session ids, endless query variants). See [`variant_pattern`].
@@ -176,10 +176,7 @@ impl Coordinator {
             inflight.spawn(async move {
                 let result = fetcher.fetch(&task.url, &[]).await;
                 let links = match &result {
-                    Ok(exchange) => {
-                        let base = task.url.clone();
-                        discover::links_of(exchange, &base, max_decoded).await
-                    }
+                    Ok(exchange) => discover::links_of(exchange, &task.url, task.hop, &task.context, max_decoded).await,
                     Err(_) => Vec::new(),
                 };
                 Fetched { task, result, links }
@@ -240,8 +237,8 @@ impl Coordinator {
                 if let Some(target) = location {
                     self.consider(target, Some(&task), Hop::Redirect, "location").await?;
                 }
-                for link in links {
-                    self.consider(link.url, Some(&task), link.hop, link.context).await?;
+                for link in links.into_iter().filter(|l| l.follow) {
+                    self.consider(link.url, Some(&task), link.hop, &link.context).await?;
                 }
             }
         }
@@ -310,7 +307,7 @@ impl Coordinator {
         if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
             return Ok(()); // data:, mailto:, javascript: … are not resources to fetch
         }
-        let key = canonical_key(&super::traps::strip_session_ids(&url));
+        let key = dedup_key(&url);
         if self.frontier.seen(&key) || self.declined.contains(&key) {
             return Ok(());
         }
@@ -396,7 +393,7 @@ impl Coordinator {
         url.set_path("/robots.txt");
         url.set_query(None);
         url.set_fragment(None);
-        let key = canonical_key(&url);
+        let key = dedup_key(&url);
         self.frontier.add_prerequisite(Task {
             url,
             key,

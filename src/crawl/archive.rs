@@ -1,0 +1,410 @@
+//! The archive thread: the one place that writes WARC records, crawl.log and, at the end, the
+//! CDXJ index and summary.
+//!
+//! It runs on its own OS thread (WARC writing is blocking I/O and compression) fed by a bounded
+//! channel: when the disk is slow, `send` waits and the crawl slows with it. The thread owns the
+//! payload-digest table that turns repeated payloads into `revisit` records.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::Context as _;
+use chrono::{DateTime, Utc};
+use tokio::sync::mpsc;
+
+use super::config::Config;
+use super::discover::Discovered;
+use super::fetch::Exchange;
+use super::frontier::Task;
+use super::settings::Settings;
+use crate::report::summary::Failure;
+use crate::report::{CrawlLog, LogLine, Summary};
+use crate::warc::cdxj;
+use crate::warc::record::{RecordFields, RecordType, Truncated};
+use crate::warc::writer::{
+    Block, HttpRecordMeta, MetadataMeta, Outlink, RevisitMeta, WarcWriter, WarcinfoFields, WriterOptions,
+};
+
+/// Jobs queued between the scheduler and the archive thread. Small on purpose: back-pressure.
+const CHANNEL_CAPACITY: usize = 32;
+
+/// Content type of the metadata records that say why an in-scope URL was not archived.
+pub const OUTCOME_CONTENT_TYPE: &str = "application/warc-fields";
+/// Field naming the outcome in such a record (read back by the mirror).
+pub const OUTCOME_FIELD: &str = "arkiv-outcome";
+
+/// What the archive thread is asked to record.
+#[derive(Debug)]
+pub enum ArchiveJob {
+    /// A fetch that got a response (any status, possibly cut short). `last`: no retry follows.
+    Exchange { task: Task, exchange: Exchange, outlinks: Vec<Discovered>, last: bool },
+    /// A fetch that got no response at all.
+    Failed { task: Task, error: String, last: bool },
+    /// A URL the crawl decided not to fetch. `in_scope` ones get a metadata record so that the
+    /// mirror can show a "not archived" page for them.
+    Declined { task: Task, reason: String, in_scope: bool },
+}
+
+/// Where the archive writes, and what its warcinfo records say.
+#[derive(Debug, Clone)]
+pub struct ArchiveOptions {
+    pub out: PathBuf,
+    pub prefix: String,
+    pub max_size: u64,
+    pub warcinfo: Vec<(String, String)>,
+    pub seeds: Vec<String>,
+}
+
+impl ArchiveOptions {
+    pub fn from_config(config: &Config) -> ArchiveOptions {
+        let settings = Settings::from_config(config, "");
+        ArchiveOptions {
+            out: config.out.clone(),
+            prefix: config.warc_prefix.clone(),
+            max_size: config.warc_max_size,
+            warcinfo: settings.warcinfo_lines(),
+            seeds: config.seeds.iter().map(|u| u.to_string()).collect(),
+        }
+    }
+}
+
+/// What the archive holds when the crawl ends.
+#[derive(Debug)]
+pub struct ArchiveResult {
+    pub summary: Summary,
+    pub warc_files: Vec<PathBuf>,
+    pub cdxj: PathBuf,
+}
+
+/// Handle on the archive thread.
+pub struct Archive {
+    tx: mpsc::Sender<ArchiveJob>,
+    thread: std::thread::JoinHandle<anyhow::Result<ArchiveResult>>,
+    interrupted_tx: std::sync::Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl Archive {
+    /// Opens the first WARC file (with its warcinfo record) and starts the thread.
+    pub fn start(options: ArchiveOptions) -> anyhow::Result<Archive> {
+        let (tx, rx) = mpsc::channel(CHANNEL_CAPACITY);
+        let mut state = ArchiveState::open(options)?;
+        let interrupted = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let flag = interrupted.clone();
+        let thread = std::thread::Builder::new().name("arkiv-archive".to_string()).spawn(move || {
+            let mut rx: mpsc::Receiver<ArchiveJob> = rx;
+            while let Some(job) = rx.blocking_recv() {
+                state.record(job)?;
+            }
+            state.finish(flag.load(std::sync::atomic::Ordering::Relaxed))
+        })?;
+        Ok(Archive { tx, thread, interrupted_tx: interrupted })
+    }
+
+    /// Queues a job; waits while the archive is behind. Fails when the archive thread stopped
+    /// (its error, e.g. a full disk, is reported by [`Archive::finish`]).
+    pub async fn send(&self, job: ArchiveJob) -> anyhow::Result<()> {
+        if self.tx.send(job).await.is_err() {
+            anyhow::bail!("the archive writer stopped (see the error that follows)");
+        }
+        Ok(())
+    }
+
+    /// Closes the channel, lets the thread write the index and summary, and returns them.
+    pub async fn finish(self, interrupted: bool) -> anyhow::Result<ArchiveResult> {
+        self.interrupted_tx.store(interrupted, std::sync::atomic::Ordering::Relaxed);
+        drop(self.tx);
+        let thread = self.thread;
+        tokio::task::spawn_blocking(move || thread.join())
+            .await?
+            .map_err(|_| anyhow::anyhow!("the archive writer panicked"))?
+    }
+}
+
+/// An earlier capture of a payload, for revisit records.
+struct FirstCapture {
+    record_id: String,
+    uri: String,
+    date: DateTime<Utc>,
+}
+
+struct ArchiveState {
+    out: PathBuf,
+    writer: WarcWriter,
+    log: CrawlLog,
+    summary: Summary,
+    first_captures: HashMap<String, FirstCapture>,
+    started: Instant,
+    started_at: DateTime<Utc>,
+}
+
+impl ArchiveState {
+    fn open(options: ArchiveOptions) -> anyhow::Result<ArchiveState> {
+        let mut fields = WarcinfoFields::new();
+        for (name, value) in &options.warcinfo {
+            fields = fields.with(name, value);
+        }
+        let writer_options =
+            WriterOptions::new(options.out.join("warc"), options.prefix.clone()).with_max_size(options.max_size);
+        let mut writer = WarcWriter::new(writer_options, fields.clone());
+        writer.write_warcinfo(fields).context("writing the first warcinfo record")?;
+        let log = CrawlLog::create(&options.out.join("reports").join("crawl.log"))?;
+        let started_at = Utc::now();
+        let summary = Summary {
+            software: crate::SOFTWARE.to_string(),
+            seeds: options.seeds.clone(),
+            started: started_at.to_rfc3339(),
+            ..Summary::default()
+        };
+        Ok(ArchiveState {
+            out: options.out,
+            writer,
+            log,
+            summary,
+            first_captures: HashMap::new(),
+            started: Instant::now(),
+            started_at,
+        })
+    }
+
+    fn record(&mut self, job: ArchiveJob) -> anyhow::Result<()> {
+        match job {
+            ArchiveJob::Exchange { task, exchange, outlinks, last } => self.record_exchange(&task, &exchange, &outlinks, last),
+            ArchiveJob::Failed { task, error, last } => {
+                let outcome = if last { format!("failed:{}", short_reason(&error)) } else { "retry".to_string() };
+                self.log(&task, None, None, None, None, &outcome)?;
+                if last {
+                    self.summary.count_outcome("failed");
+                    self.summary.urls_taken += 1;
+                    self.summary.failures.push(Failure { url: task.url.to_string(), reason: error.clone() });
+                    self.write_outcome(&task, "failed", &error)?;
+                } else {
+                    self.summary.count_outcome("retried");
+                }
+                Ok(())
+            }
+            ArchiveJob::Declined { task, reason, in_scope } => {
+                self.log(&task, None, None, None, None, &reason)?;
+                self.summary.count_outcome(&reason);
+                if in_scope {
+                    self.write_outcome(&task, &reason, "")?;
+                }
+                Ok(())
+            }
+        }
+    }
+
+    fn record_exchange(
+        &mut self,
+        task: &Task,
+        exchange: &Exchange,
+        outlinks: &[Discovered],
+        last: bool,
+    ) -> anyhow::Result<()> {
+        let uri = task.url.as_str();
+        let date = exchange.started;
+        let request = self.writer.write_request(
+            &HttpRecordMeta {
+                target_uri: uri,
+                date,
+                ip_address: Some(exchange.ip),
+                concurrent_to: None,
+                payload_digest: None,
+                truncated: None,
+            },
+            Block::Bytes(&exchange.request),
+        )?;
+        let reusable = (200..300).contains(&exchange.status) && exchange.truncated.is_none() && !exchange.payload.is_empty();
+        let earlier = if reusable { self.first_captures.get(&exchange.payload_digest) } else { None };
+        let (response_id, outcome) = if let Some(first) = earlier {
+            let head = head_bytes(exchange)?;
+            let written = self.writer.write_revisit(
+                &RevisitMeta {
+                    target_uri: uri,
+                    date,
+                    ip_address: Some(exchange.ip),
+                    payload_digest: &exchange.payload_digest,
+                    refers_to: &first.record_id,
+                    refers_to_target_uri: &first.uri,
+                    refers_to_date: first.date,
+                },
+                &head,
+            )?;
+            self.summary.revisits += 1;
+            (written.record_id, "revisit")
+        } else {
+            let truncated = exchange.truncated.map(|t| match t {
+                super::fetch::Truncation::Length => Truncated::Length,
+                super::fetch::Truncation::Time => Truncated::Time,
+                super::fetch::Truncation::Disconnect => Truncated::Disconnect,
+            });
+            let mut reader = exchange.response.reader()?;
+            let written = self.writer.write_response(
+                &HttpRecordMeta {
+                    target_uri: uri,
+                    date,
+                    ip_address: Some(exchange.ip),
+                    concurrent_to: Some(&request.record_id),
+                    payload_digest: Some(&exchange.payload_digest),
+                    truncated,
+                },
+                Block::Reader { reader: &mut reader, len: exchange.response.len() },
+            )?;
+            if reusable {
+                self.first_captures.insert(
+                    exchange.payload_digest.clone(),
+                    FirstCapture { record_id: written.record_id.clone(), uri: uri.to_string(), date },
+                );
+            }
+            let outcome = match exchange.truncated {
+                Some(t) => truncated_outcome(t),
+                None => "archived",
+            };
+            (written.record_id, outcome)
+        };
+        if !outlinks.is_empty() {
+            let lines: Vec<Outlink<'_>> = outlinks
+                .iter()
+                .map(|link| Outlink { url: link.url.as_str(), hop: link.hop.letter(), context: &link.context })
+                .collect();
+            self.writer.write_metadata(
+                &MetadataMeta { target_uri: uri, date, concurrent_to: Some(&response_id) },
+                &lines,
+            )?;
+        }
+        let mime = mime_of(exchange);
+        self.summary.count_response(exchange.status, &mime, exchange.response.len());
+        let outcome = if exchange.truncated.is_some() && !last { "retry-truncated" } else { outcome };
+        if last {
+            self.summary.urls_taken += 1;
+            self.summary.count_outcome(outcome);
+            if let Some(t) = exchange.truncated {
+                self.summary.failures.push(Failure {
+                    url: uri.to_string(),
+                    reason: format!("body cut short ({}) after all retries", t.warc_reason()),
+                });
+            }
+        }
+        self.log(
+            task,
+            Some(exchange.status),
+            Some(exchange.payload.len()),
+            Some(&mime),
+            Some(exchange.elapsed),
+            outcome,
+        )
+    }
+
+    /// A metadata record saying why an in-scope URL has no response in the archive.
+    fn write_outcome(&mut self, task: &Task, outcome: &str, detail: &str) -> anyhow::Result<()> {
+        let mut block = format!("{OUTCOME_FIELD}: {outcome}\r\n");
+        if let Some(via) = &task.via {
+            block.push_str(&format!("via: {via}\r\n"));
+        }
+        let detail: String = detail.chars().map(|c| if c.is_control() { ' ' } else { c }).collect();
+        if !detail.is_empty() {
+            block.push_str(&format!("detail: {detail}\r\n"));
+        }
+        let mut fields = RecordFields::new(RecordType::Metadata, Utc::now());
+        fields.target_uri = Some(task.url.to_string());
+        fields.content_type = Some(OUTCOME_CONTENT_TYPE.to_string());
+        self.writer.write_record(fields, Block::Bytes(block.as_bytes()))?;
+        Ok(())
+    }
+
+    fn log(
+        &mut self,
+        task: &Task,
+        status: Option<u16>,
+        bytes: Option<u64>,
+        mime: Option<&str>,
+        duration: Option<std::time::Duration>,
+        outcome: &str,
+    ) -> anyhow::Result<()> {
+        let via = task.via.as_ref().map(|u| u.as_str());
+        self.log.write(&LogLine {
+            time: Utc::now(),
+            status,
+            bytes,
+            mime,
+            url: task.url.as_str(),
+            hop: task.hop.letter(),
+            depth: task.depth,
+            via,
+            context: &task.context,
+            duration,
+            outcome,
+        })?;
+        Ok(())
+    }
+
+    /// Closes the WARC files, indexes them, and writes the summary.
+    fn finish(mut self, interrupted: bool) -> anyhow::Result<ArchiveResult> {
+        let warc_files = self.writer.close()?;
+        let cdxj_path = self.out.join("indexes").join("index.cdxj");
+        write_index(&warc_files, &cdxj_path)?;
+        let finished = Utc::now();
+        self.summary.finished = finished.to_rfc3339();
+        self.summary.duration_secs = self.started.elapsed().as_secs_f64();
+        self.summary.interrupted = interrupted;
+        self.summary.warc_files = warc_files
+            .iter()
+            .filter_map(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+            .collect();
+        let _ = self.started_at;
+        let summary_path = self.out.join("reports").join("summary.json");
+        fs_err::write(&summary_path, serde_json::to_vec_pretty(&self.summary)?)?;
+        Ok(ArchiveResult { summary: self.summary, warc_files, cdxj: cdxj_path })
+    }
+}
+
+/// Indexes the WARC files as written (the same path a crash recovery takes), sorted bytewise.
+fn write_index(warc_files: &[PathBuf], cdxj_path: &Path) -> anyhow::Result<()> {
+    let mut entries = Vec::new();
+    for file in warc_files {
+        entries.extend(cdxj::index_warc(file).with_context(|| format!("indexing {}", file.display()))?);
+    }
+    cdxj::write_index(cdxj_path, entries)?;
+    Ok(())
+}
+
+fn head_bytes(exchange: &Exchange) -> anyhow::Result<Vec<u8>> {
+    use std::io::Read as _;
+    let mut head = vec![0; exchange.head_len];
+    exchange.response.reader()?.read_exact(&mut head)?;
+    Ok(head)
+}
+
+/// The media type without parameters, lower-cased (`text/html`).
+pub fn mime_of(exchange: &Exchange) -> String {
+    exchange
+        .header("content-type")
+        .map(|v| String::from_utf8_lossy(v).split(';').next().unwrap_or("").trim().to_ascii_lowercase())
+        .unwrap_or_default()
+}
+
+fn truncated_outcome(t: super::fetch::Truncation) -> &'static str {
+    match t {
+        super::fetch::Truncation::Length => "archived-truncated-length",
+        super::fetch::Truncation::Time => "archived-truncated-time",
+        super::fetch::Truncation::Disconnect => "archived-truncated-disconnect",
+    }
+}
+
+/// A short, space-free tag for crawl.log from an error message (`connect`, `timeout`, …).
+fn short_reason(error: &str) -> &'static str {
+    let e = error.to_ascii_lowercase();
+    if e.contains("dns") {
+        "dns"
+    } else if e.contains("timed out") {
+        "timeout"
+    } else if e.contains("connect") {
+        "connect"
+    } else if e.contains("tls") {
+        "tls"
+    } else if e.contains("protocol") {
+        "protocol"
+    } else {
+        "io"
+    }
+}

@@ -1,0 +1,158 @@
+//! Finds the links in one fetched response: its headers, and its body read as HTML, CSS or a
+//! sitemap (decoded first: content encoding undone with a size cap, charset honoured).
+
+use url::Url;
+
+use super::fetch::Exchange;
+use super::frontier::Hop;
+use crate::content_coding;
+use crate::extract::{self, CssOptions, FoundUrl, HtmlOptions, LinkKind};
+
+/// A link found in a response.
+#[derive(Debug, Clone)]
+pub struct Discovered {
+    pub url: Url,
+    pub hop: Hop,
+    /// Where it was written (`img@srcset`, `css@url`, `header@Link`, `sitemap@loc`).
+    pub context: String,
+    /// Whether the crawl may fetch it (form targets are recorded but not followed).
+    pub follow: bool,
+}
+
+/// What kind of document a body is, for link extraction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BodyKind {
+    Html,
+    Css,
+    Sitemap,
+    Other,
+}
+
+/// Every link in `exchange` (headers and body). `hop` is how the URL itself was found: a sitemap
+/// is read as a sitemap whatever its content type says. CPU work runs off the async threads.
+pub async fn links_of(exchange: &Exchange, url: &Url, hop: Hop, context: &str, max_decoded: u64) -> Vec<Discovered> {
+    let mut links = header_links(exchange, url);
+    let kind = body_kind(exchange, url, hop, context);
+    if kind == BodyKind::Other || exchange.payload.len() > max_decoded {
+        return links;
+    }
+    let body = decoded_body(exchange, max_decoded).await;
+    if body.is_empty() {
+        return links;
+    }
+    let content_type = header_text(exchange, "content-type");
+    let url = url.clone();
+    let found = tokio::task::spawn_blocking(move || body_links(&body, &url, kind, content_type.as_deref()))
+        .await
+        .unwrap_or_default();
+    links.extend(found);
+    links
+}
+
+/// The payload with its content encoding undone; empty when it cannot be read or decoded (the
+/// response is archived as sent either way; only link discovery is lost, and logged).
+pub async fn decoded_body(exchange: &Exchange, cap: u64) -> Vec<u8> {
+    let raw = match exchange.payload.to_vec() {
+        Ok(raw) => raw,
+        Err(err) => {
+            tracing::warn!("cannot read a spooled body back: {err}");
+            return Vec::new();
+        }
+    };
+    let coding = header_text(exchange, "content-encoding");
+    match content_coding::decode(coding.as_deref(), &raw, cap) {
+        Ok(body) => body,
+        Err(err) => {
+            tracing::warn!("links not extracted: {err}");
+            Vec::new()
+        }
+    }
+}
+
+/// The `Location` of a redirect, resolved against the request URL.
+pub fn location(exchange: &Exchange, url: &Url) -> Option<Url> {
+    let value = header_text(exchange, "location")?;
+    url.join(value.trim()).ok()
+}
+
+fn header_text(exchange: &Exchange, name: &str) -> Option<String> {
+    exchange.header(name).map(|v| String::from_utf8_lossy(v).into_owned())
+}
+
+/// Decides how to read a body: by content type, by how it was linked, by sniffing its start.
+pub fn body_kind(exchange: &Exchange, url: &Url, hop: Hop, context: &str) -> BodyKind {
+    if hop == Hop::Sitemap {
+        return BodyKind::Sitemap;
+    }
+    let mime = super::archive::mime_of(exchange);
+    match mime.as_str() {
+        "text/html" | "application/xhtml+xml" => return BodyKind::Html,
+        "text/css" => return BodyKind::Css,
+        _ => {}
+    }
+    // Mislabelled bodies: a stylesheet served as text/plain is still a stylesheet to the page that
+    // links it; an HTML page served as octet-stream is still a page. Sniff what the label hides.
+    let generic = mime.is_empty() || matches!(mime.as_str(), "text/plain" | "application/octet-stream");
+    if !generic {
+        return BodyKind::Other;
+    }
+    if context.starts_with("css@") || (context == "link@href" && url.path().ends_with(".css")) {
+        return BodyKind::Css;
+    }
+    let start = exchange.payload.bytes().map(|b| &b[..b.len().min(512)]).unwrap_or_default();
+    let coding = header_text(exchange, "content-encoding");
+    if coding.is_none() && looks_like_html(start) {
+        return BodyKind::Html;
+    }
+    BodyKind::Other
+}
+
+fn looks_like_html(start: &[u8]) -> bool {
+    let text = String::from_utf8_lossy(start).trim_start_matches('\u{feff}').trim_start().to_ascii_lowercase();
+    ["<!doctype html", "<html", "<head", "<body", "<!--"].iter().any(|p| text.starts_with(p))
+}
+
+fn body_links(body: &[u8], url: &Url, kind: BodyKind, content_type: Option<&str>) -> Vec<Discovered> {
+    let charset = content_type.and_then(extract::sniff::charset_from_content_type);
+    match kind {
+        BodyKind::Html => {
+            let scan = extract::scan_html(body, url, HtmlOptions::default().with_charset(charset));
+            scan.urls.into_iter().filter_map(from_found).collect()
+        }
+        BodyKind::Css => {
+            let scan = extract::scan_css(body, url, &CssOptions { charset, fallback: None });
+            scan.urls.into_iter().filter_map(from_found).collect()
+        }
+        BodyKind::Sitemap => extract::sitemap::sitemap_urls(body, url)
+            .into_iter()
+            .map(|url| Discovered { url, hop: Hop::Sitemap, context: "sitemap@loc".to_string(), follow: true })
+            .collect(),
+        BodyKind::Other => Vec::new(),
+    }
+}
+
+fn header_links(exchange: &Exchange, url: &Url) -> Vec<Discovered> {
+    let headers: Vec<(String, String)> = exchange
+        .headers
+        .iter()
+        .map(|(name, value)| (name.clone(), String::from_utf8_lossy(value).into_owned()))
+        .collect();
+    extract::headers::header_urls(&headers, url)
+        .into_iter()
+        // `Location` is followed as a redirect by the scheduler, not as a link.
+        .filter(|found| found.kind != LinkKind::Redirect)
+        .filter_map(from_found)
+        .collect()
+}
+
+fn from_found(found: FoundUrl) -> Option<Discovered> {
+    let url = found.url?;
+    let (hop, follow) = match found.kind {
+        LinkKind::Navigation => (Hop::Link, true),
+        LinkKind::Requisite | LinkKind::Embedded => (Hop::Embed, true),
+        LinkKind::Refresh => (Hop::Redirect, true),
+        LinkKind::Form => (Hop::Link, false),
+        LinkKind::Base | LinkKind::Redirect => return None,
+    };
+    Some(Discovered { url, hop, context: found.context.to_string(), follow })
+}

@@ -1,0 +1,433 @@
+//! Builds `<out>/mirror/` from the WARC files alone: names every URL's file, writes bodies
+//! decoded, rewrites the URLs in HTML and CSS to relative local paths, and writes redirect stubs,
+//! "not archived" pages, the landing page, `manifest.jsonl` and `reports/mirror.json`.
+//!
+//! Deterministic: the output is a function of the records (no clock, no map iteration order),
+//! so a rebuild is byte-identical. The mirror is first built in `mirror.new/` and swapped in
+//! whole, so a failed build never leaves half a mirror in place of a good one.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+
+use anyhow::Context as _;
+use rayon::prelude::*;
+use serde::Serialize;
+use url::Url;
+
+use super::catalog::{Capture, Catalog, Entry};
+use super::manifest::{ManifestKind, ManifestLine, sha1_file_digest};
+use super::pages::{self, LandingInfo};
+use super::path_map::{MirrorPath, PathMapper, relative_href, safe_join};
+use super::payload;
+use super::rewrite::{safe_href, splice};
+use crate::crawl::config::ScopeMode;
+use crate::crawl::scope::Scope;
+use crate::extract::{self, CssOptions, FoundUrl, HtmlOptions, LinkKind};
+use crate::urls::dedup_key;
+
+/// HTML and CSS bodies above this size are copied as archived, not rewritten.
+pub const MAX_REWRITE: u64 = 64 << 20;
+/// Longest redirect chain followed when pointing a link straight at its final target.
+const MAX_REDIRECT_HOPS: usize = 20;
+
+/// What a build produced (also written to `reports/mirror.json`).
+#[derive(Debug, Default, Serialize)]
+pub struct MirrorReport {
+    pub files: usize,
+    pub archived: usize,
+    pub rewritten: usize,
+    pub redirects: Vec<RedirectLine>,
+    pub not_archived: Vec<NotArchivedLine>,
+    /// Files written as archived because they could not be rewritten (too large, unreadable).
+    pub not_rewritten: Vec<ProblemLine>,
+    /// Records that could not be read (e.g. a truncated WARC tail).
+    pub problems: Vec<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct RedirectLine {
+    pub url: String,
+    pub status: u16,
+    pub target: String,
+    pub path: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct NotArchivedLine {
+    pub url: String,
+    pub reason: String,
+    pub path: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ProblemLine {
+    pub path: String,
+    pub reason: String,
+}
+
+/// Everything the workers share, read-only.
+struct Plan {
+    warc_dir: PathBuf,
+    root: PathBuf,
+    catalog: Catalog,
+    /// dedup key → file.
+    paths: HashMap<String, MirrorPath>,
+}
+
+/// Rebuilds `<out>/mirror/`, `<out>/manifest.jsonl` and `<out>/reports/mirror.json`.
+pub fn build_mirror(out: &Path) -> anyhow::Result<MirrorReport> {
+    let warc_dir = out.join("warc");
+    let mut catalog = Catalog::read(&warc_dir).with_context(|| format!("reading {}", warc_dir.display()))?;
+    add_unfetched_links(&warc_dir, &mut catalog);
+
+    let mut mapper = PathMapper::new();
+    let mut paths = HashMap::new();
+    // Sorted by URL so that names (and collision suffixes) depend only on the set of URLs.
+    let mut order: Vec<(&String, &Entry)> = catalog.entries.iter().collect();
+    order.sort_by(|a, b| a.1.url().as_str().cmp(b.1.url().as_str()).then(a.0.cmp(b.0)));
+    for (key, entry) in order {
+        paths.insert(key.clone(), mapper.assign(entry.url(), Some(entry.mime())));
+    }
+
+    let staging = out.join("mirror.new");
+    if staging.symlink_metadata().is_ok() {
+        fs_err::remove_dir_all(&staging)?;
+    }
+    fs_err::create_dir_all(&staging)?;
+    let plan = Plan { warc_dir, root: staging.clone(), catalog, paths };
+
+    let results: Vec<anyhow::Result<FileResult>> =
+        plan.catalog.entries.par_iter().map(|(key, entry)| plan.write_entry(key, entry)).collect();
+    let mut report = MirrorReport { problems: plan.catalog.problems.clone(), ..MirrorReport::default() };
+    let mut manifest = Vec::with_capacity(results.len() + 1);
+    for result in results {
+        let FileResult { line, note } = result?;
+        match note {
+            Note::None => {}
+            Note::Redirect(redirect) => report.redirects.push(redirect),
+            Note::NotArchived(not_archived) => report.not_archived.push(not_archived),
+            Note::NotRewritten(problem) => report.not_rewritten.push(problem),
+        }
+        if line.kind == ManifestKind::Archived {
+            report.archived += 1;
+            report.rewritten += usize::from(line.rewritten);
+        }
+        manifest.push(line);
+    }
+    manifest.push(plan.write_landing(out)?);
+    manifest.sort_by(|a, b| a.path.cmp(&b.path));
+    report.files = manifest.len();
+    report.redirects.sort_by(|a, b| a.url.cmp(&b.url));
+    report.not_archived.sort_by(|a, b| a.url.cmp(&b.url));
+    report.not_rewritten.sort_by(|a, b| a.path.cmp(&b.path));
+
+    let mirror = out.join("mirror");
+    if mirror.symlink_metadata().is_ok() {
+        fs_err::remove_dir_all(&mirror)?;
+    }
+    fs_err::rename(&staging, &mirror)?;
+    write_manifest(&out.join("manifest.jsonl"), &manifest)?;
+    fs_err::create_dir_all(out.join("reports"))?;
+    fs_err::write(out.join("reports").join("mirror.json"), serde_json::to_vec_pretty(&report)?)?;
+    Ok(report)
+}
+
+/// The crawl's scope, as its warcinfo records it.
+fn scope_of(catalog: &Catalog) -> Option<Scope> {
+    let seeds: Vec<Url> = catalog.info.all("arkiv-seed").iter().filter_map(|s| Url::parse(s).ok()).collect();
+    if seeds.is_empty() {
+        return None;
+    }
+    let mode = match catalog.info.get("arkiv-scope") {
+        Some("host") => ScopeMode::Host,
+        Some("domain") => ScopeMode::Domain,
+        Some("prefix") => ScopeMode::Prefix,
+        _ => ScopeMode::Origin,
+    };
+    Some(Scope::new(mode, &seeds, Vec::new(), Vec::new()))
+}
+
+/// Links into the crawl's scope that no record answers (a form target, a link the crawl had no
+/// reason to take) get a "not archived" entry too, so that the mirror stays closed.
+fn add_unfetched_links(warc_dir: &Path, catalog: &mut Catalog) {
+    let Some(scope) = scope_of(catalog) else { return };
+    let documents: Vec<&Capture> = catalog
+        .entries
+        .values()
+        .filter_map(|e| match e {
+            Entry::Archived(c) if document_kind(c).is_some() => Some(c),
+            _ => None,
+        })
+        .collect();
+    let found: BTreeSet<String> = documents
+        .par_iter()
+        .flat_map_iter(|capture| {
+            let body = payload::read_body(warc_dir, capture, MAX_REWRITE).unwrap_or_default();
+            scan(&body, capture).into_iter().filter_map(|f| f.url).map(|u| u.to_string()).collect::<Vec<_>>()
+        })
+        .collect();
+    for text in found {
+        let Ok(mut url) = Url::parse(&text) else { continue };
+        url.set_fragment(None);
+        if !scope.same_site(&url) {
+            continue;
+        }
+        let key = dedup_key(&url);
+        catalog
+            .entries
+            .entry(key)
+            .or_insert_with(|| Entry::NotArchived { url, reason: "not-fetched".to_string() });
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum DocKind {
+    Html,
+    Css,
+}
+
+fn document_kind(capture: &Capture) -> Option<DocKind> {
+    match capture.mime.as_str() {
+        "text/html" | "application/xhtml+xml" => Some(DocKind::Html),
+        "text/css" => Some(DocKind::Css),
+        _ => None,
+    }
+}
+
+fn scan(body: &[u8], capture: &Capture) -> Vec<FoundUrl> {
+    let charset = capture.content_type.as_deref().and_then(extract::sniff::charset_from_content_type);
+    match document_kind(capture) {
+        Some(DocKind::Html) => extract::scan_html(body, &capture.url, HtmlOptions::default().with_charset(charset)).urls,
+        Some(DocKind::Css) => extract::scan_css(body, &capture.url, &CssOptions { charset, fallback: None }).urls,
+        None => Vec::new(),
+    }
+}
+
+enum Note {
+    None,
+    Redirect(RedirectLine),
+    NotArchived(NotArchivedLine),
+    NotRewritten(ProblemLine),
+}
+
+struct FileResult {
+    line: ManifestLine,
+    note: Note,
+}
+
+impl Plan {
+    fn path_of(&self, key: &str) -> anyhow::Result<&MirrorPath> {
+        self.paths.get(key).with_context(|| format!("no mirror path for {key}"))
+    }
+
+    /// The local file a link to `url` should point at: through redirects to their final target
+    /// when it is in the mirror, else the URL's own file (a redirect stub or "not archived" page).
+    fn local_target(&self, url: &Url) -> Option<&MirrorPath> {
+        let first = dedup_key(url);
+        let mut key = first.clone();
+        for _ in 0..MAX_REDIRECT_HOPS {
+            match self.catalog.entries.get(&key) {
+                Some(Entry::Redirect { target, .. }) => {
+                    let next = dedup_key(target);
+                    if next == key || !self.catalog.entries.contains_key(&next) {
+                        break;
+                    }
+                    key = next;
+                }
+                Some(_) => return self.paths.get(&key),
+                None => return None,
+            }
+        }
+        self.paths.get(&first)
+    }
+
+    fn write_entry(&self, key: &str, entry: &Entry) -> anyhow::Result<FileResult> {
+        let path = self.path_of(key)?.clone();
+        let file = safe_join(&self.root, &path)?;
+        match entry {
+            Entry::Archived(capture) => self.write_archived(capture, path, &file),
+            Entry::Redirect { capture, target } => {
+                let href = match self.local_target(target) {
+                    Some(local) => safe_href(&relative_href(&path, local, target.fragment())),
+                    None => target.to_string(),
+                };
+                let page = pages::redirect_stub(capture.url.as_str(), capture.status, &href);
+                let sha1 = write_bytes(&file, page.as_bytes())?;
+                let line = ManifestLine::new(&path, Some(capture.url.as_str()), ManifestKind::Redirect)
+                    .with_record(capture, true)
+                    .with_sha1(sha1);
+                let note = Note::Redirect(RedirectLine {
+                    url: capture.url.to_string(),
+                    status: capture.status,
+                    target: target.to_string(),
+                    path: path.to_string(),
+                });
+                Ok(FileResult { line, note })
+            }
+            Entry::NotArchived { url, reason } => {
+                let page = pages::not_archived_page(url.as_str(), reason);
+                let sha1 = write_bytes(&file, page.as_bytes())?;
+                let mut line = ManifestLine::new(&path, Some(url.as_str()), ManifestKind::NotArchived).with_sha1(sha1);
+                line.mime = Some("text/html".to_string());
+                line.rewritten = true;
+                let note = Note::NotArchived(NotArchivedLine {
+                    url: url.to_string(),
+                    reason: reason.clone(),
+                    path: path.to_string(),
+                });
+                Ok(FileResult { line, note })
+            }
+        }
+    }
+
+    fn write_archived(&self, capture: &Capture, path: MirrorPath, file: &Path) -> anyhow::Result<FileResult> {
+        let mut note = Note::None;
+        let mut rewritten = false;
+        let sha1 = match document_kind(capture) {
+            Some(_) => match payload::read_body(&self.warc_dir, capture, MAX_REWRITE) {
+                Ok(body) => {
+                    let edits = self.edits(&body, capture, &path);
+                    let (bytes, applied) = splice(&body, edits);
+                    rewritten = applied > 0 && bytes != body;
+                    write_bytes(file, &bytes)?
+                }
+                Err(err) => {
+                    note = Note::NotRewritten(ProblemLine { path: path.to_string(), reason: err.to_string() });
+                    self.copy_body(capture, file)?
+                }
+            },
+            None => self.copy_body(capture, file)?,
+        };
+        let line = ManifestLine::new(&path, Some(capture.url.as_str()), ManifestKind::Archived)
+            .with_record(capture, rewritten)
+            .with_sha1(sha1);
+        Ok(FileResult { line, note })
+    }
+
+    /// The replacement for every URL in a document that points into the mirror.
+    fn edits(&self, body: &[u8], capture: &Capture, from: &MirrorPath) -> Vec<(std::ops::Range<usize>, String)> {
+        let mut edits = Vec::new();
+        for found in scan(body, capture) {
+            if found.kind == LinkKind::Base {
+                // Links are rewritten relative to the file itself, so the base must not move
+                // them: point it at the file's own name.
+                edits.push((found.span, safe_href(&relative_href(from, from, None))));
+                continue;
+            }
+            if found.raw.starts_with('#') {
+                continue; // same-document fragment: already works from disk
+            }
+            let Some(url) = &found.url else { continue };
+            if let Some(local) = self.local_target(url) {
+                edits.push((found.span, safe_href(&relative_href(from, local, url.fragment()))));
+            }
+        }
+        edits
+    }
+
+    /// Streams the decoded body into `file`, hashing on the way.
+    fn copy_body(&self, capture: &Capture, file: &Path) -> anyhow::Result<String> {
+        let mut body = payload::open_body(&self.warc_dir, capture)
+            .with_context(|| format!("reading the body of {} from the WARC", capture.url))?;
+        let mut out = std::io::BufWriter::new(fs_err::File::create(file)?);
+        let mut hasher = crate::warc::digest::BlockDigester::new();
+        let mut buf = vec![0u8; 64 * 1024];
+        loop {
+            let n = match body.read(&mut buf) {
+                Ok(0) => break,
+                Ok(n) => n,
+                // A cut-short or corrupt body: keep what could be decoded (the WARC keeps all).
+                Err(err) => {
+                    tracing::warn!("{}: body ends early: {err}", capture.url);
+                    break;
+                }
+            };
+            hasher.update(&buf[..n]);
+            out.write_all(&buf[..n])?;
+        }
+        out.flush()?;
+        Ok(hasher.finish())
+    }
+
+    /// `mirror/index.html`, built from the warcinfo record and the catalog.
+    fn write_landing(&self, out: &Path) -> anyhow::Result<ManifestLine> {
+        let info = &self.catalog.info;
+        let top = MirrorPath::top_index();
+        let seeds = info
+            .all("arkiv-seed")
+            .iter()
+            .map(|seed| {
+                let local = Url::parse(seed)
+                    .ok()
+                    .and_then(|u| self.local_target(&u).map(|p| safe_href(&relative_href(&top, p, None))));
+                (seed.to_string(), local)
+            })
+            .collect();
+        let mut counts: BTreeMap<&str, u64> = BTreeMap::new();
+        for entry in self.catalog.entries.values() {
+            let label = match entry {
+                Entry::Archived(c) if c.mime == "text/html" => "Archived pages",
+                Entry::Archived(_) => "Archived files (images, styles, scripts, documents)",
+                Entry::Redirect { .. } => "Redirects",
+                Entry::NotArchived { .. } => "Addresses not archived",
+            };
+            *counts.entry(label).or_default() += 1;
+        }
+        let warc_files = self
+            .catalog
+            .warc_files
+            .iter()
+            .filter_map(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+            .map(|name| (format!("../warc/{}", safe_href(&name)), name))
+            .collect();
+        let mut settings = Vec::new();
+        for name in ["robots", "http-header-user-agent", "arkiv-scope", "arkiv-settings"] {
+            if let Some(value) = info.get(name) {
+                settings.push((name.to_string(), value.to_string()));
+            }
+        }
+        let notice = read_notice(out);
+        let landing = LandingInfo {
+            software: info.get("software").unwrap_or("arkiv").to_string(),
+            crawl_started: info.date.clone(),
+            description: info.get("description").map(str::to_string),
+            seeds,
+            settings,
+            counts: counts.into_iter().map(|(k, v)| (k.to_string(), v)).collect(),
+            warc_files,
+            notice,
+        };
+        let html = pages::landing_page(&landing);
+        let file = safe_join(&self.root, &top)?;
+        let sha1 = write_bytes(&file, html.as_bytes())?;
+        let mut line = ManifestLine::new(&top, None, ManifestKind::Landing).with_sha1(sha1);
+        line.mime = Some("text/html".to_string());
+        line.rewritten = true;
+        Ok(line)
+    }
+}
+
+/// The notice from `arkiv.toml`, shown on the landing page (absent when there is none).
+fn read_notice(out: &Path) -> Option<(String, String)> {
+    let settings = crate::crawl::settings::Settings::read(&out.join("arkiv.toml")).ok()?;
+    settings.notice.map(|n| (n.text, n.link))
+}
+
+fn write_bytes(file: &Path, bytes: &[u8]) -> anyhow::Result<String> {
+    fs_err::write(file, bytes)?;
+    Ok(sha1_file_digest(bytes))
+}
+
+fn write_manifest(path: &Path, lines: &[ManifestLine]) -> anyhow::Result<()> {
+    let tmp = path.with_extension("jsonl.tmp");
+    let mut out = std::io::BufWriter::new(fs_err::File::create(&tmp)?);
+    for line in lines {
+        serde_json::to_writer(&mut out, line)?;
+        out.write_all(b"\n")?;
+    }
+    out.flush()?;
+    drop(out);
+    fs_err::rename(&tmp, path)?;
+    Ok(())
+}

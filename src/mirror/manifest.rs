@@ -1,0 +1,78 @@
+//! `manifest.jsonl`: one line per mirror file, tying it to the WARC record it derives from.
+
+use serde::{Deserialize, Serialize};
+
+use super::catalog::Capture;
+use super::path_map::MirrorPath;
+
+/// What a mirror file is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ManifestKind {
+    /// An archived response's body (decoded; URLs rewritten in HTML and CSS).
+    Archived,
+    /// A stub page for a URL that answered with a redirect.
+    Redirect,
+    /// A page for an in-scope URL the crawl did not archive.
+    NotArchived,
+    /// The mirror's own `index.html`.
+    Landing,
+}
+
+/// One line of the manifest (schema documented in the README).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ManifestLine {
+    /// Relative to `mirror/`, `/`-separated.
+    pub path: String,
+    pub url: Option<String>,
+    pub kind: ManifestKind,
+    /// WARC file (in `warc/`) holding the payload.
+    pub warc: Option<String>,
+    /// Gzip member offset of that record.
+    pub offset: Option<u64>,
+    pub status: Option<u16>,
+    pub mime: Option<String>,
+    /// The record's `WARC-Payload-Digest`.
+    pub payload_digest: Option<String>,
+    /// `sha1:<base32>` of the file as written.
+    pub sha1: String,
+    /// False when the file equals the decoded payload byte for byte.
+    pub rewritten: bool,
+}
+
+impl ManifestLine {
+    pub fn new(path: &MirrorPath, url: Option<&str>, kind: ManifestKind) -> ManifestLine {
+        ManifestLine {
+            path: path.as_str().to_string(),
+            url: url.map(str::to_string),
+            kind,
+            warc: None,
+            offset: None,
+            status: None,
+            mime: None,
+            payload_digest: None,
+            sha1: String::new(),
+            rewritten: false,
+        }
+    }
+
+    pub fn with_record(mut self, capture: &Capture, rewritten: bool) -> ManifestLine {
+        self.warc = Some(capture.payload_at.file.clone());
+        self.offset = Some(capture.payload_at.offset);
+        self.status = Some(capture.status);
+        self.mime = Some(capture.mime.clone()).filter(|m| !m.is_empty());
+        self.payload_digest = capture.payload_digest.clone();
+        self.rewritten = rewritten;
+        self
+    }
+
+    pub fn with_sha1(mut self, sha1: String) -> ManifestLine {
+        self.sha1 = sha1;
+        self
+    }
+}
+
+/// `sha1:<base32>` of bytes, the form WARC digests take.
+pub fn sha1_file_digest(bytes: &[u8]) -> String {
+    crate::warc::digest::sha1_digest(bytes)
+}
