@@ -7,8 +7,9 @@ use std::path::{Path, PathBuf};
 use arkiv::warc::writer::{DEFAULT_MAX_SIZE, REVISIT_PROFILE_IDENTICAL_PAYLOAD};
 use arkiv::warc::{
     Block, CdxjEntry, Hop, HttpRecordMeta, MetadataMeta, Outlink, ReadError, RecordType,
-    ResourceMeta, RevisitMeta, WarcHeaders, WarcReader, WarcWriter, WarcinfoFields, WriteError,
-    WriterOptions, WrittenRecord, index_warc, read_index, read_record_at, sha1_digest, write_index,
+    ResourceMeta, RevisitMeta, SealReport, WarcHeaders, WarcReader, WarcWriter, WarcinfoFields,
+    WriteError, WriterOptions, WrittenRecord, index_warc, read_index, read_record_at,
+    seal_truncated_tail, sha1_digest, write_index,
 };
 use chrono::{DateTime, TimeZone, Utc};
 
@@ -546,7 +547,41 @@ fn a_file_cut_anywhere_yields_whole_records_then_a_truncation_error() {
                 other => panic!("cut at {cut}: expected a truncation error, got {other:?}"),
             }
         }
+        // Sealing trims the partial tail and nothing else; a second seal changes nothing.
+        let report = seal_truncated_tail(&cut_path).expect("seal");
+        let kept = if expect_whole == 0 {
+            0
+        } else {
+            ends[expect_whole - 1]
+        };
+        let want = SealReport {
+            records: expect_whole as u64,
+            kept_len: kept,
+            removed_bytes: cut - kept,
+        };
+        assert_eq!(report, want, "cut at {cut}");
+        let (resealed, err) = read_all(WarcReader::open(&cut_path).expect("open"));
+        assert!(
+            err.is_none() && resealed.len() == expect_whole,
+            "cut at {cut}: {err:?}"
+        );
+        let again = seal_truncated_tail(&cut_path).expect("seal again");
+        assert_eq!(again.removed_bytes, 0);
     }
+}
+
+#[test]
+fn empty_gzip_members_and_blank_lines_between_records_are_skipped() {
+    let w = write_sample(1024);
+    let mut bytes = fs_err::read(&w.files[0]).expect("read");
+    let mut empty = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    empty.write_all(b"\r\n").expect("gzip");
+    bytes.extend_from_slice(&empty.finish().expect("gzip"));
+    let path = w._dir.path().join("padded.warc.gz");
+    fs_err::write(&path, &bytes).expect("write");
+    let (read, err) = read_all(WarcReader::open(&path).expect("open"));
+    assert!(err.is_none(), "{err:?}");
+    assert_eq!(read.len(), w.records.len());
 }
 
 #[test]

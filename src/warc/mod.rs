@@ -5,15 +5,19 @@ pub mod digest;
 pub mod http_head;
 pub mod reader;
 pub mod record;
+pub mod seal;
 pub mod writer;
 
-pub use cdxj::{CdxjEntry, CdxjError, index_warc, read_index, write_index};
+pub use cdxj::{CdxjEntry, CdxjError, index_warc, read_index, warc_date_to_timestamp, write_index};
 pub use digest::{BlockDigester, sha1_digest};
-pub use reader::{ReadError, RecordSummary, WarcReader, read_record_at};
+pub use http_head::{HttpHead, parse_response_head};
+pub use reader::{BlockReader, ReadError, RecordHead, RecordSummary, WarcReader, read_record_at};
 pub use record::{
-    RecordError, RecordType, Truncated, WarcHeaders, format_warc_date, new_record_id,
+    RecordError, RecordFields, RecordType, Truncated, WarcHeaders, format_warc_date, new_record_id,
 };
+pub use seal::{SealReport, seal_truncated_tail};
 pub use writer::{
-    Block, Hop, HttpRecordMeta, MetadataMeta, Outlink, RecordLocation, ResourceMeta, RevisitMeta,
+    Block, DEFAULT_MAX_SIZE, Hop, HttpRecordMeta, MetadataMeta, Outlink,
+    REVISIT_PROFILE_IDENTICAL_PAYLOAD, ReadSeek, RecordLocation, ResourceMeta, RevisitMeta,
     WarcWriter, WarcinfoFields, WriteError, WriterOptions, WrittenRecord,
 };

@@ -165,35 +165,45 @@ impl<R: Read> WarcReader<R> {
         if self.current.is_some() {
             self.finish_record()?;
         }
-        let mut counting = match std::mem::replace(&mut self.stage, Stage::Done) {
-            Stage::Idle(c) => c,
-            _ => return Ok(None),
-        };
-        let offset = self.base + counting.pos;
-        let first = match counting.fill_buf() {
-            Ok(buf) => buf.first().copied(),
-            Err(source) => {
-                return Err(ReadError::Io {
-                    file: self.file.clone(),
-                    offset,
-                    source,
-                });
-            }
-        };
-        let Some(first) = first else {
-            return Ok(None);
-        };
-        let gzip = *self.gzip.get_or_insert(first == 0x1f);
-        self.stage = if gzip {
-            Stage::Gzip(BufReader::with_capacity(BUFFER, GzDecoder::new(counting)))
-        } else {
-            Stage::Plain(counting)
-        };
-        let headers = match self.read_headers(offset) {
-            Ok(h) => h,
-            Err(e) => {
-                self.stage = Stage::Done;
-                return Err(e);
+        // Loops only past empty gzip members, which some tools write and which hold no record.
+        let (headers, offset) = loop {
+            let mut counting = match std::mem::replace(&mut self.stage, Stage::Done) {
+                Stage::Idle(c) => c,
+                _ => return Ok(None),
+            };
+            let offset = self.base + counting.pos;
+            let first = match counting.fill_buf() {
+                Ok(buf) => buf.first().copied(),
+                Err(source) => {
+                    return Err(ReadError::Io {
+                        file: self.file.clone(),
+                        offset,
+                        source,
+                    });
+                }
+            };
+            let Some(first) = first else {
+                return Ok(None);
+            };
+            let gzip = *self.gzip.get_or_insert(first == 0x1f);
+            self.stage = if gzip {
+                Stage::Gzip(BufReader::with_capacity(BUFFER, GzDecoder::new(counting)))
+            } else {
+                Stage::Plain(counting)
+            };
+            match self.read_headers(offset) {
+                Ok(Some(headers)) => break (headers, offset),
+                Ok(None) => {
+                    self.stage = match std::mem::replace(&mut self.stage, Stage::Done) {
+                        Stage::Gzip(src) => Stage::Idle(src.into_inner().into_inner()),
+                        Stage::Plain(src) => Stage::Idle(src),
+                        other => other,
+                    };
+                }
+                Err(e) => {
+                    self.stage = Stage::Done;
+                    return Err(e);
+                }
             }
         };
         let Some(block_len) = headers.content_length() else {
@@ -298,7 +308,8 @@ impl<R: Read> WarcReader<R> {
         })
     }
 
-    fn read_headers(&mut self, offset: u64) -> Result<WarcHeaders, ReadError> {
+    /// The header block, or `None` when the member (or plain file) ends before any record starts.
+    fn read_headers(&mut self, offset: u64) -> Result<Option<WarcHeaders>, ReadError> {
         let mut headers: Option<WarcHeaders> = None;
         let mut total = 0usize;
         let mut line = Vec::new();
@@ -310,7 +321,10 @@ impl<R: Read> WarcReader<R> {
                 _ => Ok(0),
             };
             let n = read.map_err(|e| self.classify(offset, e))?;
-            if n == 0 {
+            if n == 0 && headers.is_none() {
+                return Ok(None);
+            }
+            if n == 0 || line.last() != Some(&b'\n') {
                 return Err(self.classify_eof(offset, "file ends inside a record header"));
             }
             total += n;
@@ -320,7 +334,8 @@ impl<R: Read> WarcReader<R> {
             let text = String::from_utf8_lossy(&line);
             let text = text.trim_end_matches(['\r', '\n']);
             match headers.as_mut() {
-                None if text.is_empty() && self.gzip == Some(false) => continue,
+                // Blank lines between records are tolerated, as warcio does.
+                None if text.is_empty() => continue,
                 None if text.starts_with("WARC/") => headers = Some(WarcHeaders::new(text)),
                 None => {
                     return Err(self.malformed(offset, "does not start with a WARC/ version line"));
@@ -339,7 +354,7 @@ impl<R: Read> WarcReader<R> {
                 },
             }
         }
-        headers.ok_or_else(|| self.malformed(offset, "empty record header"))
+        Ok(headers)
     }
 
     /// An I/O error inside a record: truncation when the file has nothing more to give.
