@@ -5,6 +5,7 @@ pub mod digest;
 pub mod http_head;
 pub mod reader;
 pub mod record;
+pub mod record_meta;
 pub mod seal;
 pub mod writer;
 
