@@ -358,8 +358,10 @@ impl<R: Read> WarcReader<R> {
     }
 
     /// An I/O error inside a record: truncation when the file has nothing more to give.
+    /// A checksum or deflate error is corruption even in the last member: sealing must not trim a
+    /// whole-but-damaged record as if it were a crash's partial tail.
     fn classify(&mut self, offset: u64, e: io::Error) -> ReadError {
-        if e.kind() == io::ErrorKind::UnexpectedEof || self.underlying_at_eof() {
+        if e.kind() == io::ErrorKind::UnexpectedEof {
             return ReadError::Truncated {
                 file: self.file.clone(),
                 offset,

@@ -166,3 +166,28 @@ fn uncompressed_warc_files_read_too() {
     let (again, err) = read_all(WarcReader::with_name(chunked, "plain", 0));
     assert!(err.is_none() && again.len() == read.len());
 }
+
+#[test]
+fn corruption_is_not_truncation_and_is_never_sealed_away() {
+    let w = write_sample(1024);
+    let bytes = fs_err::read(&w.files[0]).expect("read");
+    let (whole, _) = read_all(WarcReader::open(&w.files[0]).expect("open"));
+    let path = w._dir.path().join("corrupt.warc.gz");
+    // The last 8 bytes of a member are its CRC-32 and size: damage the last record's CRC.
+    let mut crc_flip = bytes.clone();
+    let last = crc_flip.len() - 6;
+    crc_flip[last] ^= 0xff;
+    fs_err::write(&path, &crc_flip).expect("write");
+    let (read, err) = read_all(WarcReader::open(&path).expect("open"));
+    assert_eq!(read.len(), whole.len() - 1);
+    let last_offset = whole.last().map(|r| r.offset);
+    assert!(
+        matches!(err, Some(ReadError::Malformed { offset, .. }) if Some(offset) == last_offset),
+        "{err:?}"
+    );
+    assert!(
+        seal_truncated_tail(&path).is_err(),
+        "a damaged record is reported, not cut"
+    );
+    assert_eq!(fs_err::read(&path).expect("read").len(), bytes.len());
+}
