@@ -42,8 +42,17 @@ pub enum ColorChoice {
 pub enum Command {
     /// Crawl a site into WARC files, a CDXJ index, reports and an offline mirror
     Crawl(CrawlArgs),
+    /// Rebuild the offline mirror of an output folder from its WARC files alone
+    Mirror(MirrorArgs),
     /// Serve a bundled fixture site on 127.0.0.1 until Ctrl-C (for trying arkiv by hand)
     ServeFixture(ServeFixtureArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct MirrorArgs {
+    /// An output folder made by `arkiv crawl` (it holds warc/) [default: none]
+    #[arg(value_name = "DIR")]
+    pub out: PathBuf,
 }
 
 #[derive(Debug, Args)]

@@ -18,6 +18,7 @@ fn main() -> ExitCode {
 
     let outcome = match cli.command {
         Command::Crawl(args) => crawl(args, &cli.global),
+        Command::Mirror(args) => mirror(args),
         Command::ServeFixture(args) => serve_fixture(args),
     };
     match outcome {
@@ -74,6 +75,28 @@ fn crawl(args: cli::CrawlArgs, global: &cli::GlobalArgs) -> anyhow::Result<Exit>
     let outcome = runtime.block_on(arkiv::crawl::crawl(config, Progress::new(mode), ctrl_c()))?;
     print!("{}", outcome.render_summary());
     Ok(outcome.exit())
+}
+
+fn mirror(args: cli::MirrorArgs) -> anyhow::Result<Exit> {
+    if !args.out.join("warc").is_dir() {
+        eprintln!("error: {} holds no warc/ folder", args.out.display());
+        eprintln!("hint: pass the --out folder of an `arkiv crawl`");
+        return Ok(Exit::CouldNotRun);
+    }
+    let report = arkiv::mirror::build_mirror(&args.out)?;
+    println!(
+        "mirror: {} ({} files: {} archived, {} rewritten, {} redirects, {} not archived)",
+        args.out.join("mirror").join("index.html").display(),
+        report.files,
+        report.archived,
+        report.rewritten,
+        report.redirects.len(),
+        report.not_archived.len()
+    );
+    for problem in &report.problems {
+        eprintln!("warning: {problem}");
+    }
+    Ok(Exit::Ok)
 }
 
 /// Resolves on the first Ctrl-C; a second one ends the process at once (the WARC then holds at

@@ -23,7 +23,8 @@ use crate::report::{CrawlLog, LogLine, Summary};
 use crate::warc::cdxj;
 use crate::warc::record::{RecordFields, RecordType, Truncated};
 use crate::warc::writer::{
-    Block, HttpRecordMeta, MetadataMeta, Outlink, RevisitMeta, WarcWriter, WarcinfoFields, WriterOptions,
+    Block, Hop as WarcHop, HttpRecordMeta, MetadataMeta, Outlink, RevisitMeta, WarcWriter, WarcinfoFields,
+    WriterOptions,
 };
 
 /// Jobs queued between the scheduler and the archive thread. Small on purpose: back-pressure.
@@ -265,7 +266,7 @@ impl ArchiveState {
         if !outlinks.is_empty() {
             let lines: Vec<Outlink<'_>> = outlinks
                 .iter()
-                .map(|link| Outlink { url: link.url.as_str(), hop: link.hop.letter(), context: &link.context })
+                .map(|link| Outlink { url: link.url.as_str(), hop: outlink_hop(link.hop), context: &link.context })
                 .collect();
             self.writer.write_metadata(
                 &MetadataMeta { target_uri: uri, date, concurrent_to: Some(&response_id) },
@@ -364,7 +365,7 @@ fn write_index(warc_files: &[PathBuf], cdxj_path: &Path) -> anyhow::Result<()> {
     for file in warc_files {
         entries.extend(cdxj::index_warc(file).with_context(|| format!("indexing {}", file.display()))?);
     }
-    cdxj::write_index(cdxj_path, entries)?;
+    cdxj::write_index(cdxj_path, &entries)?;
     Ok(())
 }
 
@@ -388,6 +389,16 @@ fn truncated_outcome(t: super::fetch::Truncation) -> &'static str {
         super::fetch::Truncation::Length => "archived-truncated-length",
         super::fetch::Truncation::Time => "archived-truncated-time",
         super::fetch::Truncation::Disconnect => "archived-truncated-disconnect",
+    }
+}
+
+/// The hop letter an outlink line carries (Heritrix's: L, E, R).
+fn outlink_hop(hop: super::frontier::Hop) -> WarcHop {
+    match hop {
+        super::frontier::Hop::Embed => WarcHop::Embed,
+        super::frontier::Hop::Redirect => WarcHop::Redirect,
+        super::frontier::Hop::Prerequisite => WarcHop::Prerequisite,
+        _ => WarcHop::Link,
     }
 }
 

@@ -15,6 +15,8 @@ use crate::exit::Exit;
 pub struct CrawlOutcome {
     pub out: PathBuf,
     pub result: CrawlResult,
+    /// The mirror built after the crawl (`None` with `--no-mirror`).
+    pub mirror: Option<crate::mirror::MirrorReport>,
 }
 
 impl CrawlOutcome {
@@ -55,6 +57,17 @@ impl CrawlOutcome {
         let _ = writeln!(text, "  WARC files: {}", self.out.join("warc").display());
         let _ = writeln!(text, "  index:      {}", self.out.join("indexes").join("index.cdxj").display());
         let _ = writeln!(text, "  reports:    {}", self.out.join("reports").display());
+        if let Some(mirror) = &self.mirror {
+            let _ = writeln!(
+                text,
+                "  mirror:     {} ({} files: {} archived, {} redirects, {} not archived)",
+                self.out.join("mirror").join("index.html").display(),
+                mirror.files,
+                mirror.archived,
+                mirror.redirects.len(),
+                mirror.not_archived.len()
+            );
+        }
         text
     }
 }
@@ -69,8 +82,15 @@ pub async fn crawl(
     let started = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
     Settings::from_config(&config, &started).write(&config.out.join("arkiv.toml"))?;
     let out = config.out.clone();
+    let build = config.mirror;
     let result = run_crawl(config, progress, stop).await?;
-    Ok(CrawlOutcome { out, result })
+    let mirror = if build {
+        let dir = out.clone();
+        Some(tokio::task::spawn_blocking(move || crate::mirror::build_mirror(&dir)).await??)
+    } else {
+        None
+    };
+    Ok(CrawlOutcome { out, result, mirror })
 }
 
 /// Creates the folder layout; refuses a folder that already holds a crawl, so nothing archived
