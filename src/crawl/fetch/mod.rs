@@ -306,20 +306,20 @@ impl Fetcher {
             Ok(Err(err)) => {
                 let stale = reused && conn.tape.received_len() == 0 && !err.is_user();
                 return Err(Failure {
-                    error: send_error(url_text, err, conn.tape.head_bytes()),
+                    error: send_error(url_text, err, conn.tape.take_head()),
                     stale,
                 });
             }
             Ok(Ok(response)) => response,
         };
-        let raw_head = conn.tape.head_bytes();
+        let raw_head = conn.tape.take_head();
         let head = parse_response_head(&raw_head).map_err(|err| FetchError::Protocol {
             url: url_text.to_owned(),
             message: match err {
                 HeadError::Incomplete => "hyper accepted a head we cannot find".to_owned(),
                 HeadError::Malformed(message) => message,
             },
-            raw: raw_head.clone(),
+            raw: raw_head,
         })?;
 
         let mut body = response.into_body();

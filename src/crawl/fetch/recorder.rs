@@ -28,6 +28,8 @@ pub(crate) struct Tape {
     sent: Vec<u8>,
     /// The first bytes received, kept in memory for head parsing even when `received` spools.
     head: Vec<u8>,
+    /// Set once the fetcher took `head`: the body must not be copied into memory too.
+    head_taken: bool,
     received: Option<SpoolWriter>,
     received_len: u64,
     error: Option<io::Error>,
@@ -63,9 +65,12 @@ impl TapeHandle {
         };
     }
 
-    /// A copy of the first bytes received so far (for head parsing and error reports).
-    pub fn head_bytes(&self) -> Vec<u8> {
-        self.lock().head.clone()
+    /// The first bytes received so far (for head parsing and error reports); copying stops here,
+    /// so a large body is held only by the spool.
+    pub fn take_head(&self) -> Vec<u8> {
+        let mut tape = self.lock();
+        tape.head_taken = true;
+        std::mem::take(&mut tape.head)
     }
 
     /// How many bytes were received since the tape was armed.
@@ -97,9 +102,11 @@ impl TapeHandle {
             return;
         }
         tape.received_len += bytes.len() as u64;
-        let room = HEAD_COPY_LIMIT.saturating_sub(tape.head.len());
-        let copy = &bytes[..room.min(bytes.len())];
-        tape.head.extend_from_slice(copy);
+        if !tape.head_taken {
+            let room = HEAD_COPY_LIMIT.saturating_sub(tape.head.len());
+            let copy = &bytes[..room.min(bytes.len())];
+            tape.head.extend_from_slice(copy);
+        }
         let Tape {
             received, error, ..
         } = &mut *tape;
