@@ -238,3 +238,54 @@ async fn unsupported_schemes_are_rejected() {
         .expect_err("ftp");
     assert!(matches!(error, FetchError::Request { .. }), "{error}");
 }
+
+#[tokio::test]
+async fn https_to_a_plain_http_server_is_a_tls_error() {
+    within(async {
+        // Answers in plain text before any request, as a plain server does to a ClientHello.
+        let server = serve(|mut peer| async move {
+            peer.send(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")
+                .await
+        })
+        .await;
+        let dir = tempdir();
+        let url = Url::parse(&format!("https://{}/", server.addr)).expect("url");
+        let error = Fetcher::new(config(dir.path()))
+            .fetch(&url, &[])
+            .await
+            .expect_err("not TLS");
+        assert!(matches!(error, FetchError::Tls { .. }), "{error}");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_too_short_content_length_keeps_the_extra_bytes_and_retires_the_connection() {
+    within(async {
+        let wire = b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello world".to_vec();
+        let sent = wire.clone();
+        let server = serve(move |mut peer| {
+            let sent = sent.clone();
+            async move {
+                loop {
+                    peer.request().await?;
+                    peer.send(&sent).await?;
+                }
+            }
+        })
+        .await;
+        let dir = tempdir();
+        let fetcher = Fetcher::new(config(dir.path()));
+        for _ in 0..2 {
+            let exchange = fetcher.fetch(&server.url("/"), &[]).await.expect("fetch");
+            // The extra bytes arrived during this exchange, so its record keeps them.
+            assert_eq!(response_bytes(&exchange), wire);
+            assert_eq!(payload_bytes(&exchange), b"hello");
+            assert_eq!(exchange.truncated, None);
+        }
+        // The connection with stray bytes was not reused, and no request was sent in vain.
+        assert_eq!(server.connections(), 2);
+        assert_eq!(server.requests().len(), 2);
+    })
+    .await;
+}

@@ -351,12 +351,20 @@ impl Fetcher {
         drop(body);
 
         let ip = conn.ip;
-        let recording = if truncated.is_none() {
+        // Bytes past a Content-Length (or close-delimited) body are stray: hyper would reject the
+        // connection on its next use, after the server got a request in vain. Retire it now.
+        // (Chunked framing adds bytes of its own, so the check only covers unchunked bodies.)
+        let chunked = head
+            .headers
+            .iter()
+            .any(|(name, _)| name.eq_ignore_ascii_case("transfer-encoding"));
+        let stray = !chunked && conn.tape.received_len() > head.len as u64 + payload.len();
+        let recording = if truncated.is_none() && !stray {
             let recording = conn.tape.take();
             self.inner.pool.checkin(origin.clone(), conn);
             recording
         } else {
-            // The connection is mid-response: close it so nothing else reads from it.
+            // Mid-response or holding stray bytes: close it so nothing else reads from it.
             let tape = conn.tape.clone();
             drop(conn);
             tape.take()
