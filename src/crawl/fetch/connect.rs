@@ -1,0 +1,238 @@
+//! Opens a recorded HTTP/1.1 connection to an origin: DNS, TCP, optional TLS, then hyper's handshake.
+//!
+//! TLS uses rustls with the `ring` provider and the webpki-roots trust anchors, and offers only
+//! `http/1.1` in ALPN: the recorder and the WARC record assume HTTP/1.1 framing on the wire.
+
+use std::io;
+use std::net::{IpAddr, SocketAddr};
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use bytes::Bytes;
+use http_body_util::Empty;
+use hyper::client::conn::http1::SendRequest;
+use hyper_util::rt::TokioIo;
+use rustls::pki_types::ServerName;
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::net::TcpStream;
+use tokio::task::JoinHandle;
+use tokio::time::Instant;
+use tokio_rustls::TlsConnector;
+use tokio_rustls::client::TlsStream;
+
+use super::error::{FetchError, TimeoutStage};
+use super::recorder::{Recorder, TapeHandle};
+
+/// The only protocol arkiv offers in ALPN.
+pub const ALPN_HTTP11: &[u8] = b"http/1.1";
+
+/// The rustls client configuration every HTTPS fetch uses: `ring`, webpki roots, ALPN `http/1.1`.
+pub fn tls_config() -> Result<rustls::ClientConfig, rustls::Error> {
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let roots = rustls::RootCertStore {
+        roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
+    };
+    let mut config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    config.alpn_protocols = vec![ALPN_HTTP11.to_vec()];
+    Ok(config)
+}
+
+/// Where to connect: scheme, host and port of a URL (also the key of the idle pool).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(crate) struct Origin {
+    pub https: bool,
+    pub host: url::Host<String>,
+    pub port: u16,
+}
+
+/// A plain or TLS byte stream.
+#[derive(Debug)]
+pub(crate) enum Stream {
+    Plain(TcpStream),
+    Tls(Box<TlsStream<TcpStream>>),
+}
+
+impl AsyncRead for Stream {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        match self.get_mut() {
+            Stream::Plain(s) => Pin::new(s).poll_read(cx, buf),
+            Stream::Tls(s) => Pin::new(s.as_mut()).poll_read(cx, buf),
+        }
+    }
+}
+
+impl AsyncWrite for Stream {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        data: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        match self.get_mut() {
+            Stream::Plain(s) => Pin::new(s).poll_write(cx, data),
+            Stream::Tls(s) => Pin::new(s.as_mut()).poll_write(cx, data),
+        }
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        match self.get_mut() {
+            Stream::Plain(s) => Pin::new(s).poll_flush(cx),
+            Stream::Tls(s) => Pin::new(s.as_mut()).poll_flush(cx),
+        }
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        match self.get_mut() {
+            Stream::Plain(s) => Pin::new(s).poll_shutdown(cx),
+            Stream::Tls(s) => Pin::new(s.as_mut()).poll_shutdown(cx),
+        }
+    }
+}
+
+/// One open HTTP/1.1 connection: hyper's request handle, the tape its bytes go to, the peer IP.
+/// Dropping it aborts hyper's connection task, which closes the socket.
+#[derive(Debug)]
+pub(crate) struct Conn {
+    pub sender: SendRequest<Empty<Bytes>>,
+    pub tape: TapeHandle,
+    pub ip: IpAddr,
+    task: JoinHandle<()>,
+}
+
+impl Drop for Conn {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// Resolves, connects and (for https) shakes hands, all before `deadline`.
+pub(crate) async fn open(
+    origin: &Origin,
+    tls: &TlsConnector,
+    deadline: Instant,
+    url: &str,
+) -> Result<Conn, FetchError> {
+    let timeout = |stage| FetchError::Timeout {
+        url: url.to_owned(),
+        stage,
+    };
+    let tcp = tokio::time::timeout_at(deadline, connect_tcp(origin, url))
+        .await
+        .map_err(|_| timeout(TimeoutStage::Connect))??;
+    let ip = tcp
+        .peer_addr()
+        .map_err(|source| FetchError::Connect {
+            url: url.to_owned(),
+            source,
+        })?
+        .ip();
+    // Small requests and heads: do not let Nagle delay them.
+    let _ = tcp.set_nodelay(true);
+    let stream = if origin.https {
+        let name = server_name(&origin.host).map_err(|reason| FetchError::Request {
+            url: url.to_owned(),
+            reason,
+        })?;
+        let tls_stream = tokio::time::timeout_at(deadline, tls.connect(name, tcp))
+            .await
+            .map_err(|_| timeout(TimeoutStage::Tls))?
+            .map_err(|source| FetchError::Tls {
+                url: url.to_owned(),
+                source,
+            })?;
+        Stream::Tls(Box::new(tls_stream))
+    } else {
+        Stream::Plain(tcp)
+    };
+    let tape = TapeHandle::default();
+    let io = TokioIo::new(Recorder::new(stream, tape.clone()));
+    let (sender, connection) = hyper::client::conn::http1::Builder::new()
+        // Header names as they are usually written ("User-Agent"), not lower case.
+        .title_case_headers(true)
+        // An archiver takes what old servers send; `head.rs` accepts the same leniencies.
+        .allow_obsolete_multiline_headers_in_responses(true)
+        .allow_spaces_after_header_name_in_responses(true)
+        .handshake::<_, Empty<Bytes>>(io)
+        .await
+        .map_err(|err| FetchError::Io {
+            url: url.to_owned(),
+            source: io::Error::other(err),
+        })?;
+    let task = tokio::spawn(async move {
+        // Its errors reach the fetcher through the response future or the body.
+        let _ = connection.await;
+    });
+    Ok(Conn {
+        sender,
+        tape,
+        ip,
+        task,
+    })
+}
+
+async fn connect_tcp(origin: &Origin, url: &str) -> Result<TcpStream, FetchError> {
+    let addrs: Vec<SocketAddr> = match &origin.host {
+        url::Host::Ipv4(ip) => vec![SocketAddr::new(IpAddr::V4(*ip), origin.port)],
+        url::Host::Ipv6(ip) => vec![SocketAddr::new(IpAddr::V6(*ip), origin.port)],
+        url::Host::Domain(name) => tokio::net::lookup_host((name.as_str(), origin.port))
+            .await
+            .map_err(|source| FetchError::Dns {
+                url: url.to_owned(),
+                source,
+            })?
+            .collect(),
+    };
+    let mut last_error = io::Error::new(io::ErrorKind::NotFound, "the name has no addresses");
+    if addrs.is_empty() {
+        return Err(FetchError::Dns {
+            url: url.to_owned(),
+            source: last_error,
+        });
+    }
+    for addr in addrs {
+        match TcpStream::connect(addr).await {
+            Ok(tcp) => return Ok(tcp),
+            Err(err) => last_error = err,
+        }
+    }
+    Err(FetchError::Connect {
+        url: url.to_owned(),
+        source: last_error,
+    })
+}
+
+fn server_name(host: &url::Host<String>) -> Result<ServerName<'static>, String> {
+    match host {
+        url::Host::Domain(name) => {
+            ServerName::try_from(name.clone()).map_err(|err| format!("bad TLS server name: {err}"))
+        }
+        url::Host::Ipv4(ip) => Ok(ServerName::IpAddress(IpAddr::V4(*ip).into())),
+        url::Host::Ipv6(ip) => Ok(ServerName::IpAddress(IpAddr::V6(*ip).into())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tls_config_offers_exactly_http11() {
+        let config = tls_config().expect("config builds");
+        assert_eq!(config.alpn_protocols, vec![b"http/1.1".to_vec()]);
+    }
+
+    #[test]
+    fn server_names_cover_domains_and_ips() {
+        let name = server_name(&url::Host::Domain("example.org".into())).expect("domain");
+        assert_eq!(name.to_str(), "example.org");
+        let ip = server_name(&url::Host::Ipv4([127, 0, 0, 1].into())).expect("ip");
+        assert!(matches!(ip, ServerName::IpAddress(_)));
+    }
+}
