@@ -97,6 +97,7 @@ impl Coordinator {
             max_size: config.max_size,
             spool_threshold: config.spool_threshold,
             spool_dir: config.out.join("state").join("tmp"),
+            ..FetchConfig::default()
         });
         Ok(Coordinator {
             frontier: Frontier::new(config.per_host),

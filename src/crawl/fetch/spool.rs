@@ -122,6 +122,15 @@ impl Read for SpoolReader<'_> {
     }
 }
 
+impl io::Seek for SpoolReader<'_> {
+    fn seek(&mut self, pos: io::SeekFrom) -> io::Result<u64> {
+        match self {
+            SpoolReader::Memory(cursor) => cursor.seek(pos),
+            SpoolReader::File(file) => file.seek(pos),
+        }
+    }
+}
+
 /// Accumulates bytes into a [`Spool`], hashing them on the way.
 #[derive(Debug)]
 pub struct SpoolWriter {
