@@ -196,6 +196,16 @@ fn keep_alive_serves_several_requests_on_one_connection_until_close() {
     conn.send(b"GET / HTTP/1.1\r\nHost: t\r\n\r\nGET /chunked.html HTTP/1.1\r\nHost: t\r\n\r\n");
     assert_eq!(conn.read_response().body, root_file("index.html"));
     assert_eq!(conn.read_response().body, root_file("long.html"));
+    // Bodiless statuses must not leave stray bytes that would desynchronise the next response.
+    conn.send(
+        b"GET /not-modified HTTP/1.1\r\nHost: t\r\n\r\nGET /no-content HTTP/1.1\r\nHost: t\r\n\r\n",
+    );
+    assert_eq!(conn.read_head_response().status(), 304);
+    let no_content = conn.read_head_response();
+    assert_eq!(
+        (no_content.status(), no_content.header("transfer-encoding")),
+        (204, None)
+    );
     conn.send(b"HEAD /style.css HTTP/1.1\r\nHost: t\r\n\r\n");
     let head = conn.read_head_response();
     assert!(head.body.is_empty());

@@ -4,8 +4,9 @@ use std::io::{ErrorKind, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::time::Duration;
 
-/// No read in these tests may block longer than this.
-const READ_TIMEOUT: Duration = Duration::from_secs(5);
+/// No read in these tests may block longer than this (generous: a real site may delay a route
+/// for fetch-timeout tests).
+const READ_TIMEOUT: Duration = Duration::from_secs(20);
 
 /// Everything a connection delivered until the server closed it.
 #[derive(Debug)]
