@@ -146,6 +146,11 @@ fn extra_headers_are_sent_byte_for_byte_in_order() {
         get(&server, "/wrong-type.css").header("content-type"),
         Some("text/html")
     );
+    let two = get(&server, "/two-types.html");
+    assert_eq!(
+        two.header_all("content-type"),
+        ["text/html; charset=windows-1252", "text/plain"]
+    );
     let old = get(&server, "/old-modified");
     assert_eq!(
         old.header("last-modified"),
@@ -472,6 +477,7 @@ fn routing_files_are_checked_with_clear_errors() {
         ))
         .is_err()
     );
+    assert!(parse(&format!("{site}[[route]]\npath = \"/a?b=1\"\n")).is_err());
     let missing = fixture::SiteConfig::parse(
         "t",
         &format!("{site}[[route]]\npath = \"/a\"\nfile = \"x\"\n"),
