@@ -42,10 +42,19 @@ pub enum ColorChoice {
 pub enum Command {
     /// Crawl a site into WARC files, a CDXJ index, reports and an offline mirror
     Crawl(CrawlArgs),
+    /// Archive the bundled demo site (served on 127.0.0.1; no network): crawl, mirror, verify
+    Demo(DemoArgs),
     /// Rebuild the offline mirror of an output folder from its WARC files alone
     Mirror(MirrorArgs),
     /// Serve a bundled fixture site on 127.0.0.1 until Ctrl-C (for trying arkiv by hand)
     ServeFixture(ServeFixtureArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Output folder; an earlier demo there is replaced [default: archive/demo]
+    #[arg(long, short, value_name = "DIR")]
+    pub out: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -121,7 +130,12 @@ pub struct CrawlArgs {
     pub concurrency: u16,
 
     /// Pause between two fetches from one host, in seconds (robots.txt Crawl-delay wins if longer) [default: 0]
-    #[arg(long, value_name = "SECS", default_value_t = 0.0, hide_default_value = true)]
+    #[arg(
+        long,
+        value_name = "SECS",
+        default_value_t = 0.0,
+        hide_default_value = true
+    )]
     pub delay: f64,
 
     /// Retries of a URL after a network error, a cut-short body, 429 or 503 [default: 3]
@@ -129,7 +143,12 @@ pub struct CrawlArgs {
     pub retries: u32,
 
     /// Seconds to wait for a connection, for response headers, and between body reads [default: 30]
-    #[arg(long, value_name = "SECS", default_value_t = 30.0, hide_default_value = true)]
+    #[arg(
+        long,
+        value_name = "SECS",
+        default_value_t = 30.0,
+        hide_default_value = true
+    )]
     pub timeout: f64,
 
     /// Largest response body to archive whole; longer ones are cut (WARC-Truncated: length) [default: unlimited]
@@ -141,7 +160,12 @@ pub struct CrawlArgs {
     pub warc_max_size: u64,
 
     /// WARC file name prefix: <prefix>-<timestamp>-<serial>.warc.gz [default: arkiv]
-    #[arg(long, value_name = "NAME", default_value = "arkiv", hide_default_value = true)]
+    #[arg(
+        long,
+        value_name = "NAME",
+        default_value = "arkiv",
+        hide_default_value = true
+    )]
     pub warc_prefix: String,
 
     /// A URL or e-mail address for site operators, added to the User-Agent [default: none]
@@ -176,7 +200,10 @@ pub enum ScopeArg {
 /// `1500`, `64K`, `10M`, `1G` (powers of 1024; a trailing `B` or `iB` is allowed).
 pub fn parse_size(text: &str) -> Result<u64, String> {
     let t = text.trim();
-    let t = t.strip_suffix("iB").or_else(|| t.strip_suffix('B')).unwrap_or(t);
+    let t = t
+        .strip_suffix("iB")
+        .or_else(|| t.strip_suffix('B'))
+        .unwrap_or(t);
     let (digits, unit) = match t.char_indices().find(|(_, c)| c.is_ascii_alphabetic()) {
         Some((i, _)) => (&t[..i], &t[i..]),
         None => (t, ""),
@@ -189,8 +216,14 @@ pub fn parse_size(text: &str) -> Result<u64, String> {
         "T" => 40,
         _ => return Err(format!("unknown size unit {unit:?}; use K, M, G or T")),
     };
-    let number: u64 = digits.trim().parse().map_err(|_| format!("not a size: {text:?} (e.g. 10M, 1G)"))?;
-    number.checked_shl(shift).filter(|v| v >> shift == number).ok_or_else(|| format!("size too large: {text:?}"))
+    let number: u64 = digits
+        .trim()
+        .parse()
+        .map_err(|_| format!("not a size: {text:?} (e.g. 10M, 1G)"))?;
+    number
+        .checked_shl(shift)
+        .filter(|v| v >> shift == number)
+        .ok_or_else(|| format!("size too large: {text:?}"))
 }
 
 /// A usage error: what is wrong, and how to fix it.
@@ -202,7 +235,10 @@ pub struct UsageError {
 
 impl UsageError {
     fn new(message: impl Into<String>, hint: impl Into<Option<String>>) -> UsageError {
-        UsageError { message: message.into(), hint: hint.into() }
+        UsageError {
+            message: message.into(),
+            hint: hint.into(),
+        }
     }
 }
 
@@ -212,7 +248,8 @@ impl CrawlArgs {
     pub fn to_config(&self) -> Result<arkiv::crawl::Config, UsageError> {
         let mut seeds_text: Vec<String> = self.seeds.clone();
         if let Some(file) = &self.seeds_file {
-            let text = fs_err::read_to_string(file).map_err(|e| UsageError::new(e.to_string(), None))?;
+            let text =
+                fs_err::read_to_string(file).map_err(|e| UsageError::new(e.to_string(), None))?;
             seeds_text.extend(
                 text.lines()
                     .map(str::trim)
@@ -229,22 +266,32 @@ impl CrawlArgs {
         let mut seeds = Vec::new();
         for text in &seeds_text {
             let url = url::Url::parse(text).map_err(|e| {
-                UsageError::new(format!("seed {text:?} is not a URL: {e}"), Some("write it in full, e.g. https://example.org/".to_string()))
+                UsageError::new(
+                    format!("seed {text:?} is not a URL: {e}"),
+                    Some("write it in full, e.g. https://example.org/".to_string()),
+                )
             })?;
             if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
-                return Err(UsageError::new(format!("seed {text:?} is not an http(s) URL"), None));
+                return Err(UsageError::new(
+                    format!("seed {text:?} is not an http(s) URL"),
+                    None,
+                ));
             }
             seeds.push(url);
         }
         let regexes = |patterns: &[String], flag: &str| -> Result<Vec<regex::Regex>, UsageError> {
             patterns
                 .iter()
-                .map(|p| regex::Regex::new(p).map_err(|e| UsageError::new(format!("--{flag} {p:?}: {e}"), None)))
+                .map(|p| {
+                    regex::Regex::new(p)
+                        .map_err(|e| UsageError::new(format!("--{flag} {p:?}: {e}"), None))
+                })
                 .collect()
         };
         let seconds = |value: f64, flag: &str| -> Result<std::time::Duration, UsageError> {
-            std::time::Duration::try_from_secs_f64(value)
-                .map_err(|_| UsageError::new(format!("--{flag} {value}: not a number of seconds"), None))
+            std::time::Duration::try_from_secs_f64(value).map_err(|_| {
+                UsageError::new(format!("--{flag} {value}: not a number of seconds"), None)
+            })
         };
         let mut config = arkiv::crawl::Config::new(seeds, self.out.clone());
         config.scope = match self.scope {
@@ -272,11 +319,17 @@ impl CrawlArgs {
         config.warc_max_size = self.warc_max_size;
         let prefix_ok = !self.warc_prefix.is_empty()
             && self.warc_prefix.len() <= 64
-            && self.warc_prefix.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+            && self
+                .warc_prefix
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
             && !self.warc_prefix.starts_with('.');
         if !prefix_ok {
             return Err(UsageError::new(
-                format!("--warc-prefix {:?}: use letters, digits, '-', '_' or '.' (at most 64)", self.warc_prefix),
+                format!(
+                    "--warc-prefix {:?}: use letters, digits, '-', '_' or '.' (at most 64)",
+                    self.warc_prefix
+                ),
                 None,
             ));
         }

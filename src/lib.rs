@@ -7,6 +7,7 @@
 
 pub mod content_coding;
 pub mod crawl;
+pub mod demo;
 pub mod exit;
 pub mod extract;
 pub mod fixture;

@@ -18,6 +18,7 @@ fn main() -> ExitCode {
 
     let outcome = match cli.command {
         Command::Crawl(args) => crawl(args, &cli.global),
+        Command::Demo(args) => demo(args, &cli.global),
         Command::Mirror(args) => mirror(args),
         Command::ServeFixture(args) => serve_fixture(args),
     };
@@ -36,7 +37,8 @@ fn use_color(choice: ColorChoice) -> bool {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
         ColorChoice::Auto => {
-            std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stderr().is_terminal()
+            std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                && std::io::stderr().is_terminal()
         }
     }
 }
@@ -70,11 +72,29 @@ fn crawl(args: cli::CrawlArgs, global: &cli::GlobalArgs) -> anyhow::Result<Exit>
             return Ok(Exit::CouldNotRun);
         }
     };
-    let mode = if global.quiet { ProgressMode::Hidden } else { ProgressMode::Auto };
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let mode = if global.quiet {
+        ProgressMode::Hidden
+    } else {
+        ProgressMode::Auto
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
     let outcome = runtime.block_on(arkiv::crawl::crawl(config, Progress::new(mode), ctrl_c()))?;
     print!("{}", outcome.render_summary());
     Ok(outcome.exit())
+}
+
+fn demo(args: cli::DemoArgs, global: &cli::GlobalArgs) -> anyhow::Result<Exit> {
+    let out = args.out.unwrap_or_else(arkiv::demo::default_out);
+    let mode = if global.quiet { ProgressMode::Hidden } else { ProgressMode::Auto };
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let outcome = runtime.block_on(arkiv::demo::run_demo(&out, Progress::new(mode)))?;
+    println!("archived the demo site (served at {})", outcome.site_url);
+    print!("{}", outcome.crawl.render_summary());
+    let index = outcome.crawl.out.join("mirror").join("index.html");
+    println!("open the mirror: {}", std::path::absolute(&index).unwrap_or(index).display());
+    Ok(outcome.crawl.exit())
 }
 
 fn mirror(args: cli::MirrorArgs) -> anyhow::Result<Exit> {
@@ -114,12 +134,17 @@ async fn ctrl_c() {
 }
 
 fn serve_fixture(args: cli::ServeFixtureArgs) -> anyhow::Result<Exit> {
-    let options = arkiv::fixture::ServeOptions { port: args.port, ..Default::default() };
+    let options = arkiv::fixture::ServeOptions {
+        port: args.port,
+        ..Default::default()
+    };
     let server = arkiv::fixture::FixtureServer::start(&args.site, options)?;
     // Data on stdout: the URL, so that `arkiv serve-fixture | head -1` gives it to a script.
     println!("{}", server.url());
     eprintln!("serving fixture site {:?}; press Ctrl-C to stop", args.site);
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
     runtime.block_on(tokio::signal::ctrl_c())?;
     server.stop();
     Ok(Exit::Ok)

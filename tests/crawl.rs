@@ -1,1 +1,299 @@
-//! Integration tests: crawl.
+//! Integration tests: `arkiv crawl` on the fixture sites, read back with the `warc` crate.
+
+use std::collections::{HashMap, HashSet};
+use std::io::{BufRead, BufReader, Read};
+
+use arkiv::warc::digest::sha1_digest;
+use warc::WarcHeader;
+
+use crate::support::{self, Crawled, crawled};
+
+/// One record as the independent `warc` crate reads it.
+struct Rec {
+    kind: String,
+    id: String,
+    target: Option<String>,
+    concurrent_to: Option<String>,
+    warcinfo_id: Option<String>,
+    payload_digest: Option<String>,
+    block: Vec<u8>,
+    file_index: usize,
+    first_in_file: bool,
+}
+
+fn records(crawl: &Crawled) -> Vec<Rec> {
+    let mut all = Vec::new();
+    for (file_index, path) in crawl.warc_files().iter().enumerate() {
+        let reader = warc::WarcReader::from_path_gzip(path).expect("warc crate opens our file");
+        for (i, record) in reader.iter_records().enumerate() {
+            let record = record.expect("warc crate parses every record");
+            let header = |h: WarcHeader| record.header(h).map(|v| v.into_owned());
+            let block = record.body().to_vec();
+            assert_eq!(
+                header(WarcHeader::BlockDigest).as_deref(),
+                Some(sha1_digest(&block).as_str()),
+                "block digest of {:?}",
+                header(WarcHeader::TargetURI)
+            );
+            all.push(Rec {
+                kind: header(WarcHeader::WarcType).unwrap_or_default(),
+                id: record.warc_id().to_string(),
+                target: header(WarcHeader::TargetURI),
+                concurrent_to: header(WarcHeader::ConcurrentTo),
+                warcinfo_id: header(WarcHeader::WarcInfoID),
+                payload_digest: header(WarcHeader::PayloadDigest),
+                block,
+                file_index,
+                first_in_file: i == 0,
+            });
+        }
+    }
+    all
+}
+
+/// The HTTP entity body of a response block: head skipped, chunked framing removed, content
+/// encoding kept (what WARC-Payload-Digest is computed over). Written here independently.
+fn payload_of(block: &[u8]) -> Vec<u8> {
+    let end = block.windows(4).position(|w| w == b"\r\n\r\n").map(|p| p + 4).expect("head end");
+    let head = String::from_utf8_lossy(&block[..end]).to_ascii_lowercase();
+    let body = &block[end..];
+    if !head.contains("transfer-encoding: chunked") {
+        return body.to_vec();
+    }
+    let mut out = Vec::new();
+    let mut reader = BufReader::new(body);
+    loop {
+        let mut line = String::new();
+        if reader.read_line(&mut line).expect("line") == 0 {
+            break;
+        }
+        let size = usize::from_str_radix(line.trim().split(';').next().unwrap_or("").trim(), 16).unwrap_or(0);
+        if size == 0 {
+            break;
+        }
+        let mut chunk = vec![0; size];
+        reader.read_exact(&mut chunk).expect("chunk");
+        out.extend(chunk);
+        let mut crlf = String::new();
+        reader.read_line(&mut crlf).expect("crlf");
+    }
+    out
+}
+
+fn status_of(block: &[u8]) -> u16 {
+    let line = block.split(|&b| b == b'\n').next().unwrap_or_default();
+    String::from_utf8_lossy(line).split_whitespace().nth(1).and_then(|s| s.parse().ok()).unwrap_or(0)
+}
+
+fn check_warc_structure(crawl: &Crawled) {
+    let records = records(crawl);
+    assert!(!records.is_empty());
+    let mut warcinfo_of_file: HashMap<usize, String> = HashMap::new();
+    let ids: HashMap<&str, &Rec> = records.iter().map(|r| (r.id.as_str(), r)).collect();
+    for rec in &records {
+        if rec.first_in_file {
+            assert_eq!(rec.kind, "warcinfo", "each file starts with warcinfo");
+            warcinfo_of_file.insert(rec.file_index, rec.id.clone());
+            let info = String::from_utf8_lossy(&rec.block);
+            assert!(info.contains("software: arkiv/"), "{info}");
+            assert!(info.contains("robots: obey"), "{info}");
+            continue;
+        }
+        assert_eq!(rec.warcinfo_id.as_ref(), warcinfo_of_file.get(&rec.file_index), "WARC-Warcinfo-ID");
+        match rec.kind.as_str() {
+            "response" => {
+                let request = rec.concurrent_to.as_deref().and_then(|id| ids.get(id)).expect("response has its request");
+                assert_eq!(request.kind, "request");
+                assert_eq!(request.target, rec.target);
+                assert!(request.block.starts_with(b"GET "));
+                assert_eq!(
+                    rec.payload_digest.as_deref(),
+                    Some(sha1_digest(&payload_of(&rec.block)).as_str()),
+                    "payload digest of {:?}",
+                    rec.target
+                );
+            }
+            "revisit" => assert!(rec.payload_digest.is_some()),
+            "request" | "metadata" => {}
+            other => panic!("unexpected record type {other}"),
+        }
+    }
+}
+
+/// Responses by target URL: (status, block).
+fn responses(crawl: &Crawled) -> Vec<(String, u16, Vec<u8>, String)> {
+    records(crawl)
+        .into_iter()
+        .filter(|r| r.kind == "response" || r.kind == "revisit")
+        .map(|r| {
+            let status = status_of(&r.block);
+            (r.target.unwrap_or_default(), status, r.block, r.kind)
+        })
+        .collect()
+}
+
+#[test]
+fn collective_impact_warc_is_whole_and_well_formed() {
+    let crawl = crawled("collective-impact");
+    assert!(crawl.output.status.success(), "stderr: {}\nstdout: {}", crawl.stderr(), crawl.stdout());
+    check_warc_structure(crawl);
+    let cdxj = fs_err::read_to_string(crawl.out.join("indexes/index.cdxj")).expect("cdxj");
+    let lines: Vec<&str> = cdxj.lines().collect();
+    let mut sorted = lines.clone();
+    sorted.sort();
+    assert_eq!(lines, sorted, "CDXJ sorted bytewise");
+    assert!(lines.iter().any(|l| l.starts_with("1,0,0,127)/ ")), "{cdxj}");
+    let toml = fs_err::read_to_string(crawl.out.join("arkiv.toml")).expect("arkiv.toml");
+    assert!(toml.contains("realdania.dk/collective-impact"), "{toml}");
+    let summary: serde_json::Value =
+        serde_json::from_slice(&fs_err::read(crawl.out.join("reports/summary.json")).expect("summary")).expect("json");
+    assert_eq!(summary["failures"].as_array().map(Vec::len), Some(0), "{summary}");
+}
+
+#[test]
+fn every_linked_fixture_file_is_archived_once_as_a_200() {
+    let crawl = crawled("collective-impact");
+    let responses = responses(crawl);
+    let mut count: HashMap<String, usize> = HashMap::new();
+    for (url, status, _, _) in &responses {
+        if *status == 200 {
+            *count.entry(url.clone()).or_default() += 1;
+        }
+    }
+    // Files no page links to, or that robots.txt keeps out, are not expected.
+    let unlinked: HashSet<&str> = ["404.html", "eksempler/side-2.html", "intern/index.html"].into();
+    let files = arkiv::fixture::site_files("collective-impact").expect("site files");
+    let mut checked = 0;
+    for file in files {
+        let Some(rel) = file.path.strip_prefix("root/") else { continue };
+        if unlinked.contains(rel) {
+            continue;
+        }
+        let path = rel.strip_suffix("index.html").unwrap_or(rel);
+        let url = crawl.url.join(path).expect("url").to_string();
+        assert_eq!(count.get(&url), Some(&1), "{url} archived once as 200 (all: {count:?})");
+        checked += 1;
+    }
+    assert!(checked >= 20, "only {checked} files checked");
+    let side2 = crawl.url.join("eksempler/?side=2").expect("url").to_string();
+    assert_eq!(count.get(&side2), Some(&1), "the page reached only by its query string");
+}
+
+#[test]
+fn redirects_are_their_own_records_and_are_followed() {
+    let crawl = crawled("collective-impact");
+    let responses = responses(crawl);
+    let status_of_url = |path: &str| {
+        let url = crawl.url.join(path).expect("url").to_string();
+        responses.iter().find(|(u, ..)| *u == url).map(|(_, s, ..)| *s)
+    };
+    assert_eq!(status_of_url("om.aspx"), Some(301));
+    assert_eq!(status_of_url("principper"), Some(301));
+    assert_eq!(status_of_url("om-collective-impact/"), Some(200));
+    assert_eq!(status_of_url("nyheder/"), Some(404), "the broken link is archived as the 404 it is");
+}
+
+#[test]
+fn robots_txt_is_archived_and_obeyed() {
+    let crawl = crawled("collective-impact");
+    assert_eq!(crawl.server.hits("/intern/"), 0, "robots.txt disallows /intern/");
+    assert_eq!(crawl.outcome("intern/").as_deref(), Some("excluded-by-robots"));
+    assert_eq!(crawl.outcome("robots.txt").as_deref(), Some("archived"));
+    assert_eq!(crawl.outcome("sitemap.xml").as_deref(), Some("archived"));
+}
+
+#[test]
+fn outbound_links_are_recorded_never_followed() {
+    let crawl = crawled("collective-impact");
+    let log = crawl.log();
+    let line = log.iter().find(|f| f[4] == "https://realdania.dk/collective-impact").expect("logged");
+    assert_eq!(line.last().map(String::as_str), Some("out-of-scope"));
+    assert!(log.iter().any(|f| f[4].starts_with("https://collectiveimpactforum.org")));
+}
+
+#[test]
+fn nothing_is_written_outside_the_output_folder() {
+    let crawl = crawled("collective-impact");
+    let entries: Vec<_> = fs_err::read_dir(&crawl.parent).expect("parent").map(|e| e.expect("e").file_name()).collect();
+    assert_eq!(entries, vec![std::ffi::OsString::from("out")]);
+    let tmp = support::files_below(&crawl.out.join("state/tmp"));
+    assert!(tmp.is_empty(), "spool files left behind: {tmp:?}");
+}
+
+#[test]
+fn edge_cases_crawl_ends_and_traps_stop() {
+    let crawl = crawled("edge-cases");
+    let code = crawl.output.status.code();
+    assert!(matches!(code, Some(0) | Some(1)), "exit {code:?}: {}", crawl.stderr());
+    check_warc_structure(crawl);
+    let calendar = crawl.server.requests().iter().filter(|r| r.path().starts_with("/kalender/")).count();
+    assert!((5..=arkiv::crawl::scheduler::DEFAULT_MAX_VARIANTS as usize + 5).contains(&calendar), "calendar pages fetched: {calendar}");
+    let session = crawl.server.requests().iter().filter(|r| r.path().starts_with("/session")).count();
+    assert!(session <= 10, "session-id pages fetched: {session}");
+    assert!(crawl.server.hits("/loop/a") <= 1 && crawl.server.hits("/loop/b") <= 1, "redirect loop fetched once each");
+    let log = crawl.log();
+    assert!(log.iter().any(|f| f.last().map(String::as_str) == Some("too-many-redirects")), "chain longer than 10 stops");
+    assert!(log.iter().any(|f| f.last().map(String::as_str) == Some("trap-too-many-variants")));
+}
+
+#[test]
+fn edge_cases_fault_routes_end_with_their_documented_outcome() {
+    let crawl = crawled("edge-cases");
+    let expect = [
+        ("fejl/langsom", "archived"),
+        ("fejl/header-pause", "archived"),
+        ("fejl/drypvis", "archived"),
+        ("fejl/for-mange", "archived"),
+        ("fejl/utilgaengelig", "archived"),
+        ("fejl/serverfejl", "archived"),
+        ("fejl/afbrudt", "archived-truncated-disconnect"),
+        ("fejl/statuslinje", "failed:protocol"),
+        ("fejl/lukket", "archived-truncated-disconnect"),
+        ("fejl/raa", "archived"),
+    ];
+    let mut wrong = Vec::new();
+    for (path, outcome) in expect {
+        let got = crawl.outcome(path);
+        if got.as_deref() != Some(outcome) {
+            wrong.push(format!("{path}: expected {outcome}, got {got:?}"));
+        }
+    }
+    assert!(wrong.is_empty(), "{wrong:#?}");
+    assert_eq!(crawl.server.hits("/fejl/for-mange"), 3, "two 429s, then the page");
+}
+
+#[test]
+fn response_record_holds_the_exact_bytes_sent() {
+    let crawl = crawled("edge-cases");
+    // The route /fejl/raa sends this file byte for byte (see the site's routing file).
+    let raw = arkiv::fixture::site_file("edge-cases", "raw/mixed-headers.http").expect("the raw response file");
+    let url = crawl.url.join("fejl/raa").expect("url").to_string();
+    let rec = records(crawl).into_iter().find(|r| r.kind == "response" && r.target.as_deref() == Some(&url)).expect("record");
+    assert_eq!(rec.block, raw, "response block equals the bytes on the wire");
+    let end = raw.windows(4).position(|w| w == b"\r\n\r\n").expect("head") + 4;
+    assert!(String::from_utf8_lossy(&raw[..end]).contains("Set-Cookie"));
+    let payload = payload_of(&raw);
+    assert_eq!(&payload[..2], &[0x1f, 0x8b], "payload keeps its gzip encoding");
+    assert_eq!(rec.payload_digest.as_deref(), Some(sha1_digest(&payload).as_str()));
+}
+
+#[test]
+fn warcio_accepts_every_file() {
+    let Ok(version) = std::process::Command::new("warcio").arg("--version").output() else {
+        assert!(std::env::var_os("CI").is_none(), "warcio must be installed in CI (.ci/run installs it)");
+        eprintln!("warcio not installed: skipped (CI installs it)");
+        return;
+    };
+    assert!(version.status.success());
+    for site in ["collective-impact", "edge-cases"] {
+        let crawl = crawled(site);
+        for file in crawl.warc_files() {
+            let check = std::process::Command::new("warcio").arg("check").arg("-v").arg(&file).output().expect("warcio");
+            let out = String::from_utf8_lossy(&check.stdout).into_owned() + &String::from_utf8_lossy(&check.stderr);
+            assert!(check.status.success(), "warcio check {}: {out}", file.display());
+            assert!(!out.contains("digest failed"), "{out}");
+            let index = std::process::Command::new("warcio").arg("index").arg(&file).output().expect("warcio");
+            assert!(index.status.success(), "warcio index {}", file.display());
+        }
+    }
+}

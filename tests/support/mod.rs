@@ -1,1 +1,124 @@
-//! Shared test support: temp folders, running the CLI, reading outputs.
+//! Shared test support: crawling a fixture site once per test run with the real CLI, and reading
+//! the outputs back.
+
+#![allow(dead_code)]
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::{Mutex, OnceLock};
+
+use arkiv::fixture::{FixtureServer, ServeOptions};
+use url::Url;
+
+/// The notice the collective-impact site carries on every page.
+pub const NOTICE_TEXT: &str = arkiv::demo::NOTICE_TEXT;
+pub const NOTICE_LINK: &str = arkiv::demo::NOTICE_LINK;
+
+/// The `arkiv` binary built for these tests.
+pub fn arkiv() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_arkiv"))
+}
+
+/// A finished crawl of a fixture site: its output folder and the server that was crawled.
+pub struct Crawled {
+    pub site: &'static str,
+    pub url: Url,
+    pub out: PathBuf,
+    pub output: Output,
+    pub server: FixtureServer,
+    /// The folder `out` was made in: nothing else may appear in it.
+    pub parent: PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+impl Crawled {
+    pub fn stdout(&self) -> String {
+        String::from_utf8_lossy(&self.output.stdout).into_owned()
+    }
+
+    pub fn stderr(&self) -> String {
+        String::from_utf8_lossy(&self.output.stderr).into_owned()
+    }
+
+    /// `crawl.log` lines, split into fields.
+    pub fn log(&self) -> Vec<Vec<String>> {
+        let text = fs_err::read_to_string(self.out.join("reports/crawl.log")).expect("crawl.log");
+        text.lines().map(|l| l.split(' ').map(str::to_string).collect()).collect()
+    }
+
+    /// The outcome logged last for a URL path (and query) of the crawled site.
+    pub fn outcome(&self, path_and_query: &str) -> Option<String> {
+        let url = self.url.join(path_and_query).expect("url").to_string();
+        self.log().into_iter().rev().find(|f| f.get(4) == Some(&url)).and_then(|f| f.last().cloned())
+    }
+
+    pub fn warc_files(&self) -> Vec<PathBuf> {
+        let mut files: Vec<PathBuf> = fs_err::read_dir(self.out.join("warc"))
+            .expect("warc dir")
+            .map(|e| e.expect("entry").path())
+            .collect();
+        files.sort();
+        files
+    }
+}
+
+/// Extra `arkiv crawl` options per fixture site: the edge cases hold slow and broken routes,
+/// so timeouts are short there.
+fn crawl_args(site: &str) -> Vec<&'static str> {
+    match site {
+        "edge-cases" => vec!["--timeout", "2", "--retries", "2"],
+        _ => vec![],
+    }
+}
+
+/// Crawls `site` with the CLI once per test process (tests share the result; it is read-only).
+pub fn crawled(site: &'static str) -> &'static Crawled {
+    static CRAWLS: OnceLock<Mutex<HashMap<&'static str, &'static Crawled>>> = OnceLock::new();
+    let crawls = CRAWLS.get_or_init(Default::default);
+    // One crawl at a time: two would compete for two cores and slow each other's timeouts.
+    let mut map = crawls.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(done) = map.get(site) {
+        return done;
+    }
+    let crawl = Box::leak(Box::new(crawl(site, &crawl_args(site))));
+    map.insert(site, crawl);
+    crawl
+}
+
+/// Runs `arkiv crawl` on a fresh fixture server into a fresh temp folder.
+pub fn crawl(site: &'static str, extra: &[&str]) -> Crawled {
+    let server = FixtureServer::start(site, ServeOptions::default()).expect("fixture server");
+    let url = server.url();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let parent = dir.path().join("runs");
+    fs_err::create_dir_all(&parent).expect("parent");
+    let out = parent.join("out");
+    let mut cmd = arkiv();
+    cmd.arg("--quiet").arg("crawl").arg(url.as_str()).arg("--out").arg(&out);
+    if site == "collective-impact" {
+        cmd.args(["--notice-text", NOTICE_TEXT, "--notice-link", NOTICE_LINK]);
+    }
+    cmd.args(extra);
+    let output = cmd.output().expect("run arkiv crawl");
+    Crawled { site, url, out, output, server, parent, _dir: dir }
+}
+
+/// Every file below `dir`, relative, `/`-separated, sorted.
+pub fn files_below(dir: &Path) -> Vec<String> {
+    let mut found = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(folder) = stack.pop() {
+        for entry in fs_err::read_dir(&folder).expect("read dir") {
+            let path = entry.expect("entry").path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                let rel = path.strip_prefix(dir).expect("below").to_string_lossy().replace('\\', "/");
+                found.push(rel);
+            }
+        }
+    }
+    found.sort();
+    found
+}
