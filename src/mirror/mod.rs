@@ -1,1 +1,3 @@
 //! The browsable offline mirror, derived from WARC records: URL to path mapping, rewriting, manifest.
+
+pub mod path_map;
