@@ -6,6 +6,7 @@ use url::Url;
 use super::fetch::Exchange;
 use super::frontier::Hop;
 use crate::content_coding;
+use crate::extract::sitemap::SitemapKind;
 use crate::extract::{self, CssOptions, FoundUrl, HtmlOptions, LinkKind};
 
 /// A link found in a response.
@@ -123,22 +124,30 @@ fn body_links(body: &[u8], url: &Url, kind: BodyKind, content_type: Option<&str>
             let scan = extract::scan_css(body, url, &CssOptions { charset, fallback: None });
             scan.urls.into_iter().filter_map(from_found).collect()
         }
-        BodyKind::Sitemap => extract::sitemap::sitemap_urls(body, url)
-            .into_iter()
-            .map(|url| Discovered { url, hop: Hop::Sitemap, context: "sitemap@loc".to_string(), follow: true })
-            .collect(),
+        BodyKind::Sitemap => match extract::sitemap::parse_sitemap(body, url, &Default::default()) {
+            Ok(sitemap) => {
+                // A sitemap index lists more sitemaps; any other sitemap lists pages.
+                let hop = if sitemap.kind == SitemapKind::Index { Hop::Sitemap } else { Hop::Link };
+                sitemap
+                    .urls
+                    .into_iter()
+                    .map(|url| Discovered { url, hop, context: "sitemap@loc".to_string(), follow: true })
+                    .collect()
+            }
+            Err(err) => {
+                tracing::warn!("{url}: sitemap not read: {err}");
+                Vec::new()
+            }
+        },
         BodyKind::Other => Vec::new(),
     }
 }
 
 fn header_links(exchange: &Exchange, url: &Url) -> Vec<Discovered> {
-    let headers: Vec<(String, String)> = exchange
-        .headers
-        .iter()
-        .map(|(name, value)| (name.clone(), String::from_utf8_lossy(value).into_owned()))
-        .collect();
-    extract::headers::header_urls(&headers, url)
+    let headers = exchange.headers.iter().map(|(name, value)| (name.as_str(), value.as_slice()));
+    extract::headers::scan_headers(headers, url)
         .into_iter()
+        .map(|header| header.found)
         // `Location` is followed as a redirect by the scheduler, not as a link.
         .filter(|found| found.kind != LinkKind::Redirect)
         .filter_map(from_found)

@@ -26,7 +26,7 @@ pub enum Hop {
     Redirect,
     /// Needed before others: robots.txt.
     Prerequisite,
-    /// Listed in a sitemap.
+    /// A sitemap (named by robots.txt or by a sitemap index); the pages it lists are links.
     Sitemap,
 }
 

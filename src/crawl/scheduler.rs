@@ -26,6 +26,8 @@ use crate::urls::dedup_key;
 /// Distinct URLs one path pattern may produce before the rest are taken for a trap (calendars,
 /// session ids, endless query variants). See [`variant_pattern`].
 pub const DEFAULT_MAX_VARIANTS: u32 = 100;
+/// The product token arkiv answers to in robots.txt groups.
+pub const ROBOTS_TOKEN: &str = "arkiv";
 
 /// How a crawl ended.
 #[derive(Debug)]
@@ -251,15 +253,13 @@ impl Coordinator {
     async fn learn_robots(&mut self, task: &Task, exchange: &Exchange) -> anyhow::Result<()> {
         let origin = task.origin();
         let robots = match exchange.status {
-            200..=299 => {
-                let body = discover::decoded_body(exchange, 500 * 1024).await;
-                Robots::parse(&body, &task.url, "arkiv")
-            }
             // RFC 9309 asks to follow up to five redirects; a robots.txt that moves is rare
             // enough that we archive the redirect and treat the origin as unrestricted.
             300..=399 => Robots::allow_all(),
-            400..=499 => Robots::allow_all(),
-            _ => Robots::disallow_all(),
+            status => {
+                let body = discover::decoded_body(exchange, 512 * 1024).await;
+                Robots::from_status(status, &body, ROBOTS_TOKEN, &task.url)
+            }
         };
         for sitemap in robots.sitemaps().to_vec() {
             self.consider(sitemap, Some(task), Hop::Sitemap, "robots@sitemap").await?;

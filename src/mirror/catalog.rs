@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use url::Url;
 
 use crate::crawl::archive::{OUTCOME_CONTENT_TYPE, OUTCOME_FIELD};
-use crate::crawl::fetch::head::parse_response_head;
+use crate::crawl::fetch::parse_response_head;
 use crate::urls::dedup_key;
 use crate::warc::reader::WarcReader;
 
