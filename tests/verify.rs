@@ -671,3 +671,36 @@ fn junit_has_a_suite_per_check() {
     );
     assert!(junit.contains("name=\"warc holds\""), "{junit}");
 }
+
+#[cfg(unix)]
+#[test]
+fn symlink_in_mirror_is_not_followed() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path().join("site");
+    fs_err::create_dir_all(&root).expect("mkdir");
+    fs_err::write(root.join("index.html"), "<a href=\"secret.html\">x</a>").expect("write");
+    std::os::unix::fs::symlink("/etc/hostname", root.join("secret.html")).expect("symlink");
+    let report = verify(&VerifyOptions::new(&root, Mode::MirrorOnly)).expect("verify runs");
+    assert_finding(
+        &report,
+        Check::Links,
+        "secret.html: symbolic link in the mirror",
+    );
+    assert_finding(&report, Check::Links, "broken link: `secret.html`");
+}
+
+#[test]
+fn progress_reports_every_check() {
+    let dir = build(&Fixture::pristine());
+    let seen = std::sync::Mutex::new(Vec::new());
+    let progress = |event: arkiv::verify::ProgressEvent| {
+        if let arkiv::verify::ProgressEvent::Finish { check } = event {
+            seen.lock().expect("lock").push(check);
+        }
+    };
+    let options = VerifyOptions::new(dir.path(), Mode::Full);
+    arkiv::verify::verify_with_progress(&options, &progress).expect("verify runs");
+    let mut seen = seen.into_inner().expect("lock");
+    seen.sort();
+    assert_eq!(seen, Check::ALL);
+}

@@ -3,11 +3,12 @@
 use std::collections::HashSet;
 use std::path::Path;
 
-/// Relative, `/`-separated paths of every file and folder below a root. Symlinks are recorded as
-/// files and never followed, so a link cannot lead the verifier out of the folder.
+/// Relative, `/`-separated paths of every file and folder below a root. Symlinks are listed apart
+/// and never followed, so a link cannot lead the verifier out of the folder.
 #[derive(Debug, Default)]
 pub struct FileSet {
     files: Vec<String>,
+    symlinks: Vec<String>,
     file_set: HashSet<String>,
     dirs: HashSet<String>,
 }
@@ -29,7 +30,10 @@ impl FileSet {
                 } else {
                     format!("{rel}/{name}")
                 };
-                if entry.file_type()?.is_dir() {
+                let file_type = entry.file_type()?;
+                if file_type.is_symlink() {
+                    set.symlinks.push(path);
+                } else if file_type.is_dir() {
                     set.dirs.insert(path.clone());
                     stack.push((entry.path(), path));
                 } else {
@@ -39,6 +43,7 @@ impl FileSet {
             }
         }
         set.files.sort();
+        set.symlinks.sort();
         Ok(set)
     }
 
@@ -53,6 +58,11 @@ impl FileSet {
     /// Every file, sorted bytewise.
     pub fn files(&self) -> &[String] {
         &self.files
+    }
+
+    /// Symbolic links found (not in `files`: the mirror must not depend on them).
+    pub fn symlinks(&self) -> &[String] {
+        &self.symlinks
     }
 
     pub fn contains(&self, path: &str) -> bool {

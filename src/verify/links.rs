@@ -137,6 +137,15 @@ pub fn check_links(
         .par_iter()
         .map(|page| check_page(ctx, page, &anchors))
         .collect();
+    for link in ctx.files.symlinks() {
+        report.push(
+            Finding::error(
+                Check::Links,
+                "symbolic link in the mirror (not followed; the mirror must be plain files)",
+            )
+            .in_file(format!("{}{link}", ctx.display_prefix)),
+        );
+    }
     for (findings, external, count) in results {
         report.findings.extend(findings);
         report.external_links.extend(external);

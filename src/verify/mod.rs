@@ -193,7 +193,7 @@ fn verify_archive(
     stubs.insert(archive::LANDING.to_string());
 
     let index = warc::check_warc_files(&archive, &mut report, progress)?;
-    warc::check_cdxj(&archive, &index, &mut report, progress)?;
+    warc::check_cdxj(&archive, &index, &mut report)?;
 
     let notice = archive.notice(options);
     let ctx = links::LinkContext {

@@ -244,7 +244,6 @@ pub fn check_cdxj(
     archive: &Archive,
     index: &RecordIndex,
     report: &mut VerifyReport,
-    progress: &(dyn Fn(ProgressEvent) + Sync),
 ) -> std::io::Result<()> {
     const FILE: &str = "indexes/index.cdxj";
     let path = archive.out.join(FILE);
@@ -272,7 +271,6 @@ pub fn check_cdxj(
             report.push(at(finding));
         }
     }
-    progress(ProgressEvent::Finish { check: Check::Warc });
     Ok(())
 }
 

@@ -523,3 +523,59 @@ pub fn digest_of(reader: impl Read) -> io::Result<(String, u64)> {
     let (hasher, len) = hash_all(reader)?;
     Ok((sha1_label(hasher), len))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn chunked(body: &[u8], size: usize) -> Vec<u8> {
+        let mut out = Vec::new();
+        for piece in body.chunks(size) {
+            out.extend(format!("{:x};ext=1\r\n", piece.len()).as_bytes());
+            out.extend(piece);
+            out.extend(b"\r\n");
+        }
+        out.extend(b"0\r\nTrailer: x\r\n\r\n");
+        out
+    }
+
+    /// Chunk boundaries and read-buffer boundaries are where de-chunking breaks: try many of both.
+    #[test]
+    fn dechunks_at_every_boundary() {
+        let body: Vec<u8> = (0..300u32).map(|i| (i * 7 % 251) as u8).collect();
+        for chunk_size in [1, 2, 3, 16, 17, 299, 300, 1000] {
+            let wire = chunked(&body, chunk_size);
+            for capacity in [1, 2, 5, 64, 4096] {
+                let mut out = Vec::new();
+                Dechunker::new(BufReader::with_capacity(capacity, wire.as_slice()))
+                    .read_to_end(&mut out)
+                    .expect("dechunk");
+                assert_eq!(out, body, "chunk {chunk_size}, buffer {capacity}");
+            }
+        }
+    }
+
+    #[test]
+    fn bad_chunk_size_is_invalid_data() {
+        let mut out = Vec::new();
+        let err = Dechunker::new(&b"zz\r\nabc"[..])
+            .read_to_end(&mut out)
+            .expect_err("bad size");
+        assert_eq!(err.kind(), io::ErrorKind::InvalidData);
+    }
+
+    #[test]
+    fn reads_folded_headers() {
+        let mut input =
+            &b"WARC/1.1\r\nWARC-Type: resource\r\nX-Long: a\r\n  b\r\nContent-Length: 0\r\n\r\n"[..];
+        let head = WarcHead::read(&mut input).expect("head");
+        assert_eq!(head.headers.get("x-long"), Some("a b"));
+        assert_eq!(head.content_length().expect("length"), 0);
+    }
+
+    #[test]
+    fn digests_compare_without_label() {
+        assert!(same_digest("sha1:ABC", "abc"));
+        assert!(!same_digest("sha1:ABC", "sha1:ABD"));
+    }
+}
