@@ -704,3 +704,32 @@ fn progress_reports_every_check() {
     seen.sort();
     assert_eq!(seen, Check::ALL);
 }
+
+/// A large mirror (run by hand: `cargo test --test tests large_mirror -- --ignored`): every page
+/// links to the next, so any per-link scan of the file set would show as quadratic time.
+#[test]
+#[ignore]
+fn large_mirror_checks_in_linear_time() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let pages = 20_000;
+    for n in 0..pages {
+        let folder = dir.path().join(format!("d{}", n % 100));
+        fs_err::create_dir_all(&folder).expect("mkdir");
+        let next = (n + 1) % pages;
+        fs_err::write(
+            folder.join(format!("p{n}.html")),
+            format!(
+                "<a href=\"../d{}/p{next}.html#a\">next</a><p id=\"a\">",
+                next % 100
+            ),
+        )
+        .expect("write");
+    }
+    let report = verify(&VerifyOptions::new(dir.path(), Mode::MirrorOnly)).expect("verify runs");
+    assert!(
+        report.findings.is_empty(),
+        "{:?}",
+        &report.findings[..3.min(report.findings.len())]
+    );
+    assert_eq!(report.counts.references, pages as u64);
+}

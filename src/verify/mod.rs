@@ -17,6 +17,7 @@ pub mod report;
 pub mod warc;
 pub mod warc_reader;
 
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use regex::Regex;
@@ -173,17 +174,21 @@ fn verify_archive(
     report.counts.manifest_lines = manifest.len() as u64;
 
     // The manifest's mime decides what is HTML (a `.php` page stays `.php`); extensions otherwise.
-    let mut html_files = files.with_extension(&["html", "htm", "xhtml", "shtml"]);
-    let mut css_files = files.with_extension(&["css"]);
+    // Sets, not vectors: a 100,000-file mirror must not be searched once per manifest line.
+    let mut html_set: BTreeSet<String> = files
+        .with_extension(&["html", "htm", "xhtml", "shtml"])
+        .into_iter()
+        .collect();
+    let mut css_set: BTreeSet<String> = files.with_extension(&["css"]).into_iter().collect();
     let mut stubs = std::collections::HashSet::new();
     for line in &manifest {
         let mime = line.mime.as_deref().unwrap_or("").to_ascii_lowercase();
         if files.contains(&line.path) {
-            if mime.starts_with("text/html") && !html_files.contains(&line.path) {
-                html_files.push(line.path.clone());
+            if mime.starts_with("text/html") {
+                html_set.insert(line.path.clone());
             }
-            if mime.starts_with("text/css") && !css_files.contains(&line.path) {
-                css_files.push(line.path.clone());
+            if mime.starts_with("text/css") {
+                css_set.insert(line.path.clone());
             }
         }
         if matches!(line.kind.as_str(), "landing" | "not-archived") {
@@ -203,8 +208,8 @@ fn verify_archive(
         origins: &archive.origins,
         notice_link: notice.as_ref().map(|n| n.link.as_str()),
         strict: options.strict,
-        html_files,
-        css_files,
+        html_files: html_set.into_iter().collect(),
+        css_files: css_set.into_iter().collect(),
         stubs,
     };
     links::check_links(&ctx, &mut report, progress)?;
