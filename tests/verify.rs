@@ -408,12 +408,7 @@ fn flipped_byte_in_the_compressed_stream() {
     bytes[first_member] ^= 0xff;
     fs_err::write(&path, &bytes).expect("write");
     let report = run(dir.path());
-    assert_eq!(report.exit(), Exit::Findings);
-    assert!(
-        report.findings_of(Check::Warc).next().is_some(),
-        "{:#?}",
-        report.findings
-    );
+    assert_finding(&report, Check::Warc, "record at offset");
 }
 
 #[test]

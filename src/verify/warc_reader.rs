@@ -348,7 +348,8 @@ pub fn scan_file(path: &Path) -> io::Result<(Vec<ScannedRecord>, Vec<MemberProbl
                     offset: start,
                     message,
                 });
-                // Resynchronise on the next gzip member header, if any.
+                // Resynchronise on the next gzip member header, if any. The magic bytes can also
+                // occur inside compressed data; a false start just reports one more problem.
                 let Some(next) = find_member_start(path, start + 1)? else {
                     break;
                 };
