@@ -44,6 +44,8 @@ pub enum Command {
     Crawl(CrawlArgs),
     /// Archive the bundled demo site (served on 127.0.0.1; no network): crawl, mirror, verify
     Demo(DemoArgs),
+    /// Check an output folder (or with --mirror-only any folder of pages) and exit 0 only if all holds
+    Verify(VerifyArgs),
     /// Rebuild the offline mirror of an output folder from its WARC files alone
     Mirror(MirrorArgs),
     /// Serve a bundled fixture site on 127.0.0.1 until Ctrl-C (for trying arkiv by hand)
@@ -55,6 +57,44 @@ pub struct DemoArgs {
     /// Output folder; an earlier demo there is replaced [default: archive/demo]
     #[arg(long, short, value_name = "DIR")]
     pub out: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// An output folder made by `arkiv crawl`, or with --mirror-only any folder of static pages [default: none]
+    #[arg(value_name = "DIR")]
+    pub target: PathBuf,
+
+    /// Check only the link integrity of a folder of pages (a wget or HTTrack mirror, a static build) [default: off]
+    #[arg(long)]
+    pub mirror_only: bool,
+
+    /// Missing #fragment targets are errors, not warnings [default: off]
+    #[arg(long)]
+    pub strict: bool,
+
+    /// Text every archived page must carry [default: the notice in arkiv.toml]
+    #[arg(long, value_name = "TEXT", requires = "notice_link")]
+    pub notice_text: Option<String>,
+
+    /// Link the notice must carry, exactly as written [default: the notice in arkiv.toml]
+    #[arg(long, value_name = "URL", requires = "notice_text")]
+    pub notice_link: Option<String>,
+
+    /// Pages whose URL matches this regex need not carry the notice (repeatable) [default: none]
+    #[arg(long, value_name = "REGEX")]
+    pub notice_exempt: Vec<String>,
+
+    /// Report format on stdout [default: human]
+    #[arg(long, value_enum, default_value_t = FormatArg::Human, hide_default_value = true)]
+    pub format: FormatArg,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FormatArg {
+    Human,
+    Json,
+    Junit,
 }
 
 #[derive(Debug, Args)]

@@ -11,7 +11,10 @@ pub enum DecodeError {
     #[error("unsupported Content-Encoding {0:?}")]
     Unsupported(String),
     #[error("corrupt {coding} body: {source}")]
-    Corrupt { coding: String, source: std::io::Error },
+    Corrupt {
+        coding: String,
+        source: std::io::Error,
+    },
 }
 
 /// The codings in a `Content-Encoding` value, in the order they were applied.
@@ -46,7 +49,10 @@ fn decode_one(coding: &str, body: &[u8], cap: u64) -> Result<Vec<u8>, DecodeErro
     let read = reader
         .take(cap.saturating_add(1))
         .read_to_end(&mut out)
-        .map_err(|source| DecodeError::Corrupt { coding: coding.to_string(), source })?;
+        .map_err(|source| DecodeError::Corrupt {
+            coding: coding.to_string(),
+            source,
+        })?;
     if read as u64 > cap {
         return Err(DecodeError::TooLarge { cap });
     }
@@ -54,7 +60,9 @@ fn decode_one(coding: &str, body: &[u8], cap: u64) -> Result<Vec<u8>, DecodeErro
 }
 
 fn looks_like_zlib(body: &[u8]) -> bool {
-    body.len() >= 2 && body[0] & 0x0f == 8 && (u16::from(body[0]) << 8 | u16::from(body[1])) % 31 == 0
+    body.len() >= 2
+        && body[0] & 0x0f == 8
+        && (u16::from(body[0]) << 8 | u16::from(body[1])) % 31 == 0
 }
 
 #[cfg(test)]
@@ -74,10 +82,17 @@ mod tests {
         assert_eq!(decode(Some("gzip"), &gzip(b"hej"), 100).unwrap(), b"hej");
         let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::default());
         z.write_all(b"zlib").unwrap();
-        assert_eq!(decode(Some("deflate"), &z.finish().unwrap(), 100).unwrap(), b"zlib");
-        let mut raw = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::default());
+        assert_eq!(
+            decode(Some("deflate"), &z.finish().unwrap(), 100).unwrap(),
+            b"zlib"
+        );
+        let mut raw =
+            flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::default());
         raw.write_all(b"raw").unwrap();
-        assert_eq!(decode(Some("deflate"), &raw.finish().unwrap(), 100).unwrap(), b"raw");
+        assert_eq!(
+            decode(Some("deflate"), &raw.finish().unwrap(), 100).unwrap(),
+            b"raw"
+        );
         let mut br = Vec::new();
         brotli::BrotliCompress(&mut &b"brotli"[..], &mut br, &Default::default()).unwrap();
         assert_eq!(decode(Some("br"), &br, 100).unwrap(), b"brotli");
@@ -89,7 +104,10 @@ mod tests {
     fn a_gzip_bomb_is_refused_at_the_cap() {
         let bomb = gzip(&vec![0u8; 10 << 20]);
         assert!(bomb.len() < 100_000);
-        assert!(matches!(decode(Some("gzip"), &bomb, 1 << 20), Err(DecodeError::TooLarge { .. })));
+        assert!(matches!(
+            decode(Some("gzip"), &bomb, 1 << 20),
+            Err(DecodeError::TooLarge { .. })
+        ));
     }
 
     #[test]

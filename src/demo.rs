@@ -10,8 +10,7 @@ use crate::fixture::{FixtureServer, ServeOptions};
 /// The fixture site the demo archives.
 pub const DEMO_SITE: &str = "collective-impact";
 /// The notice every page of the site carries (its first line), checked by verify.
-pub const NOTICE_TEXT: &str =
-    "Hjemmesiden her opdateres ikke længere. For nyere information, besøg realdania.dk/collective-impact";
+pub const NOTICE_TEXT: &str = "Hjemmesiden her opdateres ikke længere. For nyere information, besøg realdania.dk/collective-impact";
 /// Where the notice sends readers.
 pub const NOTICE_LINK: &str = "https://realdania.dk/collective-impact";
 
@@ -43,14 +42,17 @@ pub fn default_out() -> PathBuf {
 }
 
 fn clear_previous_demo(out: &Path) -> anyhow::Result<()> {
-    let Ok(mut entries) = fs_err::read_dir(out) else { return Ok(()) };
+    let Ok(mut entries) = fs_err::read_dir(out) else {
+        return Ok(());
+    };
     if entries.next().is_none() {
         return Ok(());
     }
     let settings = crate::crawl::settings::Settings::read(&out.join("arkiv.toml")).ok();
     let was_demo = settings.is_some_and(|s| {
         s.crawl.seeds.iter().all(|seed| {
-            url::Url::parse(seed).is_ok_and(|u| matches!(u.host_str(), Some("127.0.0.1") | Some("localhost")))
+            url::Url::parse(seed)
+                .is_ok_and(|u| matches!(u.host_str(), Some("127.0.0.1") | Some("localhost")))
         })
     });
     if !was_demo {

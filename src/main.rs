@@ -1,6 +1,7 @@
 //! The thin binary: parse the command line, call the library, map the outcome to an exit code.
 
 mod cli;
+mod progress;
 
 use std::io::IsTerminal;
 use std::process::ExitCode;
@@ -20,6 +21,7 @@ fn main() -> ExitCode {
         Command::Crawl(args) => crawl(args, &cli.global),
         Command::Demo(args) => demo(args, &cli.global),
         Command::Mirror(args) => mirror(args),
+        Command::Verify(args) => verify(args, &cli.global),
         Command::ServeFixture(args) => serve_fixture(args),
     };
     match outcome {
@@ -87,14 +89,63 @@ fn crawl(args: cli::CrawlArgs, global: &cli::GlobalArgs) -> anyhow::Result<Exit>
 
 fn demo(args: cli::DemoArgs, global: &cli::GlobalArgs) -> anyhow::Result<Exit> {
     let out = args.out.unwrap_or_else(arkiv::demo::default_out);
-    let mode = if global.quiet { ProgressMode::Hidden } else { ProgressMode::Auto };
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let mode = if global.quiet {
+        ProgressMode::Hidden
+    } else {
+        ProgressMode::Auto
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
     let outcome = runtime.block_on(arkiv::demo::run_demo(&out, Progress::new(mode)))?;
     println!("archived the demo site (served at {})", outcome.site_url);
     print!("{}", outcome.crawl.render_summary());
     let index = outcome.crawl.out.join("mirror").join("index.html");
-    println!("open the mirror: {}", std::path::absolute(&index).unwrap_or(index).display());
+    println!(
+        "open the mirror: {}",
+        std::path::absolute(&index).unwrap_or(index).display()
+    );
     Ok(outcome.crawl.exit())
+}
+
+fn verify(args: cli::VerifyArgs, global: &cli::GlobalArgs) -> anyhow::Result<Exit> {
+    use arkiv::verify::{Format, Mode, NoticeSpec, VerifyOptions};
+    let mode = if args.mirror_only {
+        Mode::MirrorOnly
+    } else {
+        Mode::Full
+    };
+    let mut options = VerifyOptions::new(&args.target, mode);
+    options.strict = args.strict;
+    if let (Some(text), Some(link)) = (args.notice_text, args.notice_link) {
+        options.notice = Some(NoticeSpec { text, link });
+    }
+    for pattern in &args.notice_exempt {
+        match regex::Regex::new(pattern) {
+            Ok(re) => options.notice_exempt.push(re),
+            Err(err) => {
+                eprintln!("error: --notice-exempt {pattern:?}: {err}");
+                return Ok(Exit::CouldNotRun);
+            }
+        }
+    }
+    let format = match args.format {
+        cli::FormatArg::Human => Format::Human,
+        cli::FormatArg::Json => Format::Json,
+        cli::FormatArg::Junit => Format::Junit,
+    };
+    let bar = progress::VerifyBar::new(!global.quiet);
+    let report = match arkiv::verify::verify_with_progress(&options, &|event| bar.event(event)) {
+        Ok(report) => report,
+        Err(err) => {
+            bar.finish();
+            eprintln!("error: {err}");
+            return Ok(Exit::CouldNotRun);
+        }
+    };
+    bar.finish();
+    print!("{}", arkiv::verify::render(&report, format));
+    Ok(report.exit())
 }
 
 fn mirror(args: cli::MirrorArgs) -> anyhow::Result<Exit> {

@@ -54,7 +54,11 @@ fn records(crawl: &Crawled) -> Vec<Rec> {
 /// The HTTP entity body of a response block: head skipped, chunked framing removed, content
 /// encoding kept (what WARC-Payload-Digest is computed over). Written here independently.
 fn payload_of(block: &[u8]) -> Vec<u8> {
-    let end = block.windows(4).position(|w| w == b"\r\n\r\n").map(|p| p + 4).expect("head end");
+    let end = block
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .map(|p| p + 4)
+        .expect("head end");
     let head = String::from_utf8_lossy(&block[..end]).to_ascii_lowercase();
     let body = &block[end..];
     if !head.contains("transfer-encoding: chunked") {
@@ -67,7 +71,8 @@ fn payload_of(block: &[u8]) -> Vec<u8> {
         if reader.read_line(&mut line).expect("line") == 0 {
             break;
         }
-        let size = usize::from_str_radix(line.trim().split(';').next().unwrap_or("").trim(), 16).unwrap_or(0);
+        let size = usize::from_str_radix(line.trim().split(';').next().unwrap_or("").trim(), 16)
+            .unwrap_or(0);
         if size == 0 {
             break;
         }
@@ -82,7 +87,11 @@ fn payload_of(block: &[u8]) -> Vec<u8> {
 
 fn status_of(block: &[u8]) -> u16 {
     let line = block.split(|&b| b == b'\n').next().unwrap_or_default();
-    String::from_utf8_lossy(line).split_whitespace().nth(1).and_then(|s| s.parse().ok()).unwrap_or(0)
+    String::from_utf8_lossy(line)
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0)
 }
 
 fn check_warc_structure(crawl: &Crawled) {
@@ -99,10 +108,18 @@ fn check_warc_structure(crawl: &Crawled) {
             assert!(info.contains("robots: obey"), "{info}");
             continue;
         }
-        assert_eq!(rec.warcinfo_id.as_ref(), warcinfo_of_file.get(&rec.file_index), "WARC-Warcinfo-ID");
+        assert_eq!(
+            rec.warcinfo_id.as_ref(),
+            warcinfo_of_file.get(&rec.file_index),
+            "WARC-Warcinfo-ID"
+        );
         match rec.kind.as_str() {
             "response" => {
-                let request = rec.concurrent_to.as_deref().and_then(|id| ids.get(id)).expect("response has its request");
+                let request = rec
+                    .concurrent_to
+                    .as_deref()
+                    .and_then(|id| ids.get(id))
+                    .expect("response has its request");
                 assert_eq!(request.kind, "request");
                 assert_eq!(request.target, rec.target);
                 assert!(request.block.starts_with(b"GET "));
@@ -135,19 +152,33 @@ fn responses(crawl: &Crawled) -> Vec<(String, u16, Vec<u8>, String)> {
 #[test]
 fn collective_impact_warc_is_whole_and_well_formed() {
     let crawl = crawled("collective-impact");
-    assert!(crawl.output.status.success(), "stderr: {}\nstdout: {}", crawl.stderr(), crawl.stdout());
+    assert!(
+        crawl.output.status.success(),
+        "stderr: {}\nstdout: {}",
+        crawl.stderr(),
+        crawl.stdout()
+    );
     check_warc_structure(crawl);
     let cdxj = fs_err::read_to_string(crawl.out.join("indexes/index.cdxj")).expect("cdxj");
     let lines: Vec<&str> = cdxj.lines().collect();
     let mut sorted = lines.clone();
     sorted.sort();
     assert_eq!(lines, sorted, "CDXJ sorted bytewise");
-    assert!(lines.iter().any(|l| l.starts_with("1,0,0,127)/ ")), "{cdxj}");
+    assert!(
+        lines.iter().any(|l| l.starts_with("1,0,0,127)/ ")),
+        "{cdxj}"
+    );
     let toml = fs_err::read_to_string(crawl.out.join("arkiv.toml")).expect("arkiv.toml");
     assert!(toml.contains("realdania.dk/collective-impact"), "{toml}");
-    let summary: serde_json::Value =
-        serde_json::from_slice(&fs_err::read(crawl.out.join("reports/summary.json")).expect("summary")).expect("json");
-    assert_eq!(summary["failures"].as_array().map(Vec::len), Some(0), "{summary}");
+    let summary: serde_json::Value = serde_json::from_slice(
+        &fs_err::read(crawl.out.join("reports/summary.json")).expect("summary"),
+    )
+    .expect("json");
+    assert_eq!(
+        summary["failures"].as_array().map(Vec::len),
+        Some(0),
+        "{summary}"
+    );
 }
 
 #[test]
@@ -165,18 +196,32 @@ fn every_linked_fixture_file_is_archived_once_as_a_200() {
     let files = arkiv::fixture::site_files("collective-impact").expect("site files");
     let mut checked = 0;
     for file in files {
-        let Some(rel) = file.path.strip_prefix("root/") else { continue };
+        let Some(rel) = file.path.strip_prefix("root/") else {
+            continue;
+        };
         if unlinked.contains(rel) {
             continue;
         }
         let path = rel.strip_suffix("index.html").unwrap_or(rel);
         let url = crawl.url.join(path).expect("url").to_string();
-        assert_eq!(count.get(&url), Some(&1), "{url} archived once as 200 (all: {count:?})");
+        assert_eq!(
+            count.get(&url),
+            Some(&1),
+            "{url} archived once as 200 (all: {count:?})"
+        );
         checked += 1;
     }
     assert!(checked >= 20, "only {checked} files checked");
-    let side2 = crawl.url.join("eksempler/?side=2").expect("url").to_string();
-    assert_eq!(count.get(&side2), Some(&1), "the page reached only by its query string");
+    let side2 = crawl
+        .url
+        .join("eksempler/?side=2")
+        .expect("url")
+        .to_string();
+    assert_eq!(
+        count.get(&side2),
+        Some(&1),
+        "the page reached only by its query string"
+    );
 }
 
 #[test]
@@ -185,19 +230,33 @@ fn redirects_are_their_own_records_and_are_followed() {
     let responses = responses(crawl);
     let status_of_url = |path: &str| {
         let url = crawl.url.join(path).expect("url").to_string();
-        responses.iter().find(|(u, ..)| *u == url).map(|(_, s, ..)| *s)
+        responses
+            .iter()
+            .find(|(u, ..)| *u == url)
+            .map(|(_, s, ..)| *s)
     };
     assert_eq!(status_of_url("om.aspx"), Some(301));
     assert_eq!(status_of_url("principper"), Some(301));
     assert_eq!(status_of_url("om-collective-impact/"), Some(200));
-    assert_eq!(status_of_url("nyheder/"), Some(404), "the broken link is archived as the 404 it is");
+    assert_eq!(
+        status_of_url("nyheder/"),
+        Some(404),
+        "the broken link is archived as the 404 it is"
+    );
 }
 
 #[test]
 fn robots_txt_is_archived_and_obeyed() {
     let crawl = crawled("collective-impact");
-    assert_eq!(crawl.server.hits("/intern/"), 0, "robots.txt disallows /intern/");
-    assert_eq!(crawl.outcome("intern/").as_deref(), Some("excluded-by-robots"));
+    assert_eq!(
+        crawl.server.hits("/intern/"),
+        0,
+        "robots.txt disallows /intern/"
+    );
+    assert_eq!(
+        crawl.outcome("intern/").as_deref(),
+        Some("excluded-by-robots")
+    );
     assert_eq!(crawl.outcome("robots.txt").as_deref(), Some("archived"));
     assert_eq!(crawl.outcome("sitemap.xml").as_deref(), Some("archived"));
 }
@@ -206,15 +265,24 @@ fn robots_txt_is_archived_and_obeyed() {
 fn outbound_links_are_recorded_never_followed() {
     let crawl = crawled("collective-impact");
     let log = crawl.log();
-    let line = log.iter().find(|f| f[4] == "https://realdania.dk/collective-impact").expect("logged");
+    let line = log
+        .iter()
+        .find(|f| f[4] == "https://realdania.dk/collective-impact")
+        .expect("logged");
     assert_eq!(line.last().map(String::as_str), Some("out-of-scope"));
-    assert!(log.iter().any(|f| f[4].starts_with("https://collectiveimpactforum.org")));
+    assert!(
+        log.iter()
+            .any(|f| f[4].starts_with("https://collectiveimpactforum.org"))
+    );
 }
 
 #[test]
 fn nothing_is_written_outside_the_output_folder() {
     let crawl = crawled("collective-impact");
-    let entries: Vec<_> = fs_err::read_dir(&crawl.parent).expect("parent").map(|e| e.expect("e").file_name()).collect();
+    let entries: Vec<_> = fs_err::read_dir(&crawl.parent)
+        .expect("parent")
+        .map(|e| e.expect("e").file_name())
+        .collect();
     assert_eq!(entries, vec![std::ffi::OsString::from("out")]);
     let tmp = support::files_below(&crawl.out.join("state/tmp"));
     assert!(tmp.is_empty(), "spool files left behind: {tmp:?}");
@@ -224,16 +292,43 @@ fn nothing_is_written_outside_the_output_folder() {
 fn edge_cases_crawl_ends_and_traps_stop() {
     let crawl = crawled("edge-cases");
     let code = crawl.output.status.code();
-    assert!(matches!(code, Some(0) | Some(1)), "exit {code:?}: {}", crawl.stderr());
+    assert!(
+        matches!(code, Some(0) | Some(1)),
+        "exit {code:?}: {}",
+        crawl.stderr()
+    );
     check_warc_structure(crawl);
-    let calendar = crawl.server.requests().iter().filter(|r| r.path().starts_with("/kalender/")).count();
-    assert!((5..=arkiv::crawl::scheduler::DEFAULT_MAX_VARIANTS as usize + 5).contains(&calendar), "calendar pages fetched: {calendar}");
-    let session = crawl.server.requests().iter().filter(|r| r.path().starts_with("/session")).count();
+    let calendar = crawl
+        .server
+        .requests()
+        .iter()
+        .filter(|r| r.path().starts_with("/kalender/"))
+        .count();
+    assert!(
+        (5..=arkiv::crawl::scheduler::DEFAULT_MAX_VARIANTS as usize + 5).contains(&calendar),
+        "calendar pages fetched: {calendar}"
+    );
+    let session = crawl
+        .server
+        .requests()
+        .iter()
+        .filter(|r| r.path().starts_with("/session"))
+        .count();
     assert!(session <= 10, "session-id pages fetched: {session}");
-    assert!(crawl.server.hits("/loop/a") <= 1 && crawl.server.hits("/loop/b") <= 1, "redirect loop fetched once each");
+    assert!(
+        crawl.server.hits("/loop/a") <= 1 && crawl.server.hits("/loop/b") <= 1,
+        "redirect loop fetched once each"
+    );
     let log = crawl.log();
-    assert!(log.iter().any(|f| f.last().map(String::as_str) == Some("too-many-redirects")), "chain longer than 10 stops");
-    assert!(log.iter().any(|f| f.last().map(String::as_str) == Some("trap-too-many-variants")));
+    assert!(
+        log.iter()
+            .any(|f| f.last().map(String::as_str) == Some("too-many-redirects")),
+        "chain longer than 10 stops"
+    );
+    assert!(
+        log.iter()
+            .any(|f| f.last().map(String::as_str) == Some("trap-too-many-variants"))
+    );
 }
 
 #[test]
@@ -259,28 +354,52 @@ fn edge_cases_fault_routes_end_with_their_documented_outcome() {
         }
     }
     assert!(wrong.is_empty(), "{wrong:#?}");
-    assert_eq!(crawl.server.hits("/fejl/for-mange"), 3, "two 429s, then the page");
+    assert_eq!(
+        crawl.server.hits("/fejl/for-mange"),
+        3,
+        "two 429s, then the page"
+    );
 }
 
 #[test]
 fn response_record_holds_the_exact_bytes_sent() {
     let crawl = crawled("edge-cases");
     // The route /fejl/raa sends this file byte for byte (see the site's routing file).
-    let raw = arkiv::fixture::site_file("edge-cases", "raw/mixed-headers.http").expect("the raw response file");
+    let raw = arkiv::fixture::site_file("edge-cases", "raw/mixed-headers.http")
+        .expect("the raw response file");
     let url = crawl.url.join("fejl/raa").expect("url").to_string();
-    let rec = records(crawl).into_iter().find(|r| r.kind == "response" && r.target.as_deref() == Some(&url)).expect("record");
-    assert_eq!(rec.block, raw, "response block equals the bytes on the wire");
+    let rec = records(crawl)
+        .into_iter()
+        .find(|r| r.kind == "response" && r.target.as_deref() == Some(&url))
+        .expect("record");
+    assert_eq!(
+        rec.block, raw,
+        "response block equals the bytes on the wire"
+    );
     let end = raw.windows(4).position(|w| w == b"\r\n\r\n").expect("head") + 4;
     assert!(String::from_utf8_lossy(&raw[..end]).contains("Set-Cookie"));
     let payload = payload_of(&raw);
-    assert_eq!(&payload[..2], &[0x1f, 0x8b], "payload keeps its gzip encoding");
-    assert_eq!(rec.payload_digest.as_deref(), Some(sha1_digest(&payload).as_str()));
+    assert_eq!(
+        &payload[..2],
+        &[0x1f, 0x8b],
+        "payload keeps its gzip encoding"
+    );
+    assert_eq!(
+        rec.payload_digest.as_deref(),
+        Some(sha1_digest(&payload).as_str())
+    );
 }
 
 #[test]
 fn warcio_accepts_every_file() {
-    let Ok(version) = std::process::Command::new("warcio").arg("--version").output() else {
-        assert!(std::env::var_os("CI").is_none(), "warcio must be installed in CI (.ci/run installs it)");
+    let Ok(version) = std::process::Command::new("warcio")
+        .arg("--version")
+        .output()
+    else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "warcio must be installed in CI (.ci/run installs it)"
+        );
         eprintln!("warcio not installed: skipped (CI installs it)");
         return;
     };
@@ -288,11 +407,25 @@ fn warcio_accepts_every_file() {
     for site in ["collective-impact", "edge-cases"] {
         let crawl = crawled(site);
         for file in crawl.warc_files() {
-            let check = std::process::Command::new("warcio").arg("check").arg("-v").arg(&file).output().expect("warcio");
-            let out = String::from_utf8_lossy(&check.stdout).into_owned() + &String::from_utf8_lossy(&check.stderr);
-            assert!(check.status.success(), "warcio check {}: {out}", file.display());
+            let check = std::process::Command::new("warcio")
+                .arg("check")
+                .arg("-v")
+                .arg(&file)
+                .output()
+                .expect("warcio");
+            let out = String::from_utf8_lossy(&check.stdout).into_owned()
+                + &String::from_utf8_lossy(&check.stderr);
+            assert!(
+                check.status.success(),
+                "warcio check {}: {out}",
+                file.display()
+            );
             assert!(!out.contains("digest failed"), "{out}");
-            let index = std::process::Command::new("warcio").arg("index").arg(&file).output().expect("warcio");
+            let index = std::process::Command::new("warcio")
+                .arg("index")
+                .arg(&file)
+                .output()
+                .expect("warcio");
             assert!(index.status.success(), "warcio index {}", file.display());
         }
     }

@@ -23,8 +23,8 @@ use crate::report::{CrawlLog, LogLine, Summary};
 use crate::warc::cdxj;
 use crate::warc::record::{RecordFields, RecordType, Truncated};
 use crate::warc::writer::{
-    Block, Hop as WarcHop, HttpRecordMeta, MetadataMeta, Outlink, RevisitMeta, WarcWriter, WarcinfoFields,
-    WriterOptions,
+    Block, Hop as WarcHop, HttpRecordMeta, MetadataMeta, Outlink, RevisitMeta, WarcWriter,
+    WarcinfoFields, WriterOptions,
 };
 
 /// Jobs queued between the scheduler and the archive thread. Small on purpose: back-pressure.
@@ -39,12 +39,25 @@ pub const OUTCOME_FIELD: &str = "arkiv-outcome";
 #[derive(Debug)]
 pub enum ArchiveJob {
     /// A fetch that got a response (any status, possibly cut short). `last`: no retry follows.
-    Exchange { task: Task, exchange: Exchange, outlinks: Vec<Discovered>, last: bool },
+    Exchange {
+        task: Task,
+        exchange: Exchange,
+        outlinks: Vec<Discovered>,
+        last: bool,
+    },
     /// A fetch that got no response at all.
-    Failed { task: Task, error: String, last: bool },
+    Failed {
+        task: Task,
+        error: String,
+        last: bool,
+    },
     /// A URL the crawl decided not to fetch. `in_scope` ones get a metadata record so that the
     /// mirror can show a "not archived" page for them.
-    Declined { task: Task, reason: String, in_scope: bool },
+    Declined {
+        task: Task,
+        reason: String,
+        in_scope: bool,
+    },
 }
 
 /// Where the archive writes, and what its warcinfo records say.
@@ -92,14 +105,20 @@ impl Archive {
         let mut state = ArchiveState::open(options)?;
         let interrupted = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
         let flag = interrupted.clone();
-        let thread = std::thread::Builder::new().name("arkiv-archive".to_string()).spawn(move || {
-            let mut rx: mpsc::Receiver<ArchiveJob> = rx;
-            while let Some(job) = rx.blocking_recv() {
-                state.record(job)?;
-            }
-            state.finish(flag.load(std::sync::atomic::Ordering::Relaxed))
-        })?;
-        Ok(Archive { tx, thread, interrupted_tx: interrupted })
+        let thread = std::thread::Builder::new()
+            .name("arkiv-archive".to_string())
+            .spawn(move || {
+                let mut rx: mpsc::Receiver<ArchiveJob> = rx;
+                while let Some(job) = rx.blocking_recv() {
+                    state.record(job)?;
+                }
+                state.finish(flag.load(std::sync::atomic::Ordering::Relaxed))
+            })?;
+        Ok(Archive {
+            tx,
+            thread,
+            interrupted_tx: interrupted,
+        })
     }
 
     /// Queues a job; waits while the archive is behind. Fails when the archive thread stopped
@@ -113,7 +132,8 @@ impl Archive {
 
     /// Closes the channel, lets the thread write the index and summary, and returns them.
     pub async fn finish(self, interrupted: bool) -> anyhow::Result<ArchiveResult> {
-        self.interrupted_tx.store(interrupted, std::sync::atomic::Ordering::Relaxed);
+        self.interrupted_tx
+            .store(interrupted, std::sync::atomic::Ordering::Relaxed);
         drop(self.tx);
         let thread = self.thread;
         tokio::task::spawn_blocking(move || thread.join())
@@ -145,10 +165,12 @@ impl ArchiveState {
         for (name, value) in &options.warcinfo {
             fields = fields.with(name, value);
         }
-        let writer_options =
-            WriterOptions::new(options.out.join("warc"), options.prefix.clone()).with_max_size(options.max_size);
+        let writer_options = WriterOptions::new(options.out.join("warc"), options.prefix.clone())
+            .with_max_size(options.max_size);
         let mut writer = WarcWriter::new(writer_options, fields.clone());
-        writer.write_warcinfo(fields).context("writing the first warcinfo record")?;
+        writer
+            .write_warcinfo(fields)
+            .context("writing the first warcinfo record")?;
         let log = CrawlLog::create(&options.out.join("reports").join("crawl.log"))?;
         let started_at = Utc::now();
         let summary = Summary {
@@ -170,21 +192,37 @@ impl ArchiveState {
 
     fn record(&mut self, job: ArchiveJob) -> anyhow::Result<()> {
         match job {
-            ArchiveJob::Exchange { task, exchange, outlinks, last } => self.record_exchange(&task, &exchange, &outlinks, last),
+            ArchiveJob::Exchange {
+                task,
+                exchange,
+                outlinks,
+                last,
+            } => self.record_exchange(&task, &exchange, &outlinks, last),
             ArchiveJob::Failed { task, error, last } => {
-                let outcome = if last { format!("failed:{}", short_reason(&error)) } else { "retry".to_string() };
+                let outcome = if last {
+                    format!("failed:{}", short_reason(&error))
+                } else {
+                    "retry".to_string()
+                };
                 self.log(&task, None, None, None, None, &outcome)?;
                 if last {
                     self.summary.count_outcome("failed");
                     self.summary.urls_taken += 1;
-                    self.summary.failures.push(Failure { url: task.url.to_string(), reason: error.clone() });
+                    self.summary.failures.push(Failure {
+                        url: task.url.to_string(),
+                        reason: error.clone(),
+                    });
                     self.write_outcome(&task, "failed", &error)?;
                 } else {
                     self.summary.count_outcome("retried");
                 }
                 Ok(())
             }
-            ArchiveJob::Declined { task, reason, in_scope } => {
+            ArchiveJob::Declined {
+                task,
+                reason,
+                in_scope,
+            } => {
                 self.log(&task, None, None, None, None, &reason)?;
                 self.summary.count_outcome(&reason);
                 if in_scope {
@@ -215,8 +253,14 @@ impl ArchiveState {
             },
             Block::Bytes(&exchange.request),
         )?;
-        let reusable = (200..300).contains(&exchange.status) && exchange.truncated.is_none() && !exchange.payload.is_empty();
-        let earlier = if reusable { self.first_captures.get(&exchange.payload_digest) } else { None };
+        let reusable = (200..300).contains(&exchange.status)
+            && exchange.truncated.is_none()
+            && !exchange.payload.is_empty();
+        let earlier = if reusable {
+            self.first_captures.get(&exchange.payload_digest)
+        } else {
+            None
+        };
         let (response_id, outcome) = if let Some(first) = earlier {
             let head = head_bytes(exchange)?;
             let written = self.writer.write_revisit(
@@ -249,12 +293,19 @@ impl ArchiveState {
                     payload_digest: Some(&exchange.payload_digest),
                     truncated,
                 },
-                Block::Reader { reader: &mut reader, len: exchange.response.len() },
+                Block::Reader {
+                    reader: &mut reader,
+                    len: exchange.response.len(),
+                },
             )?;
             if reusable {
                 self.first_captures.insert(
                     exchange.payload_digest.clone(),
-                    FirstCapture { record_id: written.record_id.clone(), uri: uri.to_string(), date },
+                    FirstCapture {
+                        record_id: written.record_id.clone(),
+                        uri: uri.to_string(),
+                        date,
+                    },
                 );
             }
             let outcome = match exchange.truncated {
@@ -266,16 +317,29 @@ impl ArchiveState {
         if !outlinks.is_empty() {
             let lines: Vec<Outlink<'_>> = outlinks
                 .iter()
-                .map(|link| Outlink { url: link.url.as_str(), hop: outlink_hop(link.hop), context: &link.context })
+                .map(|link| Outlink {
+                    url: link.url.as_str(),
+                    hop: outlink_hop(link.hop),
+                    context: &link.context,
+                })
                 .collect();
             self.writer.write_metadata(
-                &MetadataMeta { target_uri: uri, date, concurrent_to: Some(&response_id) },
+                &MetadataMeta {
+                    target_uri: uri,
+                    date,
+                    concurrent_to: Some(&response_id),
+                },
                 &lines,
             )?;
         }
         let mime = mime_of(exchange);
-        self.summary.count_response(exchange.status, &mime, exchange.response.len());
-        let outcome = if exchange.truncated.is_some() && !last { "retry-truncated" } else { outcome };
+        self.summary
+            .count_response(exchange.status, &mime, exchange.response.len());
+        let outcome = if exchange.truncated.is_some() && !last {
+            "retry-truncated"
+        } else {
+            outcome
+        };
         if last {
             self.summary.urls_taken += 1;
             self.summary.count_outcome(outcome);
@@ -302,14 +366,18 @@ impl ArchiveState {
         if let Some(via) = &task.via {
             block.push_str(&format!("via: {via}\r\n"));
         }
-        let detail: String = detail.chars().map(|c| if c.is_control() { ' ' } else { c }).collect();
+        let detail: String = detail
+            .chars()
+            .map(|c| if c.is_control() { ' ' } else { c })
+            .collect();
         if !detail.is_empty() {
             block.push_str(&format!("detail: {detail}\r\n"));
         }
         let mut fields = RecordFields::new(RecordType::Metadata, Utc::now());
         fields.target_uri = Some(task.url.to_string());
         fields.content_type = Some(OUTCOME_CONTENT_TYPE.to_string());
-        self.writer.write_record(fields, Block::Bytes(block.as_bytes()))?;
+        self.writer
+            .write_record(fields, Block::Bytes(block.as_bytes()))?;
         Ok(())
     }
 
@@ -355,7 +423,11 @@ impl ArchiveState {
         let _ = self.started_at;
         let summary_path = self.out.join("reports").join("summary.json");
         fs_err::write(&summary_path, serde_json::to_vec_pretty(&self.summary)?)?;
-        Ok(ArchiveResult { summary: self.summary, warc_files, cdxj: cdxj_path })
+        Ok(ArchiveResult {
+            summary: self.summary,
+            warc_files,
+            cdxj: cdxj_path,
+        })
     }
 }
 
@@ -363,7 +435,9 @@ impl ArchiveState {
 fn write_index(warc_files: &[PathBuf], cdxj_path: &Path) -> anyhow::Result<()> {
     let mut entries = Vec::new();
     for file in warc_files {
-        entries.extend(cdxj::index_warc(file).with_context(|| format!("indexing {}", file.display()))?);
+        entries.extend(
+            cdxj::index_warc(file).with_context(|| format!("indexing {}", file.display()))?,
+        );
     }
     cdxj::write_index(cdxj_path, &entries)?;
     Ok(())
@@ -380,7 +454,14 @@ fn head_bytes(exchange: &Exchange) -> anyhow::Result<Vec<u8>> {
 pub fn mime_of(exchange: &Exchange) -> String {
     exchange
         .header("content-type")
-        .map(|v| String::from_utf8_lossy(v).split(';').next().unwrap_or("").trim().to_ascii_lowercase())
+        .map(|v| {
+            String::from_utf8_lossy(v)
+                .split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase()
+        })
         .unwrap_or_default()
 }
 

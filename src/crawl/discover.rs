@@ -31,7 +31,13 @@ pub enum BodyKind {
 
 /// Every link in `exchange` (headers and body). `hop` is how the URL itself was found: a sitemap
 /// is read as a sitemap whatever its content type says. CPU work runs off the async threads.
-pub async fn links_of(exchange: &Exchange, url: &Url, hop: Hop, context: &str, max_decoded: u64) -> Vec<Discovered> {
+pub async fn links_of(
+    exchange: &Exchange,
+    url: &Url,
+    hop: Hop,
+    context: &str,
+    max_decoded: u64,
+) -> Vec<Discovered> {
     let mut links = header_links(exchange, url);
     let kind = body_kind(exchange, url, hop, context);
     if kind == BodyKind::Other || exchange.payload.len() > max_decoded {
@@ -43,9 +49,10 @@ pub async fn links_of(exchange: &Exchange, url: &Url, hop: Hop, context: &str, m
     }
     let content_type = header_text(exchange, "content-type");
     let url = url.clone();
-    let found = tokio::task::spawn_blocking(move || body_links(&body, &url, kind, content_type.as_deref()))
-        .await
-        .unwrap_or_default();
+    let found =
+        tokio::task::spawn_blocking(move || body_links(&body, &url, kind, content_type.as_deref()))
+            .await
+            .unwrap_or_default();
     links.extend(found);
     links
 }
@@ -77,7 +84,9 @@ pub fn location(exchange: &Exchange, url: &Url) -> Option<Url> {
 }
 
 fn header_text(exchange: &Exchange, name: &str) -> Option<String> {
-    exchange.header(name).map(|v| String::from_utf8_lossy(v).into_owned())
+    exchange
+        .header(name)
+        .map(|v| String::from_utf8_lossy(v).into_owned())
 }
 
 /// Decides how to read a body: by content type, by how it was linked, by sniffing its start.
@@ -93,14 +102,19 @@ pub fn body_kind(exchange: &Exchange, url: &Url, hop: Hop, context: &str) -> Bod
     }
     // Mislabelled bodies: a stylesheet served as text/plain is still a stylesheet to the page that
     // links it; an HTML page served as octet-stream is still a page. Sniff what the label hides.
-    let generic = mime.is_empty() || matches!(mime.as_str(), "text/plain" | "application/octet-stream");
+    let generic =
+        mime.is_empty() || matches!(mime.as_str(), "text/plain" | "application/octet-stream");
     if !generic {
         return BodyKind::Other;
     }
     if context.starts_with("css@") || (context == "link@href" && url.path().ends_with(".css")) {
         return BodyKind::Css;
     }
-    let start = exchange.payload.bytes().map(|b| &b[..b.len().min(512)]).unwrap_or_default();
+    let start = exchange
+        .payload
+        .bytes()
+        .map(|b| &b[..b.len().min(512)])
+        .unwrap_or_default();
     let coding = header_text(exchange, "content-encoding");
     if coding.is_none() && looks_like_html(start) {
         return BodyKind::Html;
@@ -109,11 +123,21 @@ pub fn body_kind(exchange: &Exchange, url: &Url, hop: Hop, context: &str) -> Bod
 }
 
 fn looks_like_html(start: &[u8]) -> bool {
-    let text = String::from_utf8_lossy(start).trim_start_matches('\u{feff}').trim_start().to_ascii_lowercase();
-    ["<!doctype html", "<html", "<head", "<body", "<!--"].iter().any(|p| text.starts_with(p))
+    let text = String::from_utf8_lossy(start)
+        .trim_start_matches('\u{feff}')
+        .trim_start()
+        .to_ascii_lowercase();
+    ["<!doctype html", "<html", "<head", "<body", "<!--"]
+        .iter()
+        .any(|p| text.starts_with(p))
 }
 
-fn body_links(body: &[u8], url: &Url, kind: BodyKind, content_type: Option<&str>) -> Vec<Discovered> {
+fn body_links(
+    body: &[u8],
+    url: &Url,
+    kind: BodyKind,
+    content_type: Option<&str>,
+) -> Vec<Discovered> {
     let charset = content_type.and_then(extract::sniff::charset_from_content_type);
     match kind {
         BodyKind::Html => {
@@ -121,30 +145,51 @@ fn body_links(body: &[u8], url: &Url, kind: BodyKind, content_type: Option<&str>
             scan.urls.into_iter().filter_map(from_found).collect()
         }
         BodyKind::Css => {
-            let scan = extract::scan_css(body, url, &CssOptions { charset, fallback: None });
+            let scan = extract::scan_css(
+                body,
+                url,
+                &CssOptions {
+                    charset,
+                    fallback: None,
+                },
+            );
             scan.urls.into_iter().filter_map(from_found).collect()
         }
-        BodyKind::Sitemap => match extract::sitemap::parse_sitemap(body, url, &Default::default()) {
-            Ok(sitemap) => {
-                // A sitemap index lists more sitemaps; any other sitemap lists pages.
-                let hop = if sitemap.kind == SitemapKind::Index { Hop::Sitemap } else { Hop::Link };
-                sitemap
-                    .urls
-                    .into_iter()
-                    .map(|url| Discovered { url, hop, context: "sitemap@loc".to_string(), follow: true })
-                    .collect()
+        BodyKind::Sitemap => {
+            match extract::sitemap::parse_sitemap(body, url, &Default::default()) {
+                Ok(sitemap) => {
+                    // A sitemap index lists more sitemaps; any other sitemap lists pages.
+                    let hop = if sitemap.kind == SitemapKind::Index {
+                        Hop::Sitemap
+                    } else {
+                        Hop::Link
+                    };
+                    sitemap
+                        .urls
+                        .into_iter()
+                        .map(|url| Discovered {
+                            url,
+                            hop,
+                            context: "sitemap@loc".to_string(),
+                            follow: true,
+                        })
+                        .collect()
+                }
+                Err(err) => {
+                    tracing::warn!("{url}: sitemap not read: {err}");
+                    Vec::new()
+                }
             }
-            Err(err) => {
-                tracing::warn!("{url}: sitemap not read: {err}");
-                Vec::new()
-            }
-        },
+        }
         BodyKind::Other => Vec::new(),
     }
 }
 
 fn header_links(exchange: &Exchange, url: &Url) -> Vec<Discovered> {
-    let headers = exchange.headers.iter().map(|(name, value)| (name.as_str(), value.as_slice()));
+    let headers = exchange
+        .headers
+        .iter()
+        .map(|(name, value)| (name.as_str(), value.as_slice()));
     extract::headers::scan_headers(headers, url)
         .into_iter()
         .map(|header| header.found)
@@ -163,5 +208,10 @@ fn from_found(found: FoundUrl) -> Option<Discovered> {
         LinkKind::Form => (Hop::Link, false),
         LinkKind::Base | LinkKind::Redirect => return None,
     };
-    Some(Discovered { url, hop, context: found.context.to_string(), follow })
+    Some(Discovered {
+        url,
+        hop,
+        context: found.context.to_string(),
+        follow,
+    })
 }

@@ -199,7 +199,11 @@ impl Frontier {
     pub fn retry_at(&mut self, task: Task, at: Instant) {
         self.seq += 1;
         self.queued += 1;
-        self.delayed.push(Reverse(Delayed { at, seq: self.seq, task }));
+        self.delayed.push(Reverse(Delayed {
+            at,
+            seq: self.seq,
+            task,
+        }));
     }
 
     /// Holds an origin back until `until` (Retry-After, back-off).
@@ -215,7 +219,9 @@ impl Frontier {
             if first.at > now {
                 break;
             }
-            let Some(Reverse(delayed)) = self.delayed.pop() else { break };
+            let Some(Reverse(delayed)) = self.delayed.pop() else {
+                break;
+            };
             self.queued -= 1;
             // A retried robots.txt goes back to the front: its origin is still waiting for it.
             let front = delayed.task.hop == Hop::Prerequisite;
@@ -225,7 +231,9 @@ impl Frontier {
             let origin = self.order.pop_front()?;
             self.order.push_back(origin.clone());
             let per_host = self.per_host;
-            let Some(queue) = self.origins.get_mut(&origin) else { continue };
+            let Some(queue) = self.origins.get_mut(&origin) else {
+                continue;
+            };
             let limit = if queue.gated { 1 } else { per_host };
             if queue.queue.is_empty() || queue.inflight >= limit {
                 continue;
@@ -270,7 +278,11 @@ impl Frontier {
 
     /// Drains everything still waiting (when the crawl stops early), for the log.
     pub fn drain(&mut self) -> Vec<Task> {
-        let mut all: Vec<Task> = self.origins.values_mut().flat_map(|q| q.queue.drain(..)).collect();
+        let mut all: Vec<Task> = self
+            .origins
+            .values_mut()
+            .flat_map(|q| q.queue.drain(..))
+            .collect();
         all.extend(self.delayed.drain().map(|Reverse(d)| d.task));
         self.queued = 0;
         all
@@ -341,7 +353,10 @@ mod tests {
         f.retry_at(Task { attempt: 1, ..t }, now + Duration::from_secs(1));
         assert!(f.next(now).is_none());
         assert_eq!(f.next_wakeup(), Some(now + Duration::from_secs(1)));
-        assert!(f.next(now + Duration::from_secs(2)).is_none(), "origin still resting");
+        assert!(
+            f.next(now + Duration::from_secs(2)).is_none(),
+            "origin still resting"
+        );
         assert_eq!(f.next(now + Duration::from_secs(6)).unwrap().attempt, 1);
     }
 }

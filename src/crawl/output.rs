@@ -45,17 +45,33 @@ impl CrawlOutcome {
             s.bytes,
             s.revisits,
             s.failures.len(),
-            if self.result.interrupted { " (interrupted)" } else { "" }
+            if self.result.interrupted {
+                " (interrupted)"
+            } else {
+                ""
+            }
         );
-        let statuses: Vec<String> = s.by_status.iter().map(|(k, v)| format!("{k}: {v}")).collect();
+        let statuses: Vec<String> = s
+            .by_status
+            .iter()
+            .map(|(k, v)| format!("{k}: {v}"))
+            .collect();
         let _ = writeln!(text, "  by status: {}", statuses.join(", "));
-        let outcomes: Vec<String> = s.by_outcome.iter().map(|(k, v)| format!("{k}: {v}")).collect();
+        let outcomes: Vec<String> = s
+            .by_outcome
+            .iter()
+            .map(|(k, v)| format!("{k}: {v}"))
+            .collect();
         let _ = writeln!(text, "  by outcome: {}", outcomes.join(", "));
         for failure in &s.failures {
             let _ = writeln!(text, "  not archived: {} ({})", failure.url, failure.reason);
         }
         let _ = writeln!(text, "  WARC files: {}", self.out.join("warc").display());
-        let _ = writeln!(text, "  index:      {}", self.out.join("indexes").join("index.cdxj").display());
+        let _ = writeln!(
+            text,
+            "  index:      {}",
+            self.out.join("indexes").join("index.cdxj").display()
+        );
         let _ = writeln!(text, "  reports:    {}", self.out.join("reports").display());
         if let Some(mirror) = &self.mirror {
             let _ = writeln!(
@@ -90,13 +106,22 @@ pub async fn crawl(
     } else {
         None
     };
-    Ok(CrawlOutcome { out, result, mirror })
+    Ok(CrawlOutcome {
+        out,
+        result,
+        mirror,
+    })
 }
 
 /// Creates the folder layout; refuses a folder that already holds a crawl, so nothing archived
 /// is ever overwritten.
 fn prepare_out(out: &Path) -> anyhow::Result<()> {
-    if out.join("arkiv.toml").exists() || out.join("warc").read_dir().is_ok_and(|mut d| d.next().is_some()) {
+    if out.join("arkiv.toml").exists()
+        || out
+            .join("warc")
+            .read_dir()
+            .is_ok_and(|mut d| d.next().is_some())
+    {
         anyhow::bail!(
             "{} already holds a crawl; choose a new --out folder (nothing was changed)",
             out.display()
@@ -105,8 +130,14 @@ fn prepare_out(out: &Path) -> anyhow::Result<()> {
     for dir in ["warc", "indexes", "reports", "mirror", "state", "state/tmp"] {
         let path = out.join(dir);
         // Never follow a link planted inside the output folder: everything arkiv writes stays in it.
-        if path.symlink_metadata().is_ok_and(|m| m.file_type().is_symlink()) {
-            anyhow::bail!("{} is a symbolic link; arkiv writes only into real folders", path.display());
+        if path
+            .symlink_metadata()
+            .is_ok_and(|m| m.file_type().is_symlink())
+        {
+            anyhow::bail!(
+                "{} is a symbolic link; arkiv writes only into real folders",
+                path.display()
+            );
         }
         fs_err::create_dir_all(&path)?;
     }

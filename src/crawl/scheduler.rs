@@ -84,7 +84,12 @@ struct Coordinator {
 
 impl Coordinator {
     fn new(config: Config, archive: Archive, progress: Progress) -> anyhow::Result<Coordinator> {
-        let scope = Scope::new(config.scope, &config.seeds, config.include.clone(), config.exclude.clone());
+        let scope = Scope::new(
+            config.scope,
+            &config.seeds,
+            config.include.clone(),
+            config.exclude.clone(),
+        );
         let guard = TrapGuard {
             max_url_len: config.max_url_len,
             max_path_depth: config.max_path_depth,
@@ -126,7 +131,8 @@ impl Coordinator {
             if !stopping {
                 self.dispatch(&mut inflight).await?;
             }
-            self.progress.update(self.frontier.queued() as u64, inflight.len() as u64);
+            self.progress
+                .update(self.frontier.queued() as u64, inflight.len() as u64);
             if inflight.is_empty() && (stopping || self.frontier.queued() == 0) {
                 break;
             }
@@ -153,7 +159,8 @@ impl Coordinator {
         }
         if stopping {
             for task in self.frontier.drain() {
-                self.decline_task(&task, "not-fetched-crawl-stopped", true).await?;
+                self.decline_task(&task, "not-fetched-crawl-stopped", true)
+                    .await?;
             }
         }
         Ok(stopping)
@@ -163,7 +170,9 @@ impl Coordinator {
     async fn dispatch(&mut self, inflight: &mut JoinSet<Fetched>) -> anyhow::Result<()> {
         while inflight.len() < self.config.concurrency {
             let now = Instant::now();
-            let Some(task) = self.frontier.next(now) else { break };
+            let Some(task) = self.frontier.next(now) else {
+                break;
+            };
             if task.hop != Hop::Prerequisite {
                 let origin = task.origin();
                 if let Some(robots) = self.robots.get(&origin) {
@@ -179,17 +188,34 @@ impl Coordinator {
             inflight.spawn(async move {
                 let result = fetcher.fetch(&task.url, &[]).await;
                 let links = match &result {
-                    Ok(exchange) => discover::links_of(exchange, &task.url, task.hop, &task.context, max_decoded).await,
+                    Ok(exchange) => {
+                        discover::links_of(
+                            exchange,
+                            &task.url,
+                            task.hop,
+                            &task.context,
+                            max_decoded,
+                        )
+                        .await
+                    }
                     Err(_) => Vec::new(),
                 };
-                Fetched { task, result, links }
+                Fetched {
+                    task,
+                    result,
+                    links,
+                }
             });
         }
         Ok(())
     }
 
     async fn handle(&mut self, fetched: Fetched) -> anyhow::Result<()> {
-        let Fetched { task, result, links } = fetched;
+        let Fetched {
+            task,
+            result,
+            links,
+        } = fetched;
         let origin = task.origin();
         let now = Instant::now();
         let pause = self.pause_for(&origin);
@@ -198,11 +224,21 @@ impl Coordinator {
                 self.frontier.done(&origin, now, pause);
                 let retry = task.attempt < self.config.retries;
                 self.archive
-                    .send(ArchiveJob::Failed { task: task.clone(), error: error.to_string(), last: !retry })
+                    .send(ArchiveJob::Failed {
+                        task: task.clone(),
+                        error: error.to_string(),
+                        last: !retry,
+                    })
                     .await?;
                 if retry {
                     let wait = self.backoff(task.attempt);
-                    self.frontier.retry_at(Task { attempt: task.attempt + 1, ..task }, now + wait);
+                    self.frontier.retry_at(
+                        Task {
+                            attempt: task.attempt + 1,
+                            ..task
+                        },
+                        now + wait,
+                    );
                 } else {
                     self.progress.failed();
                     self.after_robots_failure(&task);
@@ -224,24 +260,40 @@ impl Coordinator {
                 if task.hop == Hop::Prerequisite && !retry {
                     self.learn_robots(&task, &exchange).await?;
                 }
-                let location = (300..400).contains(&status).then(|| discover::location(&exchange, &task.url)).flatten();
+                let location = (300..400)
+                    .contains(&status)
+                    .then(|| discover::location(&exchange, &task.url))
+                    .flatten();
                 self.archive
-                    .send(ArchiveJob::Exchange { task: task.clone(), exchange, outlinks: links.clone(), last: !retry })
+                    .send(ArchiveJob::Exchange {
+                        task: task.clone(),
+                        exchange,
+                        outlinks: links.clone(),
+                        last: !retry,
+                    })
                     .await?;
                 if retry {
                     let wait = match retry_after {
                         Some(wait) if wait <= self.config.max_retry_after => wait,
                         _ => self.backoff(task.attempt),
                     };
-                    self.frontier.retry_at(Task { attempt: task.attempt + 1, ..task.clone() }, now + wait);
+                    self.frontier.retry_at(
+                        Task {
+                            attempt: task.attempt + 1,
+                            ..task.clone()
+                        },
+                        now + wait,
+                    );
                 } else if truncated {
                     self.progress.failed();
                 }
                 if let Some(target) = location {
-                    self.consider(target, Some(&task), Hop::Redirect, "location").await?;
+                    self.consider(target, Some(&task), Hop::Redirect, "location")
+                        .await?;
                 }
                 for link in links.into_iter().filter(|l| l.follow) {
-                    self.consider(link.url, Some(&task), link.hop, &link.context).await?;
+                    self.consider(link.url, Some(&task), link.hop, &link.context)
+                        .await?;
                 }
             }
         }
@@ -262,7 +314,8 @@ impl Coordinator {
             }
         };
         for sitemap in robots.sitemaps().to_vec() {
-            self.consider(sitemap, Some(task), Hop::Sitemap, "robots@sitemap").await?;
+            self.consider(sitemap, Some(task), Hop::Sitemap, "robots@sitemap")
+                .await?;
         }
         self.robots.insert(origin.clone(), Arc::new(robots));
         self.frontier.open_gate(&origin);
@@ -275,7 +328,8 @@ impl Coordinator {
         if task.hop == Hop::Prerequisite {
             let origin = task.origin();
             tracing::warn!("robots.txt of {origin} unreachable: nothing more is fetched from it");
-            self.robots.insert(origin.clone(), Arc::new(Robots::disallow_all()));
+            self.robots
+                .insert(origin.clone(), Arc::new(Robots::disallow_all()));
             self.frontier.open_gate(&origin);
         }
     }
@@ -294,7 +348,10 @@ impl Coordinator {
     }
 
     fn backoff(&self, attempt: u32) -> Duration {
-        self.config.backoff.saturating_mul(1 << attempt.min(10)).min(self.config.max_retry_after)
+        self.config
+            .backoff
+            .saturating_mul(1 << attempt.min(10))
+            .min(self.config.max_retry_after)
     }
 
     /// Decides whether a found URL is taken, and queues or logs it.
@@ -367,22 +424,35 @@ impl Coordinator {
         let pattern = variant_pattern(&task.url);
         let seen_variants = self.variants.entry(pattern).or_default();
         if *seen_variants >= DEFAULT_MAX_VARIANTS {
-            return self.decline_task(&task, "trap-too-many-variants", true).await;
+            return self
+                .decline_task(&task, "trap-too-many-variants", true)
+                .await;
         }
         *seen_variants += 1;
         let origin = task.origin();
         if !requisite {
-            if self.config.max_pages.is_some_and(|max| self.pages_taken >= max) {
+            if self
+                .config
+                .max_pages
+                .is_some_and(|max| self.pages_taken >= max)
+            {
                 return self.decline_task(&task, "max-pages", true).await;
             }
             let per_origin = self.pages_per_origin.entry(origin.clone()).or_default();
-            if self.config.max_pages_per_host.is_some_and(|max| *per_origin >= max) {
+            if self
+                .config
+                .max_pages_per_host
+                .is_some_and(|max| *per_origin >= max)
+            {
                 return self.decline_task(&task, "max-pages-per-host", true).await;
             }
             *per_origin += 1;
             self.pages_taken += 1;
         }
-        if self.config.obey_robots && !self.frontier.knows_origin(&origin) && !is_robots_url(&task.url) {
+        if self.config.obey_robots
+            && !self.frontier.knows_origin(&origin)
+            && !is_robots_url(&task.url)
+        {
             self.add_robots_task(&task);
         }
         self.frontier.add(task);
@@ -410,18 +480,32 @@ impl Coordinator {
 
     /// Logs a URL the crawl does not fetch. `in_scope` ones are also recorded in the WARC (as
     /// metadata) so that the mirror can show a "not archived" page for them.
-    async fn decline_task(&mut self, task: &Task, reason: &str, in_scope: bool) -> anyhow::Result<()> {
+    async fn decline_task(
+        &mut self,
+        task: &Task,
+        reason: &str,
+        in_scope: bool,
+    ) -> anyhow::Result<()> {
         self.declined.insert(task.key.clone());
         self.archive
-            .send(ArchiveJob::Declined { task: task.clone(), reason: reason.to_string(), in_scope })
+            .send(ArchiveJob::Declined {
+                task: task.clone(),
+                reason: reason.to_string(),
+                in_scope,
+            })
             .await
     }
 
     async fn finish(self, interrupted: bool) -> anyhow::Result<CrawlResult> {
-        let Coordinator { archive, progress, .. } = self;
+        let Coordinator {
+            archive, progress, ..
+        } = self;
         progress.finish();
         let archive = archive.finish(interrupted).await?;
-        Ok(CrawlResult { archive, interrupted })
+        Ok(CrawlResult {
+            archive,
+            interrupted,
+        })
     }
 }
 
@@ -440,5 +524,8 @@ fn retry_after(exchange: &Exchange) -> Option<Duration> {
         return Some(Duration::from_secs(secs));
     }
     let when = httpdate::parse_http_date(&value).ok()?;
-    Some(when.duration_since(std::time::SystemTime::now()).unwrap_or_default())
+    Some(
+        when.duration_since(std::time::SystemTime::now())
+            .unwrap_or_default(),
+    )
 }

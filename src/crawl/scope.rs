@@ -40,7 +40,12 @@ pub struct Scope {
 
 impl Scope {
     pub fn new(mode: ScopeMode, seeds: &[Url], include: Vec<Regex>, exclude: Vec<Regex>) -> Scope {
-        Scope { mode, seeds: seeds.to_vec(), include, exclude }
+        Scope {
+            mode,
+            seeds: seeds.to_vec(),
+            include,
+            exclude,
+        }
     }
 
     /// Whether `url` is on one of the seeds' sites (ignoring include/exclude patterns). Page
@@ -85,7 +90,9 @@ impl Scope {
             ScopeMode::Domain => {
                 let domain = seed_host.strip_prefix("www.").unwrap_or(seed_host);
                 host.eq_ignore_ascii_case(domain)
-                    || host.to_ascii_lowercase().ends_with(&format!(".{}", domain.to_ascii_lowercase()))
+                    || host
+                        .to_ascii_lowercase()
+                        .ends_with(&format!(".{}", domain.to_ascii_lowercase()))
             }
             ScopeMode::Prefix => {
                 if !same_origin(seed, url) {
@@ -124,29 +131,64 @@ mod tests {
 
     #[test]
     fn origin_scope_joins_http_and_https_on_default_ports_only() {
-        let scope = Scope::new(ScopeMode::Origin, &[url("http://example.org/")], vec![], vec![]);
+        let scope = Scope::new(
+            ScopeMode::Origin,
+            &[url("http://example.org/")],
+            vec![],
+            vec![],
+        );
         assert!(scope.check(&url("https://example.org/a")).is_ok());
         assert!(scope.check(&url("http://EXAMPLE.org:80/a")).is_ok());
-        assert_eq!(scope.check(&url("http://example.org:8080/")), Err(OutOfScope::OtherSite));
-        assert_eq!(scope.check(&url("http://www.example.org/")), Err(OutOfScope::OtherSite));
-        assert_eq!(scope.check(&url("mailto:a@example.org")), Err(OutOfScope::Scheme));
+        assert_eq!(
+            scope.check(&url("http://example.org:8080/")),
+            Err(OutOfScope::OtherSite)
+        );
+        assert_eq!(
+            scope.check(&url("http://www.example.org/")),
+            Err(OutOfScope::OtherSite)
+        );
+        assert_eq!(
+            scope.check(&url("mailto:a@example.org")),
+            Err(OutOfScope::Scheme)
+        );
     }
 
     #[test]
     fn another_port_on_the_same_host_is_another_site() {
-        let scope = Scope::new(ScopeMode::Origin, &[url("http://127.0.0.1:4000/")], vec![], vec![]);
+        let scope = Scope::new(
+            ScopeMode::Origin,
+            &[url("http://127.0.0.1:4000/")],
+            vec![],
+            vec![],
+        );
         assert!(scope.check(&url("http://127.0.0.1:4000/x")).is_ok());
-        assert_eq!(scope.check(&url("http://127.0.0.1:4001/x")), Err(OutOfScope::OtherSite));
-        assert_eq!(scope.check(&url("https://127.0.0.1:4000/x")), Err(OutOfScope::OtherSite));
+        assert_eq!(
+            scope.check(&url("http://127.0.0.1:4001/x")),
+            Err(OutOfScope::OtherSite)
+        );
+        assert_eq!(
+            scope.check(&url("https://127.0.0.1:4000/x")),
+            Err(OutOfScope::OtherSite)
+        );
     }
 
     #[test]
     fn domain_and_prefix_modes() {
-        let domain = Scope::new(ScopeMode::Domain, &[url("https://www.example.org/")], vec![], vec![]);
+        let domain = Scope::new(
+            ScopeMode::Domain,
+            &[url("https://www.example.org/")],
+            vec![],
+            vec![],
+        );
         assert!(domain.check(&url("https://cdn.example.org/x.css")).is_ok());
         assert!(domain.check(&url("https://example.org/")).is_ok());
         assert!(domain.check(&url("https://badexample.org/")).is_err());
-        let prefix = Scope::new(ScopeMode::Prefix, &[url("https://example.org/docs/index.html")], vec![], vec![]);
+        let prefix = Scope::new(
+            ScopeMode::Prefix,
+            &[url("https://example.org/docs/index.html")],
+            vec![],
+            vec![],
+        );
         assert!(prefix.check(&url("https://example.org/docs/a/b")).is_ok());
         assert!(prefix.check(&url("https://example.org/blog/")).is_err());
     }
@@ -160,7 +202,13 @@ mod tests {
             vec![Regex::new(r"\.pdf$").unwrap()],
         );
         assert!(scope.check(&url("http://example.org/docs/a")).is_ok());
-        assert_eq!(scope.check(&url("http://example.org/docs/a.pdf")), Err(OutOfScope::Excluded));
-        assert_eq!(scope.check(&url("http://example.org/blog")), Err(OutOfScope::NotIncluded));
+        assert_eq!(
+            scope.check(&url("http://example.org/docs/a.pdf")),
+            Err(OutOfScope::Excluded)
+        );
+        assert_eq!(
+            scope.check(&url("http://example.org/blog")),
+            Err(OutOfScope::NotIncluded)
+        );
     }
 }

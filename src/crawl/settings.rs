@@ -66,8 +66,16 @@ impl Settings {
                 started: started.to_string(),
                 seeds: config.seeds.iter().map(|u| u.to_string()).collect(),
                 scope: config.scope,
-                include: config.include.iter().map(|r| r.as_str().to_string()).collect(),
-                exclude: config.exclude.iter().map(|r| r.as_str().to_string()).collect(),
+                include: config
+                    .include
+                    .iter()
+                    .map(|r| r.as_str().to_string())
+                    .collect(),
+                exclude: config
+                    .exclude
+                    .iter()
+                    .map(|r| r.as_str().to_string())
+                    .collect(),
                 max_depth: config.max_depth,
                 max_pages: config.max_pages,
                 offsite_requisites: config.offsite_requisites,
@@ -105,8 +113,15 @@ impl Settings {
         let mut lines = vec![
             ("software".to_string(), c.software.clone()),
             ("format".to_string(), "WARC File Format 1.1".to_string()),
-            ("conformsTo".to_string(), "https://iipc.github.io/warc-specifications/specifications/warc-format/warc-1.1/".to_string()),
-            ("robots".to_string(), if c.obey_robots { "obey" } else { "ignore" }.to_string()),
+            (
+                "conformsTo".to_string(),
+                "https://iipc.github.io/warc-specifications/specifications/warc-format/warc-1.1/"
+                    .to_string(),
+            ),
+            (
+                "robots".to_string(),
+                if c.obey_robots { "obey" } else { "ignore" }.to_string(),
+            ),
             ("http-header-user-agent".to_string(), c.user_agent.clone()),
         ];
         if let Some(description) = &c.description {
@@ -115,7 +130,9 @@ impl Settings {
         for seed in &c.seeds {
             lines.push(("arkiv-seed".to_string(), seed.clone()));
         }
-        let scope = serde_json::to_value(c.scope).ok().and_then(|v| v.as_str().map(String::from));
+        let scope = serde_json::to_value(c.scope)
+            .ok()
+            .and_then(|v| v.as_str().map(String::from));
         lines.push(("arkiv-scope".to_string(), scope.unwrap_or_default()));
         let settings = serde_json::to_string(c).unwrap_or_default();
         lines.push(("arkiv-settings".to_string(), settings));

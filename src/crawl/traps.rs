@@ -35,7 +35,10 @@ impl TrapGuard {
         if url.as_str().len() > self.max_url_len {
             return Err(Trap::UrlTooLong);
         }
-        let segments: Vec<&str> = url.path_segments().map(|s| s.filter(|s| !s.is_empty()).collect()).unwrap_or_default();
+        let segments: Vec<&str> = url
+            .path_segments()
+            .map(|s| s.filter(|s| !s.is_empty()).collect())
+            .unwrap_or_default();
         if segments.len() > self.max_path_depth {
             return Err(Trap::PathTooDeep);
         }
@@ -55,19 +58,35 @@ impl TrapGuard {
 mod tests {
     use super::*;
 
-    const GUARD: TrapGuard = TrapGuard { max_url_len: 200, max_path_depth: 8, max_segment_repeats: 2 };
+    const GUARD: TrapGuard = TrapGuard {
+        max_url_len: 200,
+        max_path_depth: 8,
+        max_segment_repeats: 2,
+    };
 
     #[test]
     fn ordinary_urls_pass() {
-        assert_eq!(GUARD.check(&Url::parse("http://h/a/b/c/index.html?x=1").unwrap()), Ok(()));
+        assert_eq!(
+            GUARD.check(&Url::parse("http://h/a/b/c/index.html?x=1").unwrap()),
+            Ok(())
+        );
     }
 
     #[test]
     fn each_guard_trips() {
         let long = format!("http://h/{}", "x".repeat(300));
-        assert_eq!(GUARD.check(&Url::parse(&long).unwrap()), Err(Trap::UrlTooLong));
-        assert_eq!(GUARD.check(&Url::parse("http://h/1/2/3/4/5/6/7/8/9").unwrap()), Err(Trap::PathTooDeep));
-        assert_eq!(GUARD.check(&Url::parse("http://h/a/b/a/b/a/").unwrap()), Err(Trap::RepeatingSegments));
+        assert_eq!(
+            GUARD.check(&Url::parse(&long).unwrap()),
+            Err(Trap::UrlTooLong)
+        );
+        assert_eq!(
+            GUARD.check(&Url::parse("http://h/1/2/3/4/5/6/7/8/9").unwrap()),
+            Err(Trap::PathTooDeep)
+        );
+        assert_eq!(
+            GUARD.check(&Url::parse("http://h/a/b/a/b/a/").unwrap()),
+            Err(Trap::RepeatingSegments)
+        );
     }
 }
 
@@ -113,5 +132,4 @@ mod pattern_tests {
         assert_eq!(variant_pattern(&c), variant_pattern(&d));
         assert_ne!(variant_pattern(&a), variant_pattern(&c));
     }
-
 }

@@ -78,14 +78,20 @@ struct Plan {
 /// Rebuilds `<out>/mirror/`, `<out>/manifest.jsonl` and `<out>/reports/mirror.json`.
 pub fn build_mirror(out: &Path) -> anyhow::Result<MirrorReport> {
     let warc_dir = out.join("warc");
-    let mut catalog = Catalog::read(&warc_dir).with_context(|| format!("reading {}", warc_dir.display()))?;
+    let mut catalog =
+        Catalog::read(&warc_dir).with_context(|| format!("reading {}", warc_dir.display()))?;
     add_unfetched_links(&warc_dir, &mut catalog);
 
     let mut mapper = PathMapper::new();
     let mut paths = HashMap::new();
     // Sorted by URL so that names (and collision suffixes) depend only on the set of URLs.
     let mut order: Vec<(&String, &Entry)> = catalog.entries.iter().collect();
-    order.sort_by(|a, b| a.1.url().as_str().cmp(b.1.url().as_str()).then(a.0.cmp(b.0)));
+    order.sort_by(|a, b| {
+        a.1.url()
+            .as_str()
+            .cmp(b.1.url().as_str())
+            .then(a.0.cmp(b.0))
+    });
     for (key, entry) in order {
         paths.insert(key.clone(), mapper.assign(entry.url(), Some(entry.mime())));
     }
@@ -95,11 +101,23 @@ pub fn build_mirror(out: &Path) -> anyhow::Result<MirrorReport> {
         fs_err::remove_dir_all(&staging)?;
     }
     fs_err::create_dir_all(&staging)?;
-    let plan = Plan { warc_dir, root: staging.clone(), catalog, paths };
+    let plan = Plan {
+        warc_dir,
+        root: staging.clone(),
+        catalog,
+        paths,
+    };
 
-    let results: Vec<anyhow::Result<FileResult>> =
-        plan.catalog.entries.par_iter().map(|(key, entry)| plan.write_entry(key, entry)).collect();
-    let mut report = MirrorReport { problems: plan.catalog.problems.clone(), ..MirrorReport::default() };
+    let results: Vec<anyhow::Result<FileResult>> = plan
+        .catalog
+        .entries
+        .par_iter()
+        .map(|(key, entry)| plan.write_entry(key, entry))
+        .collect();
+    let mut report = MirrorReport {
+        problems: plan.catalog.problems.clone(),
+        ..MirrorReport::default()
+    };
     let mut manifest = Vec::with_capacity(results.len() + 1);
     for result in results {
         let FileResult { line, note } = result?;
@@ -129,13 +147,21 @@ pub fn build_mirror(out: &Path) -> anyhow::Result<MirrorReport> {
     fs_err::rename(&staging, &mirror)?;
     write_manifest(&out.join("manifest.jsonl"), &manifest)?;
     fs_err::create_dir_all(out.join("reports"))?;
-    fs_err::write(out.join("reports").join("mirror.json"), serde_json::to_vec_pretty(&report)?)?;
+    fs_err::write(
+        out.join("reports").join("mirror.json"),
+        serde_json::to_vec_pretty(&report)?,
+    )?;
     Ok(report)
 }
 
 /// The crawl's scope, as its warcinfo records it.
 fn scope_of(catalog: &Catalog) -> Option<Scope> {
-    let seeds: Vec<Url> = catalog.info.all("arkiv-seed").iter().filter_map(|s| Url::parse(s).ok()).collect();
+    let seeds: Vec<Url> = catalog
+        .info
+        .all("arkiv-seed")
+        .iter()
+        .filter_map(|s| Url::parse(s).ok())
+        .collect();
     if seeds.is_empty() {
         return None;
     }
@@ -151,7 +177,9 @@ fn scope_of(catalog: &Catalog) -> Option<Scope> {
 /// Links into the crawl's scope that no record answers (a form target, a link the crawl had no
 /// reason to take) get a "not archived" entry too, so that the mirror stays closed.
 fn add_unfetched_links(warc_dir: &Path, catalog: &mut Catalog) {
-    let Some(scope) = scope_of(catalog) else { return };
+    let Some(scope) = scope_of(catalog) else {
+        return;
+    };
     let documents: Vec<&Capture> = catalog
         .entries
         .values()
@@ -164,11 +192,17 @@ fn add_unfetched_links(warc_dir: &Path, catalog: &mut Catalog) {
         .par_iter()
         .flat_map_iter(|capture| {
             let body = payload::read_body(warc_dir, capture, MAX_REWRITE).unwrap_or_default();
-            scan(&body, capture).into_iter().filter_map(|f| f.url).map(|u| u.to_string()).collect::<Vec<_>>()
+            scan(&body, capture)
+                .into_iter()
+                .filter_map(|f| f.url)
+                .map(|u| u.to_string())
+                .collect::<Vec<_>>()
         })
         .collect();
     for text in found {
-        let Ok(mut url) = Url::parse(&text) else { continue };
+        let Ok(mut url) = Url::parse(&text) else {
+            continue;
+        };
         url.set_fragment(None);
         if !scope.same_site(&url) {
             continue;
@@ -177,7 +211,10 @@ fn add_unfetched_links(warc_dir: &Path, catalog: &mut Catalog) {
         catalog
             .entries
             .entry(key)
-            .or_insert_with(|| Entry::NotArchived { url, reason: "not-fetched".to_string() });
+            .or_insert_with(|| Entry::NotArchived {
+                url,
+                reason: "not-fetched".to_string(),
+            });
     }
 }
 
@@ -196,10 +233,30 @@ fn document_kind(capture: &Capture) -> Option<DocKind> {
 }
 
 fn scan(body: &[u8], capture: &Capture) -> Vec<FoundUrl> {
-    let charset = capture.content_type.as_deref().and_then(extract::sniff::charset_from_content_type);
+    let charset = capture
+        .content_type
+        .as_deref()
+        .and_then(extract::sniff::charset_from_content_type);
     match document_kind(capture) {
-        Some(DocKind::Html) => extract::scan_html(body, &capture.url, HtmlOptions::default().with_charset(charset)).urls,
-        Some(DocKind::Css) => extract::scan_css(body, &capture.url, &CssOptions { charset, fallback: None }).urls,
+        Some(DocKind::Html) => {
+            extract::scan_html(
+                body,
+                &capture.url,
+                HtmlOptions::default().with_charset(charset),
+            )
+            .urls
+        }
+        Some(DocKind::Css) => {
+            extract::scan_css(
+                body,
+                &capture.url,
+                &CssOptions {
+                    charset,
+                    fallback: None,
+                },
+            )
+            .urls
+        }
         None => Vec::new(),
     }
 }
@@ -218,7 +275,9 @@ struct FileResult {
 
 impl Plan {
     fn path_of(&self, key: &str) -> anyhow::Result<&MirrorPath> {
-        self.paths.get(key).with_context(|| format!("no mirror path for {key}"))
+        self.paths
+            .get(key)
+            .with_context(|| format!("no mirror path for {key}"))
     }
 
     /// The local file a link to `url` should point at: through redirects to their final target
@@ -254,9 +313,10 @@ impl Plan {
                 };
                 let page = pages::redirect_stub(capture.url.as_str(), capture.status, &href);
                 let sha1 = write_bytes(&file, page.as_bytes())?;
-                let line = ManifestLine::new(&path, Some(capture.url.as_str()), ManifestKind::Redirect)
-                    .with_record(capture, true)
-                    .with_sha1(sha1);
+                let line =
+                    ManifestLine::new(&path, Some(capture.url.as_str()), ManifestKind::Redirect)
+                        .with_record(capture, true)
+                        .with_sha1(sha1);
                 let note = Note::Redirect(RedirectLine {
                     url: capture.url.to_string(),
                     status: capture.status,
@@ -268,7 +328,9 @@ impl Plan {
             Entry::NotArchived { url, reason } => {
                 let page = pages::not_archived_page(url.as_str(), reason);
                 let sha1 = write_bytes(&file, page.as_bytes())?;
-                let mut line = ManifestLine::new(&path, Some(url.as_str()), ManifestKind::NotArchived).with_sha1(sha1);
+                let mut line =
+                    ManifestLine::new(&path, Some(url.as_str()), ManifestKind::NotArchived)
+                        .with_sha1(sha1);
                 line.mime = Some("text/html".to_string());
                 line.rewritten = true;
                 let note = Note::NotArchived(NotArchivedLine {
@@ -281,7 +343,12 @@ impl Plan {
         }
     }
 
-    fn write_archived(&self, capture: &Capture, path: MirrorPath, file: &Path) -> anyhow::Result<FileResult> {
+    fn write_archived(
+        &self,
+        capture: &Capture,
+        path: MirrorPath,
+        file: &Path,
+    ) -> anyhow::Result<FileResult> {
         let mut note = Note::None;
         let mut rewritten = false;
         let sha1 = match document_kind(capture) {
@@ -293,7 +360,10 @@ impl Plan {
                     write_bytes(file, &bytes)?
                 }
                 Err(err) => {
-                    note = Note::NotRewritten(ProblemLine { path: path.to_string(), reason: err.to_string() });
+                    note = Note::NotRewritten(ProblemLine {
+                        path: path.to_string(),
+                        reason: err.to_string(),
+                    });
                     self.copy_body(capture, file)?
                 }
             },
@@ -306,7 +376,12 @@ impl Plan {
     }
 
     /// The replacement for every URL in a document that points into the mirror.
-    fn edits(&self, body: &[u8], capture: &Capture, from: &MirrorPath) -> Vec<(std::ops::Range<usize>, String)> {
+    fn edits(
+        &self,
+        body: &[u8],
+        capture: &Capture,
+        from: &MirrorPath,
+    ) -> Vec<(std::ops::Range<usize>, String)> {
         let mut edits = Vec::new();
         for found in scan(body, capture) {
             if found.kind == LinkKind::Base {
@@ -320,7 +395,10 @@ impl Plan {
             }
             let Some(url) = &found.url else { continue };
             if let Some(local) = self.local_target(url) {
-                edits.push((found.span, safe_href(&relative_href(from, local, url.fragment()))));
+                edits.push((
+                    found.span,
+                    safe_href(&relative_href(from, local, url.fragment())),
+                ));
             }
         }
         edits
@@ -358,9 +436,10 @@ impl Plan {
             .all("arkiv-seed")
             .iter()
             .map(|seed| {
-                let local = Url::parse(seed)
-                    .ok()
-                    .and_then(|u| self.local_target(&u).map(|p| safe_href(&relative_href(&top, p, None))));
+                let local = Url::parse(seed).ok().and_then(|u| {
+                    self.local_target(&u)
+                        .map(|p| safe_href(&relative_href(&top, p, None)))
+                });
                 (seed.to_string(), local)
             })
             .collect();
@@ -379,10 +458,14 @@ impl Plan {
             .warc_files
             .iter()
             .filter_map(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
-            .map(|name| (format!("../warc/{}", safe_href(&name)), name))
             .collect();
         let mut settings = Vec::new();
-        for name in ["robots", "http-header-user-agent", "arkiv-scope", "arkiv-settings"] {
+        for name in [
+            "robots",
+            "http-header-user-agent",
+            "arkiv-scope",
+            "arkiv-settings",
+        ] {
             if let Some(value) = info.get(name) {
                 settings.push((name.to_string(), value.to_string()));
             }
@@ -394,7 +477,10 @@ impl Plan {
             description: info.get("description").map(str::to_string),
             seeds,
             settings,
-            counts: counts.into_iter().map(|(k, v)| (k.to_string(), v)).collect(),
+            counts: counts
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), v))
+                .collect(),
             warc_files,
             notice,
         };

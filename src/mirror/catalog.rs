@@ -84,11 +84,18 @@ pub struct CrawlInfo {
 
 impl CrawlInfo {
     pub fn get(&self, name: &str) -> Option<&str> {
-        self.fields.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
+        self.fields
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
     }
 
     pub fn all(&self, name: &str) -> Vec<&str> {
-        self.fields.iter().filter(|(n, _)| n == name).map(|(_, v)| v.as_str()).collect()
+        self.fields
+            .iter()
+            .filter(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+            .collect()
     }
 }
 
@@ -108,7 +115,10 @@ impl Catalog {
         let mut files: Vec<PathBuf> = fs_err::read_dir(warc_dir)?
             .filter_map(|e| e.ok().map(|e| e.path()))
             .filter(|p| {
-                let name = p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+                let name = p
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default();
                 name.ends_with(".warc.gz") || name.ends_with(".warc")
             })
             .collect();
@@ -119,7 +129,13 @@ impl Catalog {
         let mut by_id: HashMap<String, RecordRef> = HashMap::new();
         let mut revisits: Vec<(Capture, String)> = Vec::new();
         for path in &files {
-            catalog.read_file(path, &mut captures, &mut outcomes, &mut by_id, &mut revisits);
+            catalog.read_file(
+                path,
+                &mut captures,
+                &mut outcomes,
+                &mut by_id,
+                &mut revisits,
+            );
         }
         // Revisits take their payload from the record they refer to.
         for (mut capture, refers_to) in revisits {
@@ -128,7 +144,10 @@ impl Catalog {
                     capture.payload_at = target.clone();
                     offer(&mut captures, capture);
                 }
-                None => catalog.problems.push(format!("revisit of {} refers to a missing record {refers_to}", capture.url)),
+                None => catalog.problems.push(format!(
+                    "revisit of {} refers to a missing record {refers_to}",
+                    capture.url
+                )),
             }
         }
         for (key, capture) in captures {
@@ -144,7 +163,10 @@ impl Catalog {
             catalog.entries.insert(key, entry);
         }
         for (key, (url, reason)) in outcomes {
-            catalog.entries.entry(key).or_insert(Entry::NotArchived { url, reason });
+            catalog
+                .entries
+                .entry(key)
+                .or_insert(Entry::NotArchived { url, reason });
         }
         catalog.warc_files = files;
         Ok(catalog)
@@ -158,7 +180,10 @@ impl Catalog {
         by_id: &mut HashMap<String, RecordRef>,
         revisits: &mut Vec<(Capture, String)>,
     ) {
-        let file = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let file = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
         let mut reader = match WarcReader::open(path) {
             Ok(reader) => reader,
             Err(err) => {
@@ -176,7 +201,10 @@ impl Catalog {
                 }
             };
             let h = &head.headers;
-            let here = RecordRef { file: file.clone(), offset: head.offset };
+            let here = RecordRef {
+                file: file.clone(),
+                offset: head.offset,
+            };
             if let Some(id) = h.get("WARC-Record-ID") {
                 by_id.insert(id.to_string(), here.clone());
             }
@@ -186,12 +214,17 @@ impl Catalog {
             match kind.as_str() {
                 "warcinfo" if self.info.fields.is_empty() => {
                     let block = read_prefix(&mut reader, MAX_HEAD);
-                    self.info = CrawlInfo { fields: parse_fields(&block), date };
+                    self.info = CrawlInfo {
+                        fields: parse_fields(&block),
+                        date,
+                    };
                 }
                 "response" | "revisit" => {
                     let Some(url) = target else { continue };
                     let block = read_prefix(&mut reader, MAX_HEAD);
-                    let Ok(http) = parse_response_head(&block) else { continue };
+                    let Ok(http) = parse_response_head(&block) else {
+                        continue;
+                    };
                     let header = |name: &str| {
                         http.headers
                             .iter()
@@ -203,11 +236,18 @@ impl Catalog {
                     let capture = Capture {
                         mime: content_type
                             .as_deref()
-                            .map(|c| c.split(';').next().unwrap_or("").trim().to_ascii_lowercase())
+                            .map(|c| {
+                                c.split(';')
+                                    .next()
+                                    .unwrap_or("")
+                                    .trim()
+                                    .to_ascii_lowercase()
+                            })
                             .unwrap_or_default(),
                         content_type,
                         content_encoding: header("content-encoding"),
-                        chunked: header("transfer-encoding").is_some_and(|t| t.to_ascii_lowercase().contains("chunked")),
+                        chunked: header("transfer-encoding")
+                            .is_some_and(|t| t.to_ascii_lowercase().contains("chunked")),
                         location: header("location"),
                         status: http.status,
                         url,

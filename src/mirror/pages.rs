@@ -23,7 +23,10 @@ pub fn escape(text: &str) -> String {
 /// (a `javascript:` URL from a hostile server must never become clickable).
 fn external_link(url: &str) -> String {
     if url.starts_with("http://") || url.starts_with("https://") {
-        format!(r#"<a class="arkiv-original" href="{0}">{0}</a>"#, escape(url))
+        format!(
+            r#"<a class="arkiv-original" href="{0}">{0}</a>"#,
+            escape(url)
+        )
     } else {
         format!("<code>{}</code>", escape(url))
     }
@@ -77,8 +80,12 @@ pub fn describe_reason(reason: &str) -> String {
         "max-pages" | "max-pages-per-host" => "the crawl reached its page limit",
         "not-fetched-crawl-stopped" => "the crawl was stopped before it got there",
         "too-many-redirects" => "it redirected too many times",
-        r if r.starts_with("trap") => "it looked like an endless series of generated pages (a crawler trap)",
-        r if r.starts_with("failed") || r.starts_with("error") => "it could not be fetched (a network or server error)",
+        r if r.starts_with("trap") => {
+            "it looked like an endless series of generated pages (a crawler trap)"
+        }
+        r if r.starts_with("failed") || r.starts_with("error") => {
+            "it could not be fetched (a network or server error)"
+        }
         _ => return format!("the crawl did not fetch it ({reason})"),
     };
     words.to_string()
@@ -96,8 +103,8 @@ pub struct LandingInfo {
     pub settings: Vec<(String, String)>,
     /// (label, count)
     pub counts: Vec<(String, u64)>,
-    /// hrefs (relative to the landing page) of the WARC files, with their names.
-    pub warc_files: Vec<(String, String)>,
+    /// Names of the WARC files (in `warc/`, next to `mirror/`).
+    pub warc_files: Vec<String>,
     pub notice: Option<(String, String)>,
 }
 
@@ -119,10 +126,19 @@ pub fn landing_page(info: &LandingInfo) -> String {
     for (seed, local) in &info.seeds {
         match local {
             Some(href) => {
-                let _ = writeln!(body, "<li><a href=\"{}\">{}</a></li>", escape(href), escape(seed));
+                let _ = writeln!(
+                    body,
+                    "<li><a href=\"{}\">{}</a></li>",
+                    escape(href),
+                    escape(seed)
+                );
             }
             None => {
-                let _ = writeln!(body, "<li><span class=\"url\">{}</span> (not archived)</li>", escape(seed));
+                let _ = writeln!(
+                    body,
+                    "<li><span class=\"url\">{}</span> (not archived)</li>",
+                    escape(seed)
+                );
             }
         }
     }
@@ -139,13 +155,23 @@ pub fn landing_page(info: &LandingInfo) -> String {
     for (label, count) in &info.counts {
         let _ = writeln!(body, "<tr><th>{}</th><td>{count}</td></tr>", escape(label));
     }
-    let _ = writeln!(body, "</table>\n<h2>The preservation master</h2>\n<p>The WARC files this copy was built from:</p>\n<ul>");
-    for (href, name) in &info.warc_files {
-        let _ = writeln!(body, "<li><a href=\"{}\">{}</a></li>", escape(href), escape(name));
+    // Named, not linked: the mirror stays closed even when it is copied on its own.
+    let _ = writeln!(
+        body,
+        "</table>\n<h2>The preservation master</h2>\n<p>This copy was built from these WARC files, \
+         in the folder <code>warc/</code> next to this mirror's folder:</p>\n<ul>"
+    );
+    for name in &info.warc_files {
+        let _ = writeln!(body, "<li><code>{}</code></li>", escape(name));
     }
     let _ = writeln!(body, "</ul>\n<h2>Settings</h2>\n<table>");
     for (label, value) in &info.settings {
-        let _ = writeln!(body, "<tr><th>{}</th><td><code>{}</code></td></tr>", escape(label), escape(value));
+        let _ = writeln!(
+            body,
+            "<tr><th>{}</th><td><code>{}</code></td></tr>",
+            escape(label),
+            escape(value)
+        );
     }
     let _ = writeln!(body, "</table>");
     page("Web archive", "", &body)

@@ -14,10 +14,18 @@ pub const MAX_DECODED: u64 = 4 << 30;
 /// Opens the decoded body of `capture` (whose payload lies in `warc_dir`).
 pub fn open_body(warc_dir: &Path, capture: &Capture) -> io::Result<Box<dyn Read + Send>> {
     let path = warc_dir.join(&capture.payload_at.file);
-    let mut reader = WarcReader::open_at(&path, capture.payload_at.offset).map_err(io::Error::other)?;
+    let mut reader =
+        WarcReader::open_at(&path, capture.payload_at.offset).map_err(io::Error::other)?;
     let head = reader.next_record().map_err(io::Error::other)?;
     if head.is_none() {
-        return Err(io::Error::new(io::ErrorKind::UnexpectedEof, format!("no record at {}:{}", path.display(), capture.payload_at.offset)));
+        return Err(io::Error::new(
+            io::ErrorKind::UnexpectedEof,
+            format!(
+                "no record at {}:{}",
+                path.display(),
+                capture.payload_at.offset
+            ),
+        ));
     }
     let mut block = BlockOwner { reader };
     // The head length comes from the payload's own record (a revisit's head may differ in size).
@@ -27,7 +35,10 @@ pub fn open_body(warc_dir: &Path, capture: &Capture) -> io::Result<Box<dyn Read 
     if capture.chunked {
         body = Box::new(Dechunk::new(BufReader::new(body)));
     }
-    for coding in crate::content_coding::codings(capture.content_encoding.as_deref()).iter().rev() {
+    for coding in crate::content_coding::codings(capture.content_encoding.as_deref())
+        .iter()
+        .rev()
+    {
         body = match coding.as_str() {
             "gzip" | "x-gzip" => Box::new(flate2::read::MultiGzDecoder::new(body)),
             "deflate" => Box::new(flate2::read::ZlibDecoder::new(body)),
@@ -42,7 +53,9 @@ pub fn open_body(warc_dir: &Path, capture: &Capture) -> io::Result<Box<dyn Read 
 /// Reads the whole decoded body into memory, refusing more than `cap` bytes.
 pub fn read_body(warc_dir: &Path, capture: &Capture, cap: u64) -> io::Result<Vec<u8>> {
     let mut body = Vec::new();
-    open_body(warc_dir, capture)?.take(cap + 1).read_to_end(&mut body)?;
+    open_body(warc_dir, capture)?
+        .take(cap + 1)
+        .read_to_end(&mut body)?;
     if body.len() as u64 > cap {
         return Err(io::Error::other(format!("body larger than {cap} bytes")));
     }
@@ -72,7 +85,10 @@ fn skip_head(block: &mut impl Read) -> io::Result<usize> {
         let mut byte = [0u8; 1];
         loop {
             if block.read(&mut byte)? == 0 {
-                return Err(io::Error::new(io::ErrorKind::UnexpectedEof, "HTTP head without its end"));
+                return Err(io::Error::new(
+                    io::ErrorKind::UnexpectedEof,
+                    "HTTP head without its end",
+                ));
             }
             consumed += 1;
             line.push(byte[0]);
@@ -84,7 +100,11 @@ fn skip_head(block: &mut impl Read) -> io::Result<usize> {
         let trimmed = text.trim_end_matches(['\r', '\n']);
         if !status_seen {
             status_seen = true;
-            let code = trimmed.split_whitespace().nth(1).and_then(|c| c.parse::<u16>().ok()).unwrap_or(200);
+            let code = trimmed
+                .split_whitespace()
+                .nth(1)
+                .and_then(|c| c.parse::<u16>().ok())
+                .unwrap_or(200);
             interim = (100..200).contains(&code) && code != 101;
         } else if trimmed.is_empty() {
             if interim {
@@ -107,7 +127,11 @@ pub struct Dechunk<R: BufRead> {
 
 impl<R: BufRead> Dechunk<R> {
     pub fn new(inner: R) -> Self {
-        Dechunk { inner, remaining: 0, done: false }
+        Dechunk {
+            inner,
+            remaining: 0,
+            done: false,
+        }
     }
 
     fn next_size(&mut self) -> io::Result<Option<u64>> {
@@ -141,7 +165,9 @@ impl<R: BufRead> Read for Dechunk<R> {
                 Some(size) => self.remaining = size,
             }
         }
-        let want = buf.len().min(usize::try_from(self.remaining).unwrap_or(usize::MAX));
+        let want = buf
+            .len()
+            .min(usize::try_from(self.remaining).unwrap_or(usize::MAX));
         let n = self.inner.read(&mut buf[..want])?;
         if n == 0 {
             self.done = true;

@@ -60,19 +60,28 @@ mod tests {
     #[test]
     fn only_the_spans_change() {
         let src = b"<a href=\"x\">x</a> <img src='y'>";
-        let (out, n) = splice(src, vec![(25..26, "b/y.png".into()), (9..10, "a.html".into())]);
+        let (out, n) = splice(
+            src,
+            vec![(25..26, "b/y.png".into()), (9..10, "a.html".into())],
+        );
         assert_eq!(n, 2);
         assert_eq!(out, b"<a href=\"a.html\">x</a> <img src='b/y.png'>");
     }
 
     #[test]
     fn overlaps_and_out_of_range_spans_are_skipped() {
-        let (out, n) = splice(b"abcdef", vec![(1..3, "X".into()), (2..4, "Y".into()), (5..9, "Z".into())]);
+        let (out, n) = splice(
+            b"abcdef",
+            vec![(1..3, "X".into()), (2..4, "Y".into()), (5..9, "Z".into())],
+        );
         assert_eq!((out.as_slice(), n), (&b"aXdef"[..], 1));
     }
 
     #[test]
     fn safe_href_encodes_what_srcset_and_css_would_misread() {
-        assert_eq!(safe_href("a b,(c)&'d\".html#x"), "a%20b%2C%28c%29%26%27d%22.html#x");
+        assert_eq!(
+            safe_href("a b,(c)&'d\".html#x"),
+            "a%20b%2C%28c%29%26%27d%22.html#x"
+        );
     }
 }

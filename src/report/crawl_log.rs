@@ -33,13 +33,24 @@ pub struct CrawlLog {
 
 impl CrawlLog {
     pub fn create(path: &Path) -> std::io::Result<CrawlLog> {
-        let file = fs_err::OpenOptions::new().create(true).append(true).open(path)?;
-        Ok(CrawlLog { out: BufWriter::new(file) })
+        let file = fs_err::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)?;
+        Ok(CrawlLog {
+            out: BufWriter::new(file),
+        })
     }
 
     pub fn write(&mut self, line: &LogLine<'_>) -> std::io::Result<()> {
         let dash = |s: Option<String>| s.unwrap_or_else(|| "-".to_string());
-        let field = |s: &str| if s.is_empty() { "-".to_string() } else { s.replace(char::is_whitespace, "%20") };
+        let field = |s: &str| {
+            if s.is_empty() {
+                "-".to_string()
+            } else {
+                s.replace(char::is_whitespace, "%20")
+            }
+        };
         writeln!(
             self.out,
             "{} {} {} {} {} {}{} {} {} {} {}",

@@ -5,11 +5,22 @@ use url::Url;
 
 /// Query parameters and path parameters that carry session ids: stripped from the de-duplication
 /// key (never from the URL fetched), so `?sid=a1` and `?sid=b2` count as one page.
-const SESSION_PARAMS: &[&str] = &["jsessionid", "phpsessid", "sid", "sessionid", "session_id", "aspsessionid", "cfid", "cftoken"];
+const SESSION_PARAMS: &[&str] = &[
+    "jsessionid",
+    "phpsessid",
+    "sid",
+    "sessionid",
+    "session_id",
+    "aspsessionid",
+    "cfid",
+    "cftoken",
+];
 
 fn is_session_param(name: &str) -> bool {
     let name = name.to_ascii_lowercase();
-    SESSION_PARAMS.iter().any(|p| name == *p || (name.starts_with("aspsessionid") && *p == "aspsessionid"))
+    SESSION_PARAMS
+        .iter()
+        .any(|p| name == *p || (name.starts_with("aspsessionid") && *p == "aspsessionid"))
 }
 
 /// The URL with session ids removed (query parameters and `;jsessionid=` path parameters).
@@ -20,8 +31,11 @@ pub fn strip_session_ids(url: &Url) -> Url {
         url.set_path(&path);
     }
     if url.query().is_some() {
-        let kept: Vec<(String, String)> =
-            url.query_pairs().filter(|(k, _)| !is_session_param(k)).map(|(k, v)| (k.into_owned(), v.into_owned())).collect();
+        let kept: Vec<(String, String)> = url
+            .query_pairs()
+            .filter(|(k, _)| !is_session_param(k))
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect();
         let before = url.query_pairs().count();
         if kept.len() != before {
             if kept.is_empty() {

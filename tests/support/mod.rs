@@ -44,13 +44,19 @@ impl Crawled {
     /// `crawl.log` lines, split into fields.
     pub fn log(&self) -> Vec<Vec<String>> {
         let text = fs_err::read_to_string(self.out.join("reports/crawl.log")).expect("crawl.log");
-        text.lines().map(|l| l.split(' ').map(str::to_string).collect()).collect()
+        text.lines()
+            .map(|l| l.split(' ').map(str::to_string).collect())
+            .collect()
     }
 
     /// The outcome logged last for a URL path (and query) of the crawled site.
     pub fn outcome(&self, path_and_query: &str) -> Option<String> {
         let url = self.url.join(path_and_query).expect("url").to_string();
-        self.log().into_iter().rev().find(|f| f.get(4) == Some(&url)).and_then(|f| f.last().cloned())
+        self.log()
+            .into_iter()
+            .rev()
+            .find(|f| f.get(4) == Some(&url))
+            .and_then(|f| f.last().cloned())
     }
 
     pub fn warc_files(&self) -> Vec<PathBuf> {
@@ -95,13 +101,25 @@ pub fn crawl(site: &'static str, extra: &[&str]) -> Crawled {
     fs_err::create_dir_all(&parent).expect("parent");
     let out = parent.join("out");
     let mut cmd = arkiv();
-    cmd.arg("--quiet").arg("crawl").arg(url.as_str()).arg("--out").arg(&out);
+    cmd.arg("--quiet")
+        .arg("crawl")
+        .arg(url.as_str())
+        .arg("--out")
+        .arg(&out);
     if site == "collective-impact" {
         cmd.args(["--notice-text", NOTICE_TEXT, "--notice-link", NOTICE_LINK]);
     }
     cmd.args(extra);
     let output = cmd.output().expect("run arkiv crawl");
-    Crawled { site, url, out, output, server, parent, _dir: dir }
+    Crawled {
+        site,
+        url,
+        out,
+        output,
+        server,
+        parent,
+        _dir: dir,
+    }
 }
 
 /// Every file below `dir`, relative, `/`-separated, sorted.
@@ -114,7 +132,11 @@ pub fn files_below(dir: &Path) -> Vec<String> {
             if path.is_dir() {
                 stack.push(path);
             } else {
-                let rel = path.strip_prefix(dir).expect("below").to_string_lossy().replace('\\', "/");
+                let rel = path
+                    .strip_prefix(dir)
+                    .expect("below")
+                    .to_string_lossy()
+                    .replace('\\', "/");
                 found.push(rel);
             }
         }
