@@ -164,10 +164,9 @@ fn collective_impact_warc_is_whole_and_well_formed() {
     let mut sorted = lines.clone();
     sorted.sort();
     assert_eq!(lines, sorted, "CDXJ sorted bytewise");
-    assert!(
-        lines.iter().any(|l| l.starts_with("1,0,0,127)/ ")),
-        "{cdxj}"
-    );
+    // pywb's SURT keeps an IP address as written, reversed, with its port.
+    let home = format!("1,0,0,127:{})/ ", crawl.url.port().expect("port"));
+    assert!(lines.iter().any(|l| l.starts_with(&home)), "{cdxj}");
     let toml = fs_err::read_to_string(crawl.out.join("arkiv.toml")).expect("arkiv.toml");
     assert!(toml.contains("realdania.dk/collective-impact"), "{toml}");
     let summary: serde_json::Value = serde_json::from_slice(
@@ -192,17 +191,16 @@ fn every_linked_fixture_file_is_archived_once_as_a_200() {
         }
     }
     // Files no page links to, or that robots.txt keeps out, are not expected.
-    let unlinked: HashSet<&str> = ["404.html", "eksempler/side-2.html", "intern/index.html"].into();
+    let unlinked: HashSet<&str> =
+        ["/404.html", "/eksempler/side-2.html", "/intern/index.html"].into();
     let files = arkiv::fixture::site_files("collective-impact").expect("site files");
     let mut checked = 0;
     for file in files {
-        let Some(rel) = file.path.strip_prefix("root/") else {
-            continue;
-        };
-        if unlinked.contains(rel) {
+        if unlinked.contains(file.path) {
             continue;
         }
-        let path = rel.strip_suffix("index.html").unwrap_or(rel);
+        let path = file.path.strip_suffix("index.html").unwrap_or(file.path);
+        let path = path.trim_start_matches('/');
         let url = crawl.url.join(path).expect("url").to_string();
         assert_eq!(
             count.get(&url),
@@ -349,7 +347,10 @@ fn edge_cases_fault_routes_end_with_their_documented_outcome() {
     let mut wrong = Vec::new();
     for (path, outcome) in expect {
         let got = crawl.outcome(path);
-        if got.as_deref() != Some(outcome) {
+        // Several fault routes serve the same page: later ones are archived as revisits.
+        let same = got.as_deref() == Some(outcome)
+            || (outcome == "archived" && got.as_deref() == Some("revisit"));
+        if !same {
             wrong.push(format!("{path}: expected {outcome}, got {got:?}"));
         }
     }

@@ -189,6 +189,7 @@ fn write_sample(big_len: usize) -> Written {
         .position(|w| w == b"\r\n\r\n")
         .map_or(page.len(), |i| i + 4);
     let revisit_meta = RevisitMeta {
+        concurrent_to: None,
         target_uri: "http://example.com/again",
         date: date(14, 0),
         ip_address: None,

@@ -268,6 +268,7 @@ impl ArchiveState {
                     target_uri: uri,
                     date,
                     ip_address: Some(exchange.ip),
+                    concurrent_to: Some(&request.record_id),
                     payload_digest: &exchange.payload_digest,
                     refers_to: &first.record_id,
                     refers_to_target_uri: &first.uri,
@@ -284,6 +285,7 @@ impl ArchiveState {
                 super::fetch::Truncation::Disconnect => Truncated::Disconnect,
             });
             let mut reader = exchange.response.reader()?;
+            let len = message_len(exchange);
             let written = self.writer.write_response(
                 &HttpRecordMeta {
                     target_uri: uri,
@@ -295,7 +297,7 @@ impl ArchiveState {
                 },
                 Block::Reader {
                     reader: &mut reader,
-                    len: exchange.response.len(),
+                    len,
                 },
             )?;
             if reusable {
@@ -441,6 +443,26 @@ fn write_index(warc_files: &[PathBuf], cdxj_path: &Path) -> anyhow::Result<()> {
     }
     cdxj::write_index(cdxj_path, &entries)?;
     Ok(())
+}
+
+/// The length of the HTTP message in the received bytes. A server that sends more than its
+/// `Content-Length` announced has sent bytes that belong to no response; they are not part of this
+/// record (the payload digest, like every reader, stops at the announced length). Chunked and
+/// close-delimited bodies end where the fetcher stopped reading.
+fn message_len(exchange: &Exchange) -> u64 {
+    let received = exchange.response.len();
+    let chunked = exchange.header("transfer-encoding").is_some_and(|v| {
+        String::from_utf8_lossy(v)
+            .to_ascii_lowercase()
+            .contains("chunked")
+    });
+    let announced = exchange.header("content-length").is_some();
+    let message = exchange.head_len as u64 + exchange.payload.len();
+    if announced && !chunked && exchange.truncated.is_none() && received > message {
+        message
+    } else {
+        received
+    }
 }
 
 fn head_bytes(exchange: &Exchange) -> anyhow::Result<Vec<u8>> {

@@ -102,9 +102,7 @@ pub fn body_kind(exchange: &Exchange, url: &Url, hop: Hop, context: &str) -> Bod
     }
     // Mislabelled bodies: a stylesheet served as text/plain is still a stylesheet to the page that
     // links it; an HTML page served as octet-stream is still a page. Sniff what the label hides.
-    let generic =
-        mime.is_empty() || matches!(mime.as_str(), "text/plain" | "application/octet-stream");
-    if !generic {
+    if !extract::sniff::is_generic_mime(&mime) {
         return BodyKind::Other;
     }
     if context.starts_with("css@") || (context == "link@href" && url.path().ends_with(".css")) {
@@ -116,20 +114,10 @@ pub fn body_kind(exchange: &Exchange, url: &Url, hop: Hop, context: &str) -> Bod
         .map(|b| &b[..b.len().min(512)])
         .unwrap_or_default();
     let coding = header_text(exchange, "content-encoding");
-    if coding.is_none() && looks_like_html(start) {
+    if coding.is_none() && extract::sniff::sniff_mime(start) == Some("text/html") {
         return BodyKind::Html;
     }
     BodyKind::Other
-}
-
-fn looks_like_html(start: &[u8]) -> bool {
-    let text = String::from_utf8_lossy(start)
-        .trim_start_matches('\u{feff}')
-        .trim_start()
-        .to_ascii_lowercase();
-    ["<!doctype html", "<html", "<head", "<body", "<!--"]
-        .iter()
-        .any(|p| text.starts_with(p))
 }
 
 fn body_links(

@@ -157,3 +157,69 @@ mod tests {
         assert_eq!(sniff_html(&page, None).0, encoding_rs::UTF_8);
     }
 }
+
+/// The media type a body's first bytes show, for bodies served with none or a generic one
+/// (`text/plain`, `application/octet-stream`): what browsers would sniff, limited to the types an
+/// archive must get right to display a page (HTML, images, fonts, PDF).
+pub fn sniff_mime(start: &[u8]) -> Option<&'static str> {
+    const MAGIC: &[(&[u8], &str)] = &[
+        (b"\x89PNG\r\n\x1a\n", "image/png"),
+        (b"\xff\xd8\xff", "image/jpeg"),
+        (b"GIF87a", "image/gif"),
+        (b"GIF89a", "image/gif"),
+        (b"%PDF-", "application/pdf"),
+        (b"wOF2", "font/woff2"),
+        (b"wOFF", "font/woff"),
+        (b"\x00\x00\x01\x00", "image/x-icon"),
+    ];
+    if let Some((_, mime)) = MAGIC.iter().find(|(magic, _)| start.starts_with(magic)) {
+        return Some(mime);
+    }
+    if start.len() >= 12 && &start[..4] == b"RIFF" && &start[8..12] == b"WEBP" {
+        return Some("image/webp");
+    }
+    let text = String::from_utf8_lossy(&start[..start.len().min(1024)]);
+    let text = text
+        .trim_start_matches('\u{feff}')
+        .trim_start()
+        .to_ascii_lowercase();
+    if ["<!doctype html", "<html", "<head", "<body"]
+        .iter()
+        .any(|p| text.starts_with(p))
+    {
+        return Some("text/html");
+    }
+    if text.starts_with("<svg") || (text.starts_with("<?xml") && text.contains("<svg")) {
+        return Some("image/svg+xml");
+    }
+    None
+}
+
+/// Whether a declared media type says nothing useful about the body (so sniffing may correct it).
+pub fn is_generic_mime(mime: &str) -> bool {
+    mime.is_empty()
+        || matches!(
+            mime,
+            "text/plain"
+                | "application/octet-stream"
+                | "binary/octet-stream"
+                | "application/unknown"
+        )
+}
+
+#[cfg(test)]
+mod sniff_mime_tests {
+    use super::*;
+
+    #[test]
+    fn sniffs_what_pages_need() {
+        assert_eq!(sniff_mime(b"\x89PNG\r\n\x1a\nrest"), Some("image/png"));
+        assert_eq!(
+            sniff_mime(b"\xef\xbb\xbf  <!DOCTYPE html><p>"),
+            Some("text/html")
+        );
+        assert_eq!(sniff_mime(b"RIFF\0\0\0\0WEBPVP8 "), Some("image/webp"));
+        assert_eq!(sniff_mime(b"body { color: red }"), None);
+        assert!(is_generic_mime("text/plain") && !is_generic_mime("text/css"));
+    }
+}

@@ -28,8 +28,6 @@ pub struct Capture {
     pub mime: String,
     /// The full `Content-Type` value (its charset matters for HTML and CSS).
     pub content_type: Option<String>,
-    pub content_encoding: Option<String>,
-    pub chunked: bool,
     pub location: Option<String>,
     pub payload_digest: Option<String>,
     pub truncated: bool,
@@ -37,7 +35,6 @@ pub struct Capture {
     pub payload_at: RecordRef,
     /// The record this capture was read from (the revisit itself for revisits).
     pub record: RecordRef,
-    pub head_len: usize,
 }
 
 /// A record's place: WARC file name (in `warc/`) and gzip member offset.
@@ -245,9 +242,6 @@ impl Catalog {
                             })
                             .unwrap_or_default(),
                         content_type,
-                        content_encoding: header("content-encoding"),
-                        chunked: header("transfer-encoding")
-                            .is_some_and(|t| t.to_ascii_lowercase().contains("chunked")),
                         location: header("location"),
                         status: http.status,
                         url,
@@ -256,7 +250,6 @@ impl Catalog {
                         truncated: h.get("WARC-Truncated").is_some(),
                         payload_at: here.clone(),
                         record: here,
-                        head_len: http.len,
                     };
                     if kind == "revisit" {
                         if let Some(refers_to) = h.get("WARC-Refers-To") {

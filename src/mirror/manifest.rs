@@ -57,8 +57,9 @@ impl ManifestLine {
     }
 
     pub fn with_record(mut self, capture: &Capture, rewritten: bool) -> ManifestLine {
-        self.warc = Some(capture.payload_at.file.clone());
-        self.offset = Some(capture.payload_at.offset);
+        // The capture's own record (a revisit names its original through WARC-Refers-To).
+        self.warc = Some(capture.record.file.clone());
+        self.offset = Some(capture.record.offset);
         self.status = Some(capture.status);
         self.mime = Some(capture.mime.clone()).filter(|m| !m.is_empty());
         self.payload_digest = capture.payload_digest.clone();

@@ -28,14 +28,26 @@ pub fn open_body(warc_dir: &Path, capture: &Capture) -> io::Result<Box<dyn Read 
         ));
     }
     let mut block = BlockOwner { reader };
-    // The head length comes from the payload's own record (a revisit's head may differ in size).
-    let head_len = skip_head(&mut block)?;
-    let _ = head_len;
+    // Framing and coding come from the head of the record that holds the bytes: a revisit's own
+    // head may say otherwise (the same payload once sent chunked, once not).
+    let head = read_head(&mut block)?;
+    let header = |name: &str| {
+        head.headers
+            .iter()
+            .rev()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| String::from_utf8_lossy(v).to_ascii_lowercase())
+    };
+    let chunked = header("transfer-encoding").is_some_and(|t| t.contains("chunked"));
+    let coding = header("content-encoding");
     let mut body: Box<dyn Read + Send> = Box::new(block);
-    if capture.chunked {
+    if chunked {
         body = Box::new(Dechunk::new(BufReader::new(body)));
+    } else if let Some(length) = header("content-length").and_then(|v| v.trim().parse::<u64>().ok())
+    {
+        body = Box::new(body.take(length));
     }
-    for coding in crate::content_coding::codings(capture.content_encoding.as_deref())
+    for coding in crate::content_coding::codings(coding.as_deref())
         .iter()
         .rev()
     {
@@ -73,49 +85,34 @@ impl Read for BlockOwner {
     }
 }
 
-/// Consumes the HTTP response head (through the blank line, 1xx heads included).
-fn skip_head(block: &mut impl Read) -> io::Result<usize> {
-    let mut consumed = 0;
-    let mut line = Vec::new();
-    let mut in_head = true;
-    let mut status_seen = false;
-    let mut interim = false;
-    while in_head {
-        line.clear();
-        let mut byte = [0u8; 1];
-        loop {
-            if block.read(&mut byte)? == 0 {
-                return Err(io::Error::new(
-                    io::ErrorKind::UnexpectedEof,
-                    "HTTP head without its end",
-                ));
-            }
-            consumed += 1;
-            line.push(byte[0]);
-            if byte[0] == b'\n' || line.len() > 64 * 1024 {
-                break;
+/// Reads and parses the HTTP response head (through its blank line, 1xx heads included),
+/// leaving the reader at the first payload byte.
+fn read_head(block: &mut impl Read) -> io::Result<crate::crawl::fetch::ResponseHead> {
+    let mut head = Vec::new();
+    let mut byte = [0u8; 1];
+    loop {
+        if block.read(&mut byte)? == 0 {
+            return Err(io::Error::new(
+                io::ErrorKind::UnexpectedEof,
+                "HTTP head without its end",
+            ));
+        }
+        head.push(byte[0]);
+        if head.ends_with(b"\n\r\n") || head.ends_with(b"\n\n") {
+            match crate::crawl::fetch::parse_response_head(&head) {
+                Ok(parsed) => return Ok(parsed),
+                Err(crate::crawl::fetch::HeadError::Incomplete) => {} // an interim 1xx head
+                Err(err) => return Err(io::Error::other(format!("bad HTTP head: {err:?}"))),
             }
         }
-        let text = String::from_utf8_lossy(&line);
-        let trimmed = text.trim_end_matches(['\r', '\n']);
-        if !status_seen {
-            status_seen = true;
-            let code = trimmed
-                .split_whitespace()
-                .nth(1)
-                .and_then(|c| c.parse::<u16>().ok())
-                .unwrap_or(200);
-            interim = (100..200).contains(&code) && code != 101;
-        } else if trimmed.is_empty() {
-            if interim {
-                status_seen = false;
-            } else {
-                in_head = false;
-            }
+        if head.len() > MAX_HEAD {
+            return Err(io::Error::other("HTTP head too long"));
         }
     }
-    Ok(consumed)
 }
+
+/// Longest HTTP head accepted.
+const MAX_HEAD: usize = 256 * 1024;
 
 /// Removes chunked transfer coding (RFC 9112 §7.1), tolerating what servers send in practice:
 /// upper-case hex, chunk extensions, a missing final CRLF. A body cut mid-chunk ends there.
@@ -198,10 +195,10 @@ mod tests {
     }
 
     #[test]
-    fn skip_head_skips_interim_responses() {
+    fn read_head_skips_interim_responses() {
         let raw = b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nA: b\r\n\r\nbody";
         let mut r = &raw[..];
-        skip_head(&mut r).unwrap();
+        assert_eq!(read_head(&mut r).unwrap().status, 200);
         assert_eq!(r, b"body");
     }
 }

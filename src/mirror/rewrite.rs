@@ -62,7 +62,7 @@ mod tests {
         let src = b"<a href=\"x\">x</a> <img src='y'>";
         let (out, n) = splice(
             src,
-            vec![(25..26, "b/y.png".into()), (9..10, "a.html".into())],
+            vec![(28..29, "b/y.png".into()), (9..10, "a.html".into())],
         );
         assert_eq!(n, 2);
         assert_eq!(out, b"<a href=\"a.html\">x</a> <img src='b/y.png'>");

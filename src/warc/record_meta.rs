@@ -72,6 +72,8 @@ pub struct RevisitMeta<'a> {
     pub target_uri: &'a str,
     pub date: DateTime<Utc>,
     pub ip_address: Option<IpAddr>,
+    /// The request record of this capture.
+    pub concurrent_to: Option<&'a str>,
     pub payload_digest: &'a str,
     pub refers_to: &'a str,
     pub refers_to_target_uri: &'a str,

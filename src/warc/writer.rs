@@ -203,6 +203,7 @@ impl WarcWriter {
         let mut f = RecordFields::new(RecordType::Revisit, meta.date);
         f.target_uri = Some(meta.target_uri.to_owned());
         f.ip_address = meta.ip_address;
+        f.concurrent_to = meta.concurrent_to.map(str::to_owned);
         f.refers_to = Some(meta.refers_to.to_owned());
         f.refers_to_target_uri = Some(meta.refers_to_target_uri.to_owned());
         f.refers_to_date = Some(meta.refers_to_date);
