@@ -6,7 +6,7 @@
 //! so a rebuild is byte-identical. The mirror is first built in `mirror.new/` and swapped in
 //! whole, so a failed build never leaves half a mirror in place of a good one.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
@@ -23,6 +23,7 @@ use super::payload;
 use super::rewrite::{safe_href, splice};
 use crate::crawl::config::ScopeMode;
 use crate::crawl::scope::Scope;
+use crate::extract::sniff::{is_generic_mime, sniff_mime};
 use crate::extract::{self, CssOptions, FoundUrl, HtmlOptions, LinkKind};
 use crate::urls::dedup_key;
 
@@ -80,7 +81,7 @@ pub fn build_mirror(out: &Path) -> anyhow::Result<MirrorReport> {
     let warc_dir = out.join("warc");
     let mut catalog =
         Catalog::read(&warc_dir).with_context(|| format!("reading {}", warc_dir.display()))?;
-    add_unfetched_links(&warc_dir, &mut catalog);
+    survey(&warc_dir, &mut catalog);
 
     let mut mapper = PathMapper::new();
     let mut paths = HashMap::new();
@@ -174,47 +175,87 @@ fn scope_of(catalog: &Catalog) -> Option<Scope> {
     Some(Scope::new(mode, &seeds, Vec::new(), Vec::new()))
 }
 
-/// Links into the crawl's scope that no record answers (a form target, a link the crawl had no
-/// reason to take) get a "not archived" entry too, so that the mirror stays closed.
-fn add_unfetched_links(warc_dir: &Path, catalog: &mut Catalog) {
-    let Some(scope) = scope_of(catalog) else {
-        return;
-    };
-    let documents: Vec<&Capture> = catalog
+/// Reads what the records alone cannot say, before any file is named: the real type of bodies
+/// served with a generic one, and every link of every page. Links into the crawl's scope that no
+/// record answers (a form target, a link the crawl had no reason to take) get a "not archived"
+/// entry, so that the mirror stays closed.
+fn survey(warc_dir: &Path, catalog: &mut Catalog) {
+    correct_generic_types(warc_dir, catalog);
+    let scope = scope_of(catalog);
+    let mut scanned: HashSet<String> = HashSet::new();
+    // A text file linked as a stylesheet becomes a document only once its linking page has been
+    // read, so documents are scanned in rounds until none is new.
+    loop {
+        let documents: Vec<(&String, &Capture)> = catalog
+            .entries
+            .iter()
+            .filter_map(|(key, e)| match e {
+                Entry::Archived(c) if document_kind(c).is_some() && !scanned.contains(key) => Some((key, c)),
+                _ => None,
+            })
+            .collect();
+        if documents.is_empty() {
+            break;
+        }
+        let found: BTreeSet<(String, bool)> = documents
+            .par_iter()
+            .flat_map_iter(|(_, capture)| {
+                let body = payload::read_body(warc_dir, capture, MAX_REWRITE).unwrap_or_default();
+                scan(&body, capture)
+                    .into_iter()
+                    .filter_map(|f| {
+                        let stylesheet = (f.context == "link@href" && f.kind == LinkKind::Requisite)
+                            || f.context.ends_with("@import");
+                        f.url.map(|mut u| {
+                            u.set_fragment(None);
+                            (u.to_string(), stylesheet)
+                        })
+                    })
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        scanned.extend(documents.iter().map(|(key, _)| (*key).clone()));
+        for (text, stylesheet) in found {
+            let Ok(url) = Url::parse(&text) else { continue };
+            let key = dedup_key(&url);
+            match catalog.entries.get_mut(&key) {
+                Some(Entry::Archived(capture)) if stylesheet && is_generic_mime(&capture.mime) => {
+                    capture.mime = "text/css".to_string();
+                }
+                Some(_) => {}
+                None if scope.as_ref().is_some_and(|s| s.same_site(&url)) => {
+                    catalog.entries.insert(key, Entry::NotArchived { url, reason: "not-fetched".to_string() });
+                }
+                None => {}
+            }
+        }
+    }
+}
+
+/// Bodies served as `text/plain`, `application/octet-stream` or with no type get the type their
+/// first bytes show (an HTML page, a PNG), as a browser would sniff them: the file then gets the
+/// right extension and, for HTML, its links rewritten.
+fn correct_generic_types(warc_dir: &Path, catalog: &mut Catalog) {
+    let generic: Vec<(String, Capture)> = catalog
         .entries
-        .values()
-        .filter_map(|e| match e {
-            Entry::Archived(c) if document_kind(c).is_some() => Some(c),
+        .iter()
+        .filter_map(|(key, e)| match e {
+            Entry::Archived(c) if is_generic_mime(&c.mime) => Some((key.clone(), c.clone())),
             _ => None,
         })
         .collect();
-    let found: BTreeSet<String> = documents
+    let sniffed: Vec<(String, &'static str)> = generic
         .par_iter()
-        .flat_map_iter(|capture| {
-            let body = payload::read_body(warc_dir, capture, MAX_REWRITE).unwrap_or_default();
-            scan(&body, capture)
-                .into_iter()
-                .filter_map(|f| f.url)
-                .map(|u| u.to_string())
-                .collect::<Vec<_>>()
+        .filter_map(|(key, capture)| {
+            let mut start = Vec::new();
+            payload::open_body(warc_dir, capture).ok()?.take(1024).read_to_end(&mut start).ok()?;
+            sniff_mime(&start).map(|mime| (key.clone(), mime))
         })
         .collect();
-    for text in found {
-        let Ok(mut url) = Url::parse(&text) else {
-            continue;
-        };
-        url.set_fragment(None);
-        if !scope.same_site(&url) {
-            continue;
+    for (key, mime) in sniffed {
+        if let Some(Entry::Archived(capture)) = catalog.entries.get_mut(&key) {
+            capture.mime = mime.to_string();
         }
-        let key = dedup_key(&url);
-        catalog
-            .entries
-            .entry(key)
-            .or_insert_with(|| Entry::NotArchived {
-                url,
-                reason: "not-fetched".to_string(),
-            });
     }
 }
 
