@@ -33,7 +33,8 @@ fn use_color(choice: ColorChoice) -> bool {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
         ColorChoice::Auto => {
-            std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stderr().is_terminal()
+            std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                && std::io::stderr().is_terminal()
         }
     }
 }
@@ -57,12 +58,17 @@ fn init_logging(global: &cli::GlobalArgs, color: bool) {
 }
 
 fn serve_fixture(args: cli::ServeFixtureArgs) -> anyhow::Result<Exit> {
-    let options = arkiv::fixture::ServeOptions { port: args.port, ..Default::default() };
+    let options = arkiv::fixture::ServeOptions {
+        port: args.port,
+        ..Default::default()
+    };
     let server = arkiv::fixture::FixtureServer::start(&args.site, options)?;
     // Data on stdout: the URL, so that `arkiv serve-fixture | head -1` gives it to a script.
     println!("{}", server.url());
     eprintln!("serving fixture site {:?}; press Ctrl-C to stop", args.site);
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
     runtime.block_on(tokio::signal::ctrl_c())?;
     server.stop();
     Ok(Exit::Ok)
