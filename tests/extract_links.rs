@@ -447,3 +447,33 @@ fn sitemap_gzip_bomb_is_capped() {
     let err = parse_sitemap(&[0x1f, 0x8b, 0, 1, 2], &sitemap_base(), &opts).expect_err("bad gzip");
     assert!(matches!(err, SitemapError::Gzip(_)));
 }
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+
+    /// Generated markup: spans stay disjoint and in bounds, each holds one whole URL (splicing
+    /// `X` into every span and scanning again finds exactly those `X`s), and chunking does not change the scan.
+    #[test]
+    fn generated_markup_keeps_the_span_invariants(
+        doc in r#"(<a href=["']?[a-z/&;#0-9 .]{0,8}["']?>|<img srcset="[a-z ,0-9x.:;]{0,12}" style='b:url([a-z&;]{0,5})'>|<style>[a-z(){}:;'" url\\/*]{0,20}</style>|<!--|-->|[a-z <>&;="'é])*"#,
+        chunk in 1usize..17,
+    ) {
+        let bytes = doc.as_bytes();
+        let whole = scan_html(bytes, &base(), HtmlOptions::default());
+        for pair in whole.urls.windows(2) {
+            proptest::prop_assert!(pair[0].span.end <= pair[1].span.start);
+        }
+        for f in &whole.urls {
+            proptest::prop_assert!(f.span.start < f.span.end && f.span.end <= bytes.len());
+        }
+        let spliced = splice(bytes, &whole.urls, b"X");
+        let again = scan_html(&spliced, &base(), HtmlOptions::default()).urls;
+        let raws: Vec<&str> = again.iter().map(|f| f.raw.as_str()).collect();
+        proptest::prop_assert_eq!(raws, vec!["X"; whole.urls.len()]);
+        let mut scanner = HtmlScanner::new(&base(), HtmlOptions::default());
+        for piece in bytes.chunks(chunk) {
+            scanner.feed(piece);
+        }
+        proptest::prop_assert_eq!(scanner.finish().urls, whole.urls);
+    }
+}

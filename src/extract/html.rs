@@ -231,7 +231,10 @@ impl HtmlScanner {
             shared.styles.push(run);
         }
         for run in std::mem::take(&mut shared.styles) {
-            let mapped = decode_mapped(&shared.doc[run.clone()], encoding).shifted(run.start);
+            let Some(css) = shared.doc.get(run.clone()) else {
+                continue;
+            };
+            let mapped = decode_mapped(css, encoding).shifted(run.start);
             shared.pending.extend(css_pending(&mapped, "style"));
         }
         shared.pending.sort_by_key(|p| p.span.start);
@@ -312,7 +315,9 @@ fn scan_tag(
     name: &str,
     encoding: &'static Encoding,
 ) -> Vec<Pending> {
-    let bytes = &doc[at.clone()];
+    let Some(bytes) = doc.get(at.clone()) else {
+        return Vec::new();
+    };
     let tag = parse_start_tag(bytes);
     let value_text = |attr: &str| -> Option<String> {
         let raw = tag.value(bytes, attr)?;
@@ -352,11 +357,7 @@ fn scan_tag(
             ValueSyntax::Url => {
                 let start = text.len() - text.trim_start_matches(is_space).len();
                 let end = text.trim_end_matches(is_space).len();
-                if start < end {
-                    vec![start..end]
-                } else {
-                    Vec::new()
-                }
+                (start < end).then_some(start..end).into_iter().collect()
             }
             ValueSyntax::Srcset => srcset_urls(text),
             ValueSyntax::MetaRefresh => refresh_url(text).into_iter().collect(),
@@ -374,4 +375,46 @@ fn scan_tag(
         }));
     }
     found
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn page() -> Url {
+        Url::parse("http://h/p").unwrap()
+    }
+
+    #[test]
+    fn scanner_is_send() {
+        fn assert_send<T: Send>() {}
+        assert_send::<HtmlScanner>();
+    }
+
+    #[test]
+    fn unterminated_style_and_first_title() {
+        let doc = b"<title>One</title><title>Two</title><style>a{b:url(x.png)}";
+        let scan = scan_html(doc, &page(), HtmlOptions::default());
+        assert_eq!(scan.title.as_deref(), Some("One"));
+        assert_eq!(scan.urls.len(), 1);
+        assert_eq!(&doc[scan.urls[0].span.clone()], b"x.png");
+    }
+
+    #[test]
+    fn utf16_pages_are_reported_not_misread() {
+        let doc = b"\xFF\xFE<\0a\0";
+        let scan = scan_html(doc, &page(), HtmlOptions::default());
+        assert_eq!(scan.encoding, encoding_rs::UTF_16LE);
+        assert!(scan.urls.is_empty());
+        assert!(scan.error.is_some());
+    }
+
+    #[test]
+    fn duplicate_attributes_and_unresolvable_base() {
+        let doc = b"<base href=\"http://[bad/\"><a HREF=first.html href=second.html>";
+        let scan = scan_html(doc, &page(), HtmlOptions::default());
+        assert_eq!(scan.base_href, None);
+        let a = scan.urls.iter().find(|f| f.context == "a@href").unwrap();
+        assert_eq!(a.url.as_ref().map(Url::as_str), Some("http://h/first.html"));
+    }
 }
