@@ -113,6 +113,10 @@ fn kinds_raw_and_resolution() {
         Some("http://example.com/dir/#top")
     );
     assert_eq!(get("sprite.svg#icon").context, "svg:use@href");
+    // `<noscript>` markup is scanned too: it is what a visitor without scripts saw.
+    assert_eq!(get("noscript-2x.png").context, "img@srcset");
+    assert_eq!(&doc[get("noscript.png").span.clone()], b"noscript.png");
+    assert_eq!(get("ns-bg.png").context, "style@url");
 }
 
 #[test]
@@ -455,7 +459,7 @@ proptest::proptest! {
     /// `X` into every span and scanning again finds exactly those `X`s), and chunking does not change the scan.
     #[test]
     fn generated_markup_keeps_the_span_invariants(
-        doc in r#"(<a href=["']?[a-z/&;#0-9 .]{0,8}["']?>|<img srcset="[a-z ,0-9x.:;]{0,12}" style='b:url([a-z&;]{0,5})'>|<style>[a-z(){}:;'" url\\/*]{0,20}</style>|<!--|-->|[a-z <>&;="'é])*"#,
+        doc in r#"(<a href=["']?[a-z/&;#0-9 .]{0,8}["']?>|<img srcset="[a-z ,0-9x.:;]{0,12}" style='b:url([a-z&;]{0,5})'>|<style>[a-z(){}:;'" url\\/*]{0,20}</style>|<noscript>|</noscript>|<!--|-->|[a-z <>&;="'é])*"#,
         chunk in 1usize..17,
     ) {
         let bytes = doc.as_bytes();
