@@ -293,7 +293,7 @@ impl Tokenizer<'_> {
                     return None;
                 }
                 Some(b'\\') if self.valid_escape(0) => self.escape(&mut String::new()),
-                Some(_) => self.i += 1,
+                Some(_) => self.i += self.s[self.i..].chars().next().map_or(1, char::len_utf8),
             }
         }
     }
@@ -440,6 +440,15 @@ mod tests {
         let got = found("@font-face{src:url(f.woff2) format('woff2'), local('X'), url('f.woff')}");
         let raws: Vec<_> = got.iter().map(|g| g.1.as_str()).collect();
         assert_eq!(raws, ["f.woff2", "f.woff"]);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn spans_are_in_bounds_and_on_char_boundaries(css in "[a-z(){}:;'\"\\ /*@\n0-9é-]{0,60}") {
+            for hit in css_urls(&css) {
+                proptest::prop_assert!(css.get(hit.span.clone()).is_some());
+            }
+        }
     }
 
     #[test]

@@ -70,11 +70,80 @@ struct Shared {
     doc: Vec<u8>,
     encoding: Option<&'static Encoding>,
     pending: Vec<Pending>,
-    /// `<style>` contents to scan as CSS at the end.
-    styles: Vec<Range<usize>>,
-    open_style: Option<Range<usize>>,
+    /// `<style>` and `<noscript>` contents, scanned at the end.
+    runs: Vec<(RunKind, Range<usize>)>,
+    open_run: Option<(RunKind, Range<usize>)>,
     title: Option<String>,
     title_done: bool,
+}
+
+/// Raw-text content scanned after the document: lol_html (like a browser with scripting on)
+/// treats `<noscript>` as text, but its markup is what a visitor without scripts saw, and its
+/// images (lazy-loading fallbacks) are worth archiving.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum RunKind {
+    Style,
+    Noscript,
+}
+
+impl Shared {
+    /// Extends the open text run with a chunk at `at`, closing it on the node's last chunk.
+    fn text_run(&mut self, kind: RunKind, at: Range<usize>, last: bool) {
+        let run = match self.open_run.take() {
+            Some((_, run)) => run.start..at.end.max(run.end),
+            None => at,
+        };
+        if last {
+            self.runs.push((kind, run));
+        } else {
+            self.open_run = Some((kind, run));
+        }
+    }
+
+    /// Scans the collected runs: CSS for `<style>`, markup for `<noscript>` (unless `nested`).
+    fn scan_runs(&mut self, encoding: &'static Encoding, nested: bool) {
+        if let Some(run) = self.open_run.take() {
+            self.runs.push(run);
+        }
+        for (kind, run) in std::mem::take(&mut self.runs) {
+            let Some(bytes) = self.doc.get(run.clone()) else {
+                continue;
+            };
+            match kind {
+                RunKind::Style => {
+                    let mapped = decode_mapped(bytes, encoding).shifted(run.start);
+                    self.pending.extend(css_pending(&mapped, "style"));
+                }
+                RunKind::Noscript if !nested => {
+                    let inner = scan_fragment(bytes, encoding);
+                    self.pending.extend(inner.into_iter().map(|mut p| {
+                        p.span = p.span.start + run.start..p.span.end + run.start;
+                        p
+                    }));
+                }
+                RunKind::Noscript => {}
+            }
+        }
+    }
+}
+
+/// The URLs of markup inside `<noscript>`, spans relative to `bytes`.
+fn scan_fragment(bytes: &[u8], encoding: &'static Encoding) -> Vec<Pending> {
+    let Some(ascii) = AsciiCompatibleEncoding::new(encoding) else {
+        return Vec::new();
+    };
+    let shared = Arc::new(Mutex::new(Shared {
+        doc: bytes.to_vec(),
+        ..Shared::default()
+    }));
+    let mut rewriter = HtmlRewriter::new(settings(&shared, ascii), Discard);
+    // Errors only stop the fragment early; what was found so far stands.
+    if rewriter.write(bytes).is_ok() {
+        let _ = rewriter.end();
+    }
+    let mut inner = std::mem::take(&mut *lock(&shared));
+    inner.scan_runs(encoding, true);
+    inner.pending
 }
 
 struct Discard;
@@ -153,7 +222,7 @@ impl HtmlScanner {
             self.phase = Phase::Stopped;
             return;
         };
-        let mut rewriter = Box::new(HtmlRewriter::new(self.settings(ascii), Discard));
+        let mut rewriter = Box::new(HtmlRewriter::new(settings(&self.shared, ascii), Discard));
         self.phase = match rewriter.write(&head) {
             Ok(()) => Phase::Parsing(rewriter),
             Err(e) => {
@@ -161,58 +230,6 @@ impl HtmlScanner {
                 Phase::Stopped
             }
         };
-    }
-
-    fn settings(&self, encoding: AsciiCompatibleEncoding) -> Settings<'static, 'static> {
-        let on_element = Arc::clone(&self.shared);
-        let on_style = Arc::clone(&self.shared);
-        let on_title = Arc::clone(&self.shared);
-        let page_encoding: &'static Encoding = encoding.into();
-        Settings {
-            element_content_handlers: vec![
-                element!("*", move |el| {
-                    let namespace = match el.namespace_uri() {
-                        HTML_NAMESPACE => Namespace::Html,
-                        SVG_NAMESPACE => Namespace::Svg,
-                        _ => return Ok(()),
-                    };
-                    let name = el.tag_name();
-                    let mut shared = lock(&on_element);
-                    let at = el.source_location().bytes();
-                    let found = scan_tag(&shared.doc, at, namespace, &name, page_encoding);
-                    shared.pending.extend(found);
-                    Ok(())
-                }),
-                text!("style", move |chunk| {
-                    let at = chunk.source_location().bytes();
-                    let mut shared = lock(&on_style);
-                    let run = match shared.open_style.take() {
-                        Some(run) => run.start..at.end.max(run.end),
-                        None => at,
-                    };
-                    if chunk.last_in_text_node() {
-                        shared.styles.push(run);
-                    } else {
-                        shared.open_style = Some(run);
-                    }
-                    Ok(())
-                }),
-                text!("title", move |chunk| {
-                    let mut shared = lock(&on_title);
-                    if !shared.title_done {
-                        shared
-                            .title
-                            .get_or_insert_with(String::new)
-                            .push_str(chunk.as_str());
-                        shared.title_done = chunk.last_in_text_node();
-                    }
-                    Ok(())
-                }),
-            ],
-            encoding,
-            strict: false,
-            ..Settings::new_send()
-        }
     }
 
     /// Ends the document and resolves every URL found.
@@ -227,13 +244,7 @@ impl HtmlScanner {
         }
         let mut shared = std::mem::take(&mut *lock(&self.shared));
         let encoding = shared.encoding.unwrap_or(encoding_rs::UTF_8);
-        if let Some(run) = shared.open_style.take() {
-            shared.styles.push(run);
-        }
-        for run in std::mem::take(&mut shared.styles) {
-            let mapped = decode_mapped(&shared.doc[run.clone()], encoding).shifted(run.start);
-            shared.pending.extend(css_pending(&mapped, "style"));
-        }
+        shared.scan_runs(encoding, false);
         shared.pending.sort_by_key(|p| p.span.start);
         // The frozen base URL: the first `<base href>`, unless it fails or is data:/javascript:.
         let base_href = shared
@@ -275,6 +286,58 @@ impl HtmlScanner {
     }
 }
 
+fn settings(
+    shared: &Arc<Mutex<Shared>>,
+    encoding: AsciiCompatibleEncoding,
+) -> Settings<'static, 'static> {
+    let on_element = Arc::clone(shared);
+    let on_style = Arc::clone(shared);
+    let on_title = Arc::clone(shared);
+    let on_noscript = Arc::clone(shared);
+    let page_encoding: &'static Encoding = encoding.into();
+    Settings {
+        element_content_handlers: vec![
+            element!("*", move |el| {
+                let namespace = match el.namespace_uri() {
+                    HTML_NAMESPACE => Namespace::Html,
+                    SVG_NAMESPACE => Namespace::Svg,
+                    _ => return Ok(()),
+                };
+                let name = el.tag_name();
+                let mut shared = lock(&on_element);
+                let at = el.source_location().bytes();
+                let found = scan_tag(&shared.doc, at, namespace, &name, page_encoding);
+                shared.pending.extend(found);
+                Ok(())
+            }),
+            text!("style", move |chunk| {
+                let at = chunk.source_location().bytes();
+                lock(&on_style).text_run(RunKind::Style, at, chunk.last_in_text_node());
+                Ok(())
+            }),
+            text!("noscript", move |chunk| {
+                let at = chunk.source_location().bytes();
+                lock(&on_noscript).text_run(RunKind::Noscript, at, chunk.last_in_text_node());
+                Ok(())
+            }),
+            text!("title", move |chunk| {
+                let mut shared = lock(&on_title);
+                if !shared.title_done {
+                    shared
+                        .title
+                        .get_or_insert_with(String::new)
+                        .push_str(chunk.as_str());
+                    shared.title_done = chunk.last_in_text_node();
+                }
+                Ok(())
+            }),
+        ],
+        encoding,
+        strict: false,
+        ..Settings::new_send()
+    }
+}
+
 /// Scans a whole document at once.
 pub fn scan_html(bytes: &[u8], base: &Url, options: HtmlOptions) -> HtmlScan {
     let mut scanner = HtmlScanner::new(base, options);
@@ -312,7 +375,9 @@ fn scan_tag(
     name: &str,
     encoding: &'static Encoding,
 ) -> Vec<Pending> {
-    let bytes = &doc[at.clone()];
+    let Some(bytes) = doc.get(at.clone()) else {
+        return Vec::new();
+    };
     let tag = parse_start_tag(bytes);
     let value_text = |attr: &str| -> Option<String> {
         let raw = tag.value(bytes, attr)?;
@@ -352,11 +417,7 @@ fn scan_tag(
             ValueSyntax::Url => {
                 let start = text.len() - text.trim_start_matches(is_space).len();
                 let end = text.trim_end_matches(is_space).len();
-                if start < end {
-                    vec![start..end]
-                } else {
-                    Vec::new()
-                }
+                (start < end).then_some(start..end).into_iter().collect()
             }
             ValueSyntax::Srcset => srcset_urls(text),
             ValueSyntax::MetaRefresh => refresh_url(text).into_iter().collect(),
@@ -374,4 +435,46 @@ fn scan_tag(
         }));
     }
     found
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn page() -> Url {
+        Url::parse("http://h/p").unwrap()
+    }
+
+    #[test]
+    fn scanner_is_send() {
+        fn assert_send<T: Send>() {}
+        assert_send::<HtmlScanner>();
+    }
+
+    #[test]
+    fn unterminated_style_and_first_title() {
+        let doc = b"<title>One</title><title>Two</title><style>a{b:url(x.png)}";
+        let scan = scan_html(doc, &page(), HtmlOptions::default());
+        assert_eq!(scan.title.as_deref(), Some("One"));
+        assert_eq!(scan.urls.len(), 1);
+        assert_eq!(&doc[scan.urls[0].span.clone()], b"x.png");
+    }
+
+    #[test]
+    fn utf16_pages_are_reported_not_misread() {
+        let doc = b"\xFF\xFE<\0a\0";
+        let scan = scan_html(doc, &page(), HtmlOptions::default());
+        assert_eq!(scan.encoding, encoding_rs::UTF_16LE);
+        assert!(scan.urls.is_empty());
+        assert!(scan.error.is_some());
+    }
+
+    #[test]
+    fn duplicate_attributes_and_unresolvable_base() {
+        let doc = b"<base href=\"http://[bad/\"><a HREF=first.html href=second.html>";
+        let scan = scan_html(doc, &page(), HtmlOptions::default());
+        assert_eq!(scan.base_href, None);
+        let a = scan.urls.iter().find(|f| f.context == "a@href").unwrap();
+        assert_eq!(a.url.as_ref().map(Url::as_str), Some("http://h/first.html"));
+    }
 }

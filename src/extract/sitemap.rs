@@ -90,10 +90,11 @@ pub fn parse_sitemap(
         matches!(url.scheme(), "http" | "https").then_some(url)
     };
     if !text.trim_start().starts_with('<') {
+        // The text format lists absolute URLs only; anything else is not a URL line.
         let urls = text
             .lines()
-            .filter(|l| !l.trim().is_empty())
-            .filter_map(resolve)
+            .filter_map(|line| Url::parse(line.trim()).ok())
+            .filter(|url| matches!(url.scheme(), "http" | "https"))
             .collect();
         return Ok(Sitemap {
             kind: SitemapKind::Text,
