@@ -7,6 +7,7 @@ Standard library only (Python 3.11).
 
 from __future__ import annotations
 
+import ctypes
 import fcntl
 import json
 import os
@@ -44,6 +45,7 @@ BASE_FLAGS = [
     "--remote-debugging-pipe",
 ]
 
+PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
 DEFAULT_CANDIDATES = ["/usr/bin/chromium", "chromium", "chromium-browser", "google-chrome"]
 
 
@@ -101,6 +103,11 @@ class Browser:
             os.dup2(b, 4)
             os.close(a)
             os.close(b)
+            # If we are killed outright (SIGKILL skips every cleanup), take Chromium with us.
+            try:
+                ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+            except (OSError, AttributeError):
+                pass  # not Linux: close() still kills it on every ordinary exit
 
         argv = [executable, *BASE_FLAGS, f"--user-data-dir={os.path.join(self.tmp, 'profile')}"]
         argv += extra_flags
@@ -131,7 +138,11 @@ class Browser:
         except (BrowserError, CdpTimeout, CdpError) as err:
             detail = self.log_tail()
             self.close()
-            raise BrowserError(f"Chromium did not answer on the pipe: {err}\n{detail}") from err
+            detail = f"\n{detail}" if detail else ""
+            raise BrowserError(f"Chromium did not answer on the pipe: {err}{detail}") from err
+        except BaseException:
+            self.close()  # interrupted while starting: the caller has no object to close
+            raise
 
     @staticmethod
     def _close_fds(*fds: int) -> None:

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+sys.dont_write_bytecode = True  # run from the source tree by tests: leave no __pycache__ there
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from cdp_pipe import Browser, BrowserError, CdpError, CdpTimeout, find_chromium  # noqa: E402
 from page_record import PageRecord, host_port  # noqa: E402
@@ -277,43 +278,58 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     return args
 
 
+class Interrupted(Exception):
+    """SIGTERM or Ctrl-C: stop, kill Chromium, still print what was found."""
+
+
+def check_all(browser: Browser, pages: list[str], opts: Options) -> list[dict[str, Any]]:
+    started = time.monotonic()
+
+    def one(i: int, url: str) -> dict[str, Any]:
+        entry = check_page(browser, i, url, opts)
+        if opts.verbose:
+            print(f"[{i}/{len(pages)}] {'ok  ' if entry['ok'] else 'FAIL'} "
+                  f"{time.monotonic() - started:6.2f}s {url}", file=sys.stderr)
+        return entry
+
+    # Pages are independent (one browser context each), so a few load at once: most of a page's
+    # time is spent waiting for the network to be quiet, not computing.
+    pool = ThreadPoolExecutor(max_workers=opts.jobs, thread_name_prefix="page")
+    try:
+        futures = [pool.submit(one, i, url) for i, url in enumerate(pages, 1)]
+        return [f.result() for f in futures]
+    finally:
+        # On an error the caller closes the browser, which ends the pages still running.
+        pool.shutdown(wait=False, cancel_futures=True)
+
+
 def run(args: argparse.Namespace) -> int:
     opts = Options(args)
-    try:
-        pages = read_pages(args)
-    except OSError as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 2
-    if opts.screenshot_dir is not None:
-        opts.screenshot_dir.mkdir(parents=True, exist_ok=True)
-    allowed = set(opts.allow_hosts) | {"127.0.0.1", "localhost", "[::1]"}
-    allowed |= {host_port(p)[0] for p in pages if urlsplit(p).scheme in ("http", "https")}
-    allowed = {h.rsplit(":", 1)[0] if h.count(":") == 1 else h for h in allowed}
     report: dict[str, Any] = {"pages": [], "ok": False}
     browser = None
     code = 2
     try:
-        browser = Browser(find_chromium(args.chromium), [resolver_rule(allowed)], STARTUP_TIMEOUT_S)
+        pages = read_pages(args)
+        if opts.screenshot_dir is not None:
+            opts.screenshot_dir.mkdir(parents=True, exist_ok=True)
+        allowed = set(opts.allow_hosts) | {"127.0.0.1", "localhost", "[::1]"}
+        allowed |= {host_port(p)[0] for p in pages if urlsplit(p).scheme in ("http", "https")}
+        allowed = {h.rsplit(":", 1)[0] if h.count(":") == 1 else h for h in allowed}
+        browser = Browser(find_chromium(args.chromium), [resolver_rule(allowed)],
+                          STARTUP_TIMEOUT_S)
         report["chromium"] = browser.version.get("product", "")
-        started = time.monotonic()
-
-        def one(i: int, url: str) -> dict[str, Any]:
-            entry = check_page(browser, i, url, opts)
-            if opts.verbose:
-                print(f"[{i}/{len(pages)}] {'ok  ' if entry['ok'] else 'FAIL'} "
-                      f"{time.monotonic() - started:6.2f}s {url}", file=sys.stderr)
-            return entry
-
-        # Pages are independent (one browser context each), so a few load at once: most of a
-        # page's time is spent waiting for the network to be quiet, not computing.
-        with ThreadPoolExecutor(max_workers=opts.jobs) as pool:
-            futures = [pool.submit(one, i, url) for i, url in enumerate(pages, 1)]
-            report["pages"] = [f.result() for f in futures]
+        report["pages"] = check_all(browser, pages, opts)
         report["ok"] = all(p["ok"] for p in report["pages"])
         code = 0 if report["ok"] else 1
     except (BrowserError, CdpTimeout, CdpError) as err:
         report["error"] = str(err)
         print(f"error: Chromium could not run: {err}", file=sys.stderr)
+    except OSError as err:
+        report["error"] = str(err)
+        print(f"error: {err}", file=sys.stderr)
+    except (Interrupted, KeyboardInterrupt):
+        report["error"] = "interrupted"
+        print("error: interrupted", file=sys.stderr)
     finally:
         if browser is not None:
             browser.close()
@@ -323,8 +339,11 @@ def run(args: argparse.Namespace) -> int:
 
 
 def main() -> int:
-    # A test harness stops us with SIGTERM on its timeout: unwind so Chromium is killed too.
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(2))
+    # A test harness stops us with SIGTERM on its timeout: unwind so that Chromium dies too.
+    def on_term(*_: object) -> None:
+        raise Interrupted()
+
+    signal.signal(signal.SIGTERM, on_term)
     return run(parse_args(sys.argv[1:]))
 
 
