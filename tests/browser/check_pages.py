@@ -59,7 +59,7 @@ class Options:
 
     def __init__(self, args: argparse.Namespace) -> None:
         self.allow_hosts = {h.lower() for h in args.allow_host}
-        self.expected = [re.compile(r) for r in args.expect_failures]
+        self.expected: list[re.Pattern[str]] = args.expect_failures
         self.screenshot_dir = Path(args.screenshot) if args.screenshot else None
         self.timeout = args.timeout
         self.idle = args.idle_ms / 1000
@@ -248,15 +248,24 @@ def resolver_rule(allowed: set[str]) -> str:
     return f"--host-resolver-rules=MAP * ~NOTFOUND{excludes}"
 
 
+def url_regex(text: str) -> re.Pattern[str]:
+    try:
+        return re.compile(text)
+    except re.error as err:
+        raise argparse.ArgumentTypeError(f"not a regular expression: {err}") from err
+
+
 def parse_args(argv: list[str]) -> argparse.Namespace:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("urls", nargs="*", help="page URLs (file://, http://127.0.0.1:PORT/...) or paths")
+    ap.add_argument("urls", nargs="*",
+                    help="page URLs (file://, http://127.0.0.1:PORT/...) or paths")
     ap.add_argument("--pages-file", action="append", default=[], metavar="FILE",
                     help="read more page URLs from FILE, one per line ('-' for stdin)")
     ap.add_argument("--allow-host", action="append", default=[], metavar="HOST[:PORT]",
                     help="requests to this host are not external (a served page's own origin "
                          "always is allowed)")
     ap.add_argument("--expect-failures", action="append", default=[], metavar="REGEX",
+                    type=url_regex,
                     help="failed loads whose URL matches are reported but accepted")
     ap.add_argument("--screenshot", metavar="DIR", help="save a full-page PNG per page here")
     ap.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT_S, metavar="SECONDS",
@@ -271,7 +280,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
                     help="browser executable [default: $ARKIV_CHROMIUM, else /usr/bin/chromium]")
     ap.add_argument("--fail-on-console-errors", action="store_true",
                     help="a console error or uncaught exception also fails the page")
-    ap.add_argument("-v", "--verbose", action="store_true", help="one progress line per page on stderr")
+    ap.add_argument("-v", "--verbose", action="store_true",
+                    help="one progress line per page on stderr")
     args = ap.parse_args(argv)
     if not args.urls and not args.pages_file:
         ap.error("no pages given (hint: pass URLs or --pages-file FILE)")
