@@ -108,7 +108,8 @@ class PageRecord:
             rid = p.get("requestId", "")
             self.inflight.discard(rid)
             entry = self.by_id.get(rid)
-            if entry and (entry["status"] is None or entry["status"] < 400):
+            # Only a real response counts (a failed navigation "finishes" with an error page).
+            if entry and entry["status"] is not None and entry["status"] < 400:
                 self.succeeded.add(entry["url"])
         elif method == "Network.loadingFailed":
             self.on_loading_failed(p)
@@ -198,7 +199,7 @@ class PageRecord:
         # <link rel=preload as=font crossorigin> fails CORS, yet the @font-face load of it works.
         failed = sorted(({"url": short(f["url"]), "type": f["type"], "error": f["error"],
                           "expected": any(r.search(f["url"]) for r in self.expected),
-                          "recovered": f["url"] in self.succeeded}
+                          "recovered": f["type"] != "Document" and f["url"] in self.succeeded}
                          for f in self.failed if f["_rid"] not in ignored), key=key)
         pending = sorted(short(self.by_id[r]["url"]) for r in self.inflight
                          if r in self.by_id and r not in ignored)

@@ -111,7 +111,8 @@ class CheckPagesTest(unittest.TestCase):
         urls = [f"{self.http}/clean.html", self.file_url("clean.html"),
                 self.file_url("rootrel.html"), self.file_url("external.html"),
                 f"{self.http}/missing404.html", self.file_url("lazy.html"),
-                self.file_url("noisy.html"), f"{self.http}/frame.html"]
+                self.file_url("noisy.html"), f"{self.http}/frame.html",
+                self.file_url("does-not-exist.html")]
         pages.write_text("# a comment\n\n" + "\n".join(urls) + "\n")
         code, report = self.check("--pages-file", str(pages), "--screenshot", str(shots))
         self.assertEqual(code, 1)
@@ -156,6 +157,12 @@ class CheckPagesTest(unittest.TestCase):
                       [f["url"] for f in frame["failed"]], "requests of a cross-site iframe")
         self.assertIn(f"http://localhost:{self.port}/inner.html",
                       [e["url"] for e in frame["external"]])
+
+        gone = by_url[self.file_url("does-not-exist.html")]
+        self.assertFalse(gone["ok"])
+        self.assertEqual(gone["error"], "navigation failed: net::ERR_FILE_NOT_FOUND")
+        self.assertEqual([(f["type"], f["recovered"]) for f in gone["failed"]],
+                         [("Document", False)])
 
     def test_expected_failures_and_allowed_hosts_pass(self) -> None:
         code, report = self.check(f"{self.http}/missing404.html", f"{self.http}/frame.html",
