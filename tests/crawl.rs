@@ -191,8 +191,13 @@ fn every_linked_fixture_file_is_archived_once_as_a_200() {
         }
     }
     // Files no page links to, or that robots.txt keeps out, are not expected.
-    let unlinked: HashSet<&str> =
-        ["/404.html", "/eksempler/side-2.html", "/intern/index.html", "/assets/fonts/LICENSE-DejaVu.txt"].into();
+    let unlinked: HashSet<&str> = [
+        "/404.html",
+        "/eksempler/side-2.html",
+        "/intern/index.html",
+        "/assets/fonts/LICENSE-DejaVu.txt",
+    ]
+    .into();
     let files = arkiv::fixture::site_files("collective-impact").expect("site files");
     let mut checked = 0;
     for file in files {

@@ -71,8 +71,8 @@ pub struct ArchiveOptions {
 }
 
 impl ArchiveOptions {
-    pub fn from_config(config: &Config) -> ArchiveOptions {
-        let settings = Settings::from_config(config, "");
+    pub fn from_config(config: &Config, started: &str) -> ArchiveOptions {
+        let settings = Settings::from_config(config, started);
         ArchiveOptions {
             out: config.out.clone(),
             prefix: config.warc_prefix.clone(),

@@ -99,7 +99,7 @@ pub async fn crawl(
     Settings::from_config(&config, &started).write(&config.out.join("arkiv.toml"))?;
     let out = config.out.clone();
     let build = config.mirror;
-    let result = run_crawl(config, progress, stop).await?;
+    let result = run_crawl(config, &started, progress, stop).await?;
     let mirror = if build {
         let dir = out.clone();
         Some(tokio::task::spawn_blocking(move || crate::mirror::build_mirror(&dir)).await??)

@@ -54,10 +54,11 @@ struct Fetched {
 /// Runs one crawl to its end (or until `stop` resolves) and closes its files.
 pub async fn run_crawl(
     config: Config,
+    started: &str,
     progress: Progress,
     stop: impl std::future::Future<Output = ()>,
 ) -> anyhow::Result<CrawlResult> {
-    let archive = Archive::start(ArchiveOptions::from_config(&config))?;
+    let archive = Archive::start(ArchiveOptions::from_config(&config, started))?;
     let mut crawl = Coordinator::new(config, archive, progress)?;
     for seed in crawl.config.seeds.clone() {
         crawl.consider(seed, None, Hop::Seed, "seed").await?;

@@ -134,6 +134,10 @@ impl Settings {
             .ok()
             .and_then(|v| v.as_str().map(String::from));
         lines.push(("arkiv-scope".to_string(), scope.unwrap_or_default()));
+        if let Some(notice) = &self.notice {
+            lines.push(("arkiv-notice-text".to_string(), notice.text.clone()));
+            lines.push(("arkiv-notice-link".to_string(), notice.link.clone()));
+        }
         let settings = serde_json::to_string(c).unwrap_or_default();
         lines.push(("arkiv-settings".to_string(), settings));
         lines

@@ -134,7 +134,7 @@ pub fn build_mirror(out: &Path) -> anyhow::Result<MirrorReport> {
         }
         manifest.push(line);
     }
-    manifest.push(plan.write_landing(out)?);
+    manifest.push(plan.write_landing()?);
     manifest.sort_by(|a, b| a.path.cmp(&b.path));
     report.files = manifest.len();
     report.redirects.sort_by(|a, b| a.url.cmp(&b.url));
@@ -190,7 +190,9 @@ fn survey(warc_dir: &Path, catalog: &mut Catalog) {
             .entries
             .iter()
             .filter_map(|(key, e)| match e {
-                Entry::Archived(c) if document_kind(c).is_some() && !scanned.contains(key) => Some((key, c)),
+                Entry::Archived(c) if document_kind(c).is_some() && !scanned.contains(key) => {
+                    Some((key, c))
+                }
                 _ => None,
             })
             .collect();
@@ -204,7 +206,8 @@ fn survey(warc_dir: &Path, catalog: &mut Catalog) {
                 scan(&body, capture)
                     .into_iter()
                     .filter_map(|f| {
-                        let stylesheet = (f.context == "link@href" && f.kind == LinkKind::Requisite)
+                        let stylesheet = (f.context == "link@href"
+                            && f.kind == LinkKind::Requisite)
                             || f.context.ends_with("@import");
                         f.url.map(|mut u| {
                             u.set_fragment(None);
@@ -224,7 +227,13 @@ fn survey(warc_dir: &Path, catalog: &mut Catalog) {
                 }
                 Some(_) => {}
                 None if scope.as_ref().is_some_and(|s| s.same_site(&url)) => {
-                    catalog.entries.insert(key, Entry::NotArchived { url, reason: "not-fetched".to_string() });
+                    catalog.entries.insert(
+                        key,
+                        Entry::NotArchived {
+                            url,
+                            reason: "not-fetched".to_string(),
+                        },
+                    );
                 }
                 None => {}
             }
@@ -248,7 +257,11 @@ fn correct_generic_types(warc_dir: &Path, catalog: &mut Catalog) {
         .par_iter()
         .filter_map(|(key, capture)| {
             let mut start = Vec::new();
-            payload::open_body(warc_dir, capture).ok()?.take(1024).read_to_end(&mut start).ok()?;
+            payload::open_body(warc_dir, capture)
+                .ok()?
+                .take(1024)
+                .read_to_end(&mut start)
+                .ok()?;
             sniff_mime(&start).map(|mime| (key.clone(), mime))
         })
         .collect();
@@ -470,7 +483,7 @@ impl Plan {
     }
 
     /// `mirror/index.html`, built from the warcinfo record and the catalog.
-    fn write_landing(&self, out: &Path) -> anyhow::Result<ManifestLine> {
+    fn write_landing(&self) -> anyhow::Result<ManifestLine> {
         let info = &self.catalog.info;
         let top = MirrorPath::top_index();
         let seeds = info
@@ -501,17 +514,34 @@ impl Plan {
             .filter_map(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
             .collect();
         let mut settings = Vec::new();
-        for name in [
-            "robots",
-            "http-header-user-agent",
-            "arkiv-scope",
-            "arkiv-settings",
-        ] {
+        for name in ["robots", "http-header-user-agent"] {
             if let Some(value) = info.get(name) {
                 settings.push((name.to_string(), value.to_string()));
             }
         }
-        let notice = read_notice(out);
+        // The crawl's own settings, one row each (the warcinfo holds them as one JSON object).
+        let recorded = info
+            .get("arkiv-settings")
+            .and_then(|s| serde_json::from_str::<serde_json::Value>(s).ok());
+        if let Some(serde_json::Value::Object(map)) = recorded {
+            for (name, value) in map {
+                if matches!(
+                    name.as_str(),
+                    "software" | "started" | "seeds" | "user_agent"
+                ) {
+                    continue;
+                }
+                let value = match value {
+                    serde_json::Value::String(text) => text,
+                    other => other.to_string(),
+                };
+                settings.push((name.replace('_', " "), value));
+            }
+        }
+        let notice = info
+            .get("arkiv-notice-text")
+            .zip(info.get("arkiv-notice-link"))
+            .map(|(t, l)| (t.to_string(), l.to_string()));
         let landing = LandingInfo {
             software: info.get("software").unwrap_or("arkiv").to_string(),
             crawl_started: info.date.clone(),
@@ -533,12 +563,6 @@ impl Plan {
         line.rewritten = true;
         Ok(line)
     }
-}
-
-/// The notice from `arkiv.toml`, shown on the landing page (absent when there is none).
-fn read_notice(out: &Path) -> Option<(String, String)> {
-    let settings = crate::crawl::settings::Settings::read(&out.join("arkiv.toml")).ok()?;
-    settings.notice.map(|n| (n.text, n.link))
 }
 
 fn write_bytes(file: &Path, bytes: &[u8]) -> anyhow::Result<String> {
