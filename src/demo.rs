@@ -1,5 +1,6 @@
 //! `arkiv demo`: the whole job on the bundled collective-impact site, with no network: serve it on
-//! 127.0.0.1, crawl it into WARC files, build the offline mirror, and verify it all.
+//! 127.0.0.1, crawl it into WARC files, build the offline mirror, and verify it all (the notice
+//! included).
 
 use std::path::{Path, PathBuf};
 
@@ -19,6 +20,17 @@ pub const NOTICE_LINK: &str = "https://realdania.dk/collective-impact";
 pub struct DemoOutcome {
     pub crawl: CrawlOutcome,
     pub site_url: url::Url,
+    pub verify: crate::verify::VerifyReport,
+}
+
+impl DemoOutcome {
+    /// 0 only when the crawl archived everything and verify found nothing.
+    pub fn exit(&self) -> crate::exit::Exit {
+        match (self.crawl.exit(), self.verify.exit()) {
+            (crate::exit::Exit::Ok, verify) => verify,
+            (crawl, _) => crawl,
+        }
+    }
 }
 
 /// Runs the demo into `out`. A previous demo's folder there is replaced; any other folder with
@@ -33,7 +45,17 @@ pub async fn run_demo(out: &Path, progress: Progress) -> anyhow::Result<DemoOutc
     config.description = Some("arkiv demo: the bundled collective-impact fixture site".to_string());
     let crawl = crate::crawl::crawl(config, progress, std::future::pending()).await?;
     server.stop();
-    Ok(DemoOutcome { crawl, site_url })
+    let mut options = crate::verify::VerifyOptions::new(out, crate::verify::Mode::Full);
+    options.notice = Some(crate::verify::NoticeSpec {
+        text: NOTICE_TEXT.to_string(),
+        link: NOTICE_LINK.to_string(),
+    });
+    let verify = tokio::task::spawn_blocking(move || crate::verify::verify(&options)).await??;
+    Ok(DemoOutcome {
+        crawl,
+        site_url,
+        verify,
+    })
 }
 
 /// The demo's default folder: `archive/demo` below the current directory.

@@ -384,7 +384,7 @@ fn response_record_holds_the_exact_bytes_sent() {
     );
     let end = raw.windows(4).position(|w| w == b"\r\n\r\n").expect("head") + 4;
     assert!(String::from_utf8_lossy(&raw[..end]).contains("Set-Cookie"));
-    let payload = payload_of(&raw);
+    let payload = payload_of(raw);
     assert_eq!(
         &payload[..2],
         &[0x1f, 0x8b],

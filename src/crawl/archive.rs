@@ -41,7 +41,7 @@ pub enum ArchiveJob {
     /// A fetch that got a response (any status, possibly cut short). `last`: no retry follows.
     Exchange {
         task: Task,
-        exchange: Exchange,
+        exchange: Box<Exchange>,
         outlinks: Vec<Discovered>,
         last: bool,
     },

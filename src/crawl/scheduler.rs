@@ -249,7 +249,7 @@ impl Coordinator {
                 let status = exchange.status;
                 let truncated = exchange.truncated.is_some();
                 let retry_after = retry_after(&exchange);
-                self.progress.fetched(exchange.response.len() as u64);
+                self.progress.fetched(exchange.response.len());
                 let transient = matches!(status, 429 | 503) || truncated;
                 let retry = transient && task.attempt < self.config.retries;
                 let mut pause = pause;
@@ -268,7 +268,7 @@ impl Coordinator {
                 self.archive
                     .send(ArchiveJob::Exchange {
                         task: task.clone(),
-                        exchange,
+                        exchange: Box::new(exchange),
                         outlinks: links.clone(),
                         last: !retry,
                     })
