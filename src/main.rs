@@ -100,12 +100,18 @@ fn demo(args: cli::DemoArgs, global: &cli::GlobalArgs) -> anyhow::Result<Exit> {
     let outcome = runtime.block_on(arkiv::demo::run_demo(&out, Progress::new(mode)))?;
     println!("archived the demo site (served at {})", outcome.site_url);
     print!("{}", outcome.crawl.render_summary());
+    println!();
+    print!(
+        "{}",
+        arkiv::verify::render(&outcome.verify, arkiv::verify::Format::Human)
+    );
     let index = outcome.crawl.out.join("mirror").join("index.html");
+    println!();
     println!(
         "open the mirror: {}",
         std::path::absolute(&index).unwrap_or(index).display()
     );
-    Ok(outcome.crawl.exit())
+    Ok(outcome.exit())
 }
 
 fn verify(args: cli::VerifyArgs, global: &cli::GlobalArgs) -> anyhow::Result<Exit> {
