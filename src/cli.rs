@@ -384,3 +384,51 @@ impl CrawlArgs {
         Ok(config)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::*;
+
+    /// Every option says its default in its help, as `[default: …]` at the end (lychee's rule):
+    /// a user should never have to guess what happens when they leave an option out.
+    #[test]
+    fn every_option_documents_its_default() {
+        let mut missing = Vec::new();
+        let cli = Cli::command();
+        let mut commands = vec![cli.clone()];
+        commands.extend(cli.get_subcommands().cloned());
+        for command in &commands {
+            for arg in command.get_arguments() {
+                let id = arg.get_id().as_str();
+                if matches!(id, "help" | "version") {
+                    continue;
+                }
+                let help = arg.get_help().map(|h| h.to_string()).unwrap_or_default();
+                if !(help.contains("[default: ") && help.trim_end().ends_with(']')) {
+                    missing.push(format!("{} --{id}: {help:?}", command.get_name()));
+                }
+            }
+        }
+        assert!(
+            missing.is_empty(),
+            "options without [default: …]: {missing:#?}"
+        );
+    }
+
+    #[test]
+    fn the_command_line_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn sizes_parse_with_binary_units() {
+        assert_eq!(parse_size("1500"), Ok(1500));
+        assert_eq!(parse_size("64K"), Ok(64 << 10));
+        assert_eq!(parse_size("10MiB"), Ok(10 << 20));
+        assert_eq!(parse_size("1G"), Ok(1 << 30));
+        assert!(parse_size("1X").is_err());
+        assert!(parse_size("99999999999T").is_err());
+    }
+}

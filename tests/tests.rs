@@ -2,11 +2,13 @@
 
 mod support;
 
+mod cli;
 mod crawl;
 mod extract_links;
 mod fetch_exact;
 mod fixture_server;
 mod mirror;
 mod path_map;
+mod reference;
 mod verify;
 mod warc_format;

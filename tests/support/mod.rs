@@ -144,3 +144,12 @@ pub fn files_below(dir: &Path) -> Vec<String> {
     found.sort();
     found
 }
+
+/// Copies a folder tree (files and folders only).
+pub fn copy_tree(from: &Path, to: &Path) {
+    for rel in files_below(from) {
+        let target = to.join(&rel);
+        fs_err::create_dir_all(target.parent().expect("parent")).expect("mkdir");
+        fs_err::copy(from.join(&rel), &target).expect("copy");
+    }
+}
