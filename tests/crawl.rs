@@ -421,12 +421,12 @@ fn warcio_accepts_every_file() {
                 .expect("warcio");
             let out = String::from_utf8_lossy(&check.stdout).into_owned()
                 + &String::from_utf8_lossy(&check.stderr);
+            let disputed = chunked_payload_disputes(&file, &out);
             assert!(
-                check.status.success(),
+                check.status.success() || disputed > 0,
                 "warcio check {}: {out}",
                 file.display()
             );
-            assert!(!out.contains("digest failed"), "{out}");
             let index = std::process::Command::new("warcio")
                 .arg("index")
                 .arg(&file)
@@ -435,4 +435,49 @@ fn warcio_accepts_every_file() {
             assert!(index.status.success(), "warcio index {}", file.display());
         }
     }
+}
+
+/// warcio computes `WARC-Payload-Digest` over a chunked body with its chunk framing still in
+/// (webrecorder/warcio#74, #75, open): the WARC standard's payload is the entity body with the
+/// transfer encoding removed (iipc/warc-specifications#22), which is what arkiv writes and what
+/// `response_record_holds_the_exact_bytes_sent` checks. So the only failures warcio may report
+/// are payload digests of chunked responses; any other finding fails the test. Returns how many
+/// such disputed records there were.
+fn chunked_payload_disputes(file: &std::path::Path, report: &str) -> usize {
+    let mut disputed = 0;
+    let mut offset: Option<u64> = None;
+    for line in report.lines().map(str::trim) {
+        if let Some(rest) = line.strip_prefix("offset ") {
+            offset = rest.split_whitespace().next().and_then(|o| o.parse().ok());
+            continue;
+        }
+        // "digest present but not checked (revisit)" is warcio saying a revisit has no payload.
+        let problem = line.contains("failed") || line.contains("error");
+        if !problem {
+            continue;
+        }
+        assert!(
+            line.starts_with("payload digest failed"),
+            "warcio: {line}\n{report}"
+        );
+        let at = offset.expect("warcio names the record's offset");
+        let (headers, block) = arkiv::warc::reader::read_record_at(file, at).expect("record");
+        let head_end = block
+            .windows(4)
+            .position(|w| w == b"\r\n\r\n")
+            .expect("http head")
+            + 4;
+        let head = String::from_utf8_lossy(&block[..head_end]).to_ascii_lowercase();
+        assert!(
+            head.contains("transfer-encoding: chunked"),
+            "warcio disputes a non-chunked record at {at}: {line}"
+        );
+        assert_eq!(
+            headers.get("WARC-Payload-Digest"),
+            Some(sha1_digest(&payload_of(&block)).as_str()),
+            "our digest is over the de-chunked body"
+        );
+        disputed += 1;
+    }
+    disputed
 }
