@@ -9,4 +9,5 @@ mod fixture_server;
 mod mirror;
 mod path_map;
 mod verify;
+mod verify_real;
 mod warc_format;
