@@ -696,3 +696,28 @@ fn mirror_only_checks_the_notice_and_its_exemptions() {
     ]);
     assert_eq!(exempt.code, Some(0), "{}", exempt.dump());
 }
+
+#[test]
+fn a_removed_cdxj_line_is_reported() {
+    let copy = Copy::of(CI);
+    let css = copy.manifest_line(
+        copy.page("assets/css/main.css")
+            .trim_start_matches("mirror/"),
+    );
+    let offset = css["offset"].as_u64().expect("offset");
+    copy.edit("indexes/index.cdxj", |s| {
+        s.lines()
+            .filter(|l| !l.contains(&format!("\"offset\": \"{offset}\"")))
+            .map(|l| format!("{l}\n"))
+            .collect()
+    });
+    let run = copy.verify(&[]);
+    let (name, _) = copy.warc();
+    let finding = run.expect_error(
+        "warc",
+        "indexes/index.cdxj",
+        &format!("response record at {name} offset {offset} has no CDXJ line"),
+    );
+    assert_eq!(finding["url"], css["url"]);
+    assert_eq!(run.count("errors"), 1, "{}", run.dump());
+}
