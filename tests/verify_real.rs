@@ -721,3 +721,49 @@ fn a_removed_cdxj_line_is_reported() {
     assert_eq!(finding["url"], css["url"]);
     assert_eq!(run.count("errors"), 1, "{}", run.dump());
 }
+
+#[test]
+fn a_notice_missing_from_the_warc_payload_is_reported() {
+    let copy = Copy::of(CI);
+    let (name, path) = copy.warc();
+    let page = copy.page(NOTICE_PAGE_TAIL);
+    let line = copy.manifest_line(page.trim_start_matches("mirror/"));
+    let start = line["offset"].as_u64().expect("offset") as usize;
+    let data = fs_err::read(&path).expect("read warc");
+    let offsets = members(&data);
+    let k = offsets
+        .iter()
+        .position(|&o| o == start)
+        .expect("record starts a member");
+    let end = offsets.get(k + 1).copied().unwrap_or(data.len());
+    let mut raw = Vec::new();
+    flate2::read::GzDecoder::new(&data[start..end])
+        .read_to_end(&mut raw)
+        .expect("member");
+    // Blank the notice's words (not its link) in the archived payload; spaces compress so well
+    // that the member fits in its old length, and no other record moves.
+    let words = NOTICE_TEXT
+        .rsplit_once(' ')
+        .map(|(words, _)| words)
+        .expect("notice words");
+    let at = raw
+        .windows(words.len())
+        .position(|w| w == words.as_bytes())
+        .expect("notice in the payload");
+    raw[at..at + words.len()].fill(b' ');
+    let member = gzip_member_of_len(&raw, end - start).expect("fits in place");
+    let mut broken = data[..start].to_vec();
+    broken.extend(member);
+    broken.extend(&data[end..]);
+    fs_err::write(&path, broken).expect("write warc");
+
+    let run = copy.verify(&[]);
+    let finding = run.expect_error("notice", &format!("warc/{name}"), "lacks the notice text");
+    assert_eq!(finding["url"], line["url"]);
+    // The mirror page still carries it: the notice check reads the WARC on its own.
+    assert!(
+        run.matching("notice", "error", &page, "").is_empty(),
+        "{}",
+        run.dump()
+    );
+}
