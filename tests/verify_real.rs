@@ -366,3 +366,39 @@ fn a_css_url_to_nowhere_is_reported() {
     let run = copy.verify(&[]);
     run.expect_error("links", &css, "nowhere.png");
 }
+
+/// The edge-cases `/base/` page declares `<base href="/base-target/">`; arkiv's mirror makes the
+/// base neutral. A mirror that kept it would send every relative link to the wrong folder.
+#[test]
+fn a_base_href_left_as_archived_is_reported() {
+    let copy = Copy::of(EDGE);
+    let page = copy.page("base/index.html");
+    let pristine = copy.verify(&[]);
+    assert!(
+        pristine.matching("links", "error", &page, "").is_empty(),
+        "{}",
+        pristine.dump()
+    );
+
+    // Root-relative: relative links now resolve below `<mirror>/base-target/`, which is not there.
+    copy.edit(&page, |s| {
+        s.replace(
+            "<base href=\"index.html\">",
+            "<base href=\"/base-target/\">",
+        )
+    });
+    let run = copy.verify(&[]);
+    run.expect_error("links", &page, "broken link: `../base-target/page.html`");
+    run.expect_error("links", &page, "broken link: `../base-target/pic.png`");
+
+    // Absolute, into the crawled site: the base itself was not rewritten.
+    let live = copy.url.join("base-target/").expect("url").to_string();
+    copy.edit(&page, |s| {
+        s.replace(
+            "<base href=\"/base-target/\">",
+            &format!("<base href=\"{live}\">"),
+        )
+    });
+    let run = copy.verify(&[]);
+    run.expect_error("links", &page, "not rewritten: `<base href=");
+}
