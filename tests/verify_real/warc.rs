@@ -71,7 +71,15 @@ fn a_flipped_byte_inside_a_warc_record_breaks_its_digests() {
             .read_to_end(&mut raw)
             .expect("member");
         let text = String::from_utf8_lossy(&raw).into_owned();
-        if warc_header(&text, "WARC-Type") != Some("response") || raw.len() < 200 {
+        // Where the HTTP payload starts: after the WARC headers and the HTTP headers.
+        let payload_start = raw
+            .windows(4)
+            .enumerate()
+            .filter(|(_, w)| *w == b"\r\n\r\n")
+            .nth(1)
+            .map(|(i, _)| i + 4);
+        let has_payload = payload_start.is_some_and(|p| raw.len() >= p + 64);
+        if warc_header(&text, "WARC-Type") != Some("response") || !has_payload {
             continue;
         }
         let url = warc_header(&text, "WARC-Target-URI")
