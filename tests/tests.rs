@@ -11,4 +11,5 @@ mod mirror;
 mod path_map;
 mod reference;
 mod verify;
+mod verify_real;
 mod warc_format;

@@ -50,6 +50,9 @@ pub struct HtmlScan {
     pub refs: Vec<HtmlRef>,
     /// `id` values and `<a name>` values: what a `#fragment` may name.
     pub anchors: HashSet<String>,
+    /// The `href` of the first `<base href>` (and its line): relative references resolve against
+    /// it, not against the page (HTML spec, "document base URL").
+    pub base: Option<(String, Option<u32>)>,
 }
 
 /// Decodes page bytes: BOM, then `<meta charset>` in the first 1024 bytes, then `hint` (the HTTP
@@ -153,6 +156,13 @@ pub fn scan_html(source: &str) -> HtmlScan {
                 original,
             });
         };
+        if name == "base"
+            && scan.base.is_none()
+            && let Some(href) = element.attr("href")
+        {
+            let line = locator.find_line(href);
+            scan.base = Some((href.to_string(), line));
+        }
         let svg = &*element.name.ns == SVG_NS;
         for (attr, value) in element.attrs() {
             let single = URL_ATTRS
@@ -295,5 +305,14 @@ mod tests {
             ]
         );
         assert!(scan.anchors.contains("top"));
+        assert_eq!(scan.base, None);
+    }
+
+    #[test]
+    fn first_base_href_counts() {
+        let html = "<head>\n<base target=\"_top\"><base href=\"/b/\">\n<base href=\"/c/\"></head>";
+        let scan = scan_html(html);
+        assert_eq!(scan.base, Some(("/b/".to_string(), Some(2))));
+        assert!(scan.refs.is_empty());
     }
 }

@@ -49,6 +49,18 @@ pub struct LinkContext<'a> {
 struct PageRefs {
     path: String,
     refs: Vec<(String, Option<u32>, bool)>,
+    /// A page's `<base href>` and its line (stylesheets have none).
+    base: Option<(String, Option<u32>)>,
+}
+
+/// What a page's relative references resolve against.
+enum Base {
+    /// The page's own folder (no usable `<base>`).
+    Page,
+    /// A folder of the mirror, `/`-separated, `""` for the root.
+    Folder(String),
+    /// An absolute URL: relative references leave the mirror.
+    Absolute(url::Url),
 }
 
 /// Where a reference leads.
@@ -96,6 +108,7 @@ pub fn check_links(
                 PageRefs {
                     path: path.clone(),
                     refs,
+                    base: scan.base,
                 },
                 scan.anchors,
             ))
@@ -126,6 +139,7 @@ pub fn check_links(
             Ok(PageRefs {
                 path: path.clone(),
                 refs,
+                base: None,
             })
         })
         .collect();
@@ -166,9 +180,33 @@ fn check_page(
     let mut external = BTreeSet::new();
     let display = format!("{}{}", ctx.display_prefix, page.path);
     let is_stub = ctx.stubs.contains(&page.path);
+    let base = match &page.base {
+        Some((href, line)) => {
+            let (base, finding) = resolve_base(ctx, &page.path, href, is_stub);
+            findings.extend(finding.map(|f| f.in_file(display.clone()).at_line(*line)));
+            base
+        }
+        None => Base::Page,
+    };
     for (raw, line, original) in &page.refs {
         let at = |f: Finding| f.in_file(display.clone()).at_line(*line);
-        match classify(ctx, &page.path, raw) {
+        let target = match &base {
+            Base::Folder(folder) if is_path_relative(raw) => {
+                // `classify` resolves against the folder of the file it is given.
+                let from = if folder.is_empty() {
+                    "_".to_string()
+                } else {
+                    format!("{folder}/_")
+                };
+                classify(ctx, &from, raw)
+            }
+            Base::Absolute(url) if is_path_relative(raw) => match url.join(raw.trim()) {
+                Ok(joined) => classify(ctx, &page.path, joined.as_str()),
+                Err(_) => classify(ctx, &page.path, raw),
+            },
+            _ => classify(ctx, &page.path, raw),
+        };
+        match target {
             Target::Ignored => {}
             Target::External(url) => {
                 external.insert(url);
@@ -227,6 +265,55 @@ fn check_page(
         external.into_iter().collect(),
         page.refs.len() as u64,
     )
+}
+
+/// Where a page's `<base href>` leads, and a finding when the base itself is wrong: it still
+/// names the crawled site, or it leads outside the mirror folder.
+fn resolve_base(
+    ctx: &LinkContext<'_>,
+    page: &str,
+    href: &str,
+    is_stub: bool,
+) -> (Base, Option<Finding>) {
+    match classify(ctx, page, href) {
+        Target::Ignored => (Base::Page, None),
+        Target::External(url) => match url::Url::parse(&url) {
+            Ok(url) => (Base::Absolute(url), None),
+            Err(_) => (Base::Page, None),
+        },
+        Target::Crawled(url) => {
+            let finding = (!is_stub).then(|| {
+                Finding::error(
+                    Check::Links,
+                    format!(
+                        "not rewritten: `<base href=\"{href}\">` still points at the crawled site"
+                    ),
+                )
+                .for_url(url.clone())
+            });
+            let base = url::Url::parse(&url).map_or(Base::Page, Base::Absolute);
+            (base, finding)
+        }
+        Target::Escapes => (
+            Base::Page,
+            Some(Finding::error(
+                Check::Links,
+                format!("broken base: `<base href=\"{href}\">` leads outside the mirror folder"),
+            )),
+        ),
+        // `dir/` became `dir/index.html` and `page.html` stays: either way its folder is the base.
+        Target::Local { path, .. } => {
+            let folder = path.rsplit_once('/').map_or("", |(folder, _)| folder);
+            (Base::Folder(folder.to_string()), None)
+        }
+    }
+}
+
+/// A reference resolved against the base URL's path: not absolute, not root-relative, not
+/// scheme-relative, not only a `#fragment` or `?query` (those stay on the page itself here).
+fn is_path_relative(raw: &str) -> bool {
+    let raw = raw.trim_matches(|c: char| c.is_ascii_whitespace());
+    !raw.is_empty() && !raw.starts_with(['/', '\\', '#', '?']) && scheme_of(raw).is_none()
 }
 
 fn join_index(dir: &str) -> String {
@@ -314,4 +401,28 @@ fn classify(ctx: &LinkContext<'_>, from: &str, raw: &str) -> Target {
         path = join_index(&path);
     }
     Target::Local { path, fragment }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn path_relative_references() {
+        for raw in ["a.html", " ../b/c.png", "d/", "e.html#f", "g?h"] {
+            assert!(is_path_relative(raw), "{raw}");
+        }
+        for raw in [
+            "",
+            "/a",
+            "//h/a",
+            "#f",
+            "?q",
+            "http://h/",
+            "mailto:x",
+            "\\a",
+        ] {
+            assert!(!is_path_relative(raw), "{raw}");
+        }
+    }
 }

@@ -1,5 +1,6 @@
 //! WARC integrity: every record parses and its lengths and digests hold, requests and responses
-//! pair up, each file opens with `warcinfo`, truncation is found; every CDXJ line names a record.
+//! pair up, each file opens with `warcinfo`, truncation is found; every CDXJ line names a record
+//! and every response and revisit record has a CDXJ line (replay tools find records only there).
 
 use std::collections::{HashMap, HashSet};
 
@@ -253,6 +254,7 @@ pub fn check_cdxj(
     }
     let text = fs_err::read_to_string(&path)?;
     let mut previous: Option<&str> = None;
+    let mut indexed: HashSet<(String, u64)> = HashSet::new();
     for (number, line) in text.lines().enumerate() {
         if line.trim().is_empty() {
             continue;
@@ -267,11 +269,45 @@ pub fn check_cdxj(
             report.push(at("CDXJ lines are not sorted bytewise".to_string()));
         }
         previous = Some(line);
+        if let Some(location) = cdxj_location(line) {
+            indexed.insert(location);
+        }
         for finding in check_cdxj_line(line, index) {
             report.push(at(finding));
         }
     }
+    for record in &index.records {
+        if matches!(record.warc_type.as_str(), "response" | "revisit")
+            && !indexed.contains(&(record.file.clone(), record.offset))
+        {
+            let mut finding = Finding::error(
+                Check::Warc,
+                format!(
+                    "{} record at {} offset {} has no CDXJ line",
+                    record.warc_type, record.file, record.offset
+                ),
+            )
+            .in_file(FILE);
+            if let Some(url) = &record.target_uri {
+                finding = finding.for_url(url);
+            }
+            report.push(finding);
+        }
+    }
     Ok(())
+}
+
+/// The `(filename, offset)` a CDXJ line points at, when it names one.
+fn cdxj_location(line: &str) -> Option<(String, u64)> {
+    let json = line.splitn(3, ' ').nth(2)?;
+    let fields = serde_json::from_str::<serde_json::Value>(json).ok()?;
+    let filename = fields.get("filename")?.as_str()?.to_string();
+    let offset = match fields.get("offset")? {
+        serde_json::Value::String(s) => s.parse().ok()?,
+        serde_json::Value::Number(n) => n.as_u64()?,
+        _ => return None,
+    };
+    Some((filename, offset))
 }
 
 fn check_cdxj_line(line: &str, index: &RecordIndex) -> Vec<String> {
