@@ -355,6 +355,20 @@ impl Plan {
         self.paths.get(&first)
     }
 
+    /// Whether following redirects from `url` ends somewhere other than a redirect (a page, a
+    /// "not archived" page, an address outside the archive), rather than running in a loop.
+    fn leads_somewhere(&self, url: &Url) -> bool {
+        let mut key = dedup_key(url);
+        let mut seen = HashSet::new();
+        while seen.insert(key.clone()) {
+            match self.catalog.entries.get(&key) {
+                Some(Entry::Redirect { target, .. }) => key = dedup_key(target),
+                _ => return true,
+            }
+        }
+        false
+    }
+
     fn write_entry(&self, key: &str, entry: &Entry) -> anyhow::Result<FileResult> {
         let path = self.path_of(key)?.clone();
         let file = safe_join(&self.root, &path)?;
@@ -365,7 +379,9 @@ impl Plan {
                     Some(local) => safe_href(&relative_href(&path, local, target.fragment())),
                     None => target.to_string(),
                 };
-                let page = pages::redirect_stub(capture.url.as_str(), capture.status, &href);
+                let forward = self.leads_somewhere(target);
+                let page =
+                    pages::redirect_stub(capture.url.as_str(), capture.status, &href, forward);
                 let sha1 = write_bytes(&file, page.as_bytes())?;
                 let line =
                     ManifestLine::new(&path, Some(capture.url.as_str()), ManifestKind::Redirect)
