@@ -1,5 +1,7 @@
 //! Headless Chromium loads every HTML page of both mirrors from `file://`: nothing may fail to
-//! load and nothing may reach an http(s) host.
+//! load and nothing may reach an http(s) host. No `--expect-failures` is needed: even the
+//! edge cases' placeholder `embeds/clip.webm` (not a real video) loads from disk with no failed
+//! request; only its decoding fails, which is no load failure.
 
 use std::path::Path;
 use std::process::Command;
@@ -10,15 +12,8 @@ use super::{is_html, manifest};
 use crate::support;
 
 const CHROMIUM: &str = "/usr/bin/chromium";
-
-/// Failed loads that are the fixture's own doing, not the mirror's (regexes on the URL).
-fn expected_failures(site: &str) -> &'static [&'static str] {
-    match site {
-        // The edge-cases site serves deliberately broken files; see the report for each.
-        "edge-cases" => &[],
-        _ => &[],
-    }
-}
+/// Calendar pages checked per mirror (the manifest is sorted, so always the same ones).
+const CALENDAR_SAMPLE: usize = 3;
 
 fn check_mirror(site: &'static str) {
     if !Path::new(CHROMIUM).exists() {
@@ -31,9 +26,17 @@ fn check_mirror(site: &'static str) {
     }
     let crawled = support::crawled(site);
     let root = crawled.out.join("mirror");
+    let mut calendar_pages = 0;
     let pages: Vec<String> = manifest(&crawled.out)
         .iter()
         .filter(|l| is_html(l))
+        .filter(|l| {
+            // The edge cases' calendar trap yields ~100 month pages from one template (until the
+            // crawl's trap limit stops it): three of them stand for all, and keep this test fast.
+            let calendar = l.path.contains("/kalender/");
+            calendar_pages += usize::from(calendar);
+            !calendar || calendar_pages <= CALENDAR_SAMPLE
+        })
         .map(|l| {
             Url::from_file_path(root.join(&l.path))
                 .expect("file url")
@@ -54,9 +57,6 @@ fn check_mirror(site: &'static str) {
         "--jobs",
         "4",
     ]);
-    for pattern in expected_failures(site) {
-        cmd.args(["--expect-failures", pattern]);
-    }
     let output = cmd.output().expect("run check_pages.py");
     let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
         panic!(
