@@ -51,20 +51,22 @@ fn page(title: &str, head_extra: &str, body: &str) -> String {
 /// refresh would bounce the browser between stubs forever.
 pub fn redirect_stub(original_url: &str, status: u16, target_href: &str, forward: bool) -> String {
     let href = escape(target_href);
-    let (head, what) = if forward {
+    let (head, what, link) = if forward {
         (
             format!("<meta http-equiv=\"refresh\" content=\"0; url={href}\">\n"),
             "",
+            "the archived page",
         )
     } else {
         (
             String::new(),
             " Its redirects ran in a loop and never reached a page.",
+            "the address it redirected to",
         )
     };
     let body = format!(
         "<div class=\"arkiv-box\">\n<p>This address redirected (HTTP {status}) when it was archived.{what}</p>\n\
-         <p>Go on to <a href=\"{href}\">the address it redirected to</a>.</p>\n\
+         <p>Go on to <a href=\"{href}\">{link}</a>.</p>\n\
          <p>Original address: <span class=\"url\">{}</span></p>\n</div>\n",
         escape(original_url)
     );
