@@ -133,7 +133,7 @@ fn snapshot(dir: &Path) -> BTreeMap<String, String> {
                 stack.push(path);
                 "dir".to_string()
             } else {
-                format!("{:?}", fs_err::read(&path).expect("file"))
+                String::from_utf8_lossy(&fs_err::read(&path).expect("file")).into_owned()
             };
             found.insert(rel, what);
         }
@@ -264,4 +264,34 @@ fn symlinks_planted_in_the_mirror_are_never_followed() {
     for (rel, what) in snapshot(&out.join("mirror")) {
         assert!(!what.starts_with("link "), "{rel} is still a link");
     }
+}
+
+#[cfg(unix)]
+#[test]
+fn symlinks_planted_at_the_manifest_and_report_are_never_followed() {
+    use std::os::unix::fs::symlink;
+
+    let temp = tempfile::tempdir().expect("temp");
+    let out = temp.path().join("out");
+    write_warc(&out, &hostile_urls()[..2]);
+    let victim = temp.path().join("victim");
+    fs_err::create_dir_all(&victim).expect("victim");
+    fs_err::create_dir_all(out.join("reports")).expect("reports");
+    for name in [
+        "manifest.jsonl",
+        "manifest.jsonl.tmp",
+        "reports/mirror.json",
+    ] {
+        let bait = victim.join(name.replace('/', "-"));
+        fs_err::write(&bait, "keep").expect("bait");
+        symlink(&bait, out.join(name)).expect("link");
+    }
+    let victim_before = snapshot(&victim);
+    build_mirror(&out).expect("build");
+    assert_eq!(snapshot(&victim), victim_before, "a link was followed");
+    for name in ["manifest.jsonl", "reports/mirror.json"] {
+        let meta = out.join(name).symlink_metadata().expect("written");
+        assert!(meta.is_file(), "{name} is a plain file");
+    }
+    assert!(out.join("manifest.jsonl.tmp").symlink_metadata().is_err());
 }
