@@ -16,6 +16,7 @@ use serde::Serialize;
 use url::Url;
 
 use super::catalog::{Capture, Catalog, Entry};
+use super::files::{replace_file, write_manifest};
 use super::manifest::{ManifestKind, ManifestLine, sha1_file_digest};
 use super::pages::{self, LandingInfo};
 use super::path_map::{MirrorPath, PathMapper, relative_href, safe_join};
@@ -148,9 +149,9 @@ pub fn build_mirror(out: &Path) -> anyhow::Result<MirrorReport> {
     fs_err::rename(&staging, &mirror)?;
     write_manifest(&out.join("manifest.jsonl"), &manifest)?;
     fs_err::create_dir_all(out.join("reports"))?;
-    fs_err::write(
-        out.join("reports").join("mirror.json"),
-        serde_json::to_vec_pretty(&report)?,
+    replace_file(
+        &out.join("reports").join("mirror.json"),
+        &serde_json::to_vec_pretty(&report)?,
     )?;
     Ok(report)
 }
@@ -355,6 +356,20 @@ impl Plan {
         self.paths.get(&first)
     }
 
+    /// Whether following redirects from `url` ends somewhere other than a redirect (a page, a
+    /// "not archived" page, an address outside the archive), rather than running in a loop.
+    fn leads_somewhere(&self, url: &Url) -> bool {
+        let mut key = dedup_key(url);
+        let mut seen = HashSet::new();
+        while seen.insert(key.clone()) {
+            match self.catalog.entries.get(&key) {
+                Some(Entry::Redirect { target, .. }) => key = dedup_key(target),
+                _ => return true,
+            }
+        }
+        false
+    }
+
     fn write_entry(&self, key: &str, entry: &Entry) -> anyhow::Result<FileResult> {
         let path = self.path_of(key)?.clone();
         let file = safe_join(&self.root, &path)?;
@@ -365,7 +380,9 @@ impl Plan {
                     Some(local) => safe_href(&relative_href(&path, local, target.fragment())),
                     None => target.to_string(),
                 };
-                let page = pages::redirect_stub(capture.url.as_str(), capture.status, &href);
+                let forward = self.leads_somewhere(target);
+                let page =
+                    pages::redirect_stub(capture.url.as_str(), capture.status, &href, forward);
                 let sha1 = write_bytes(&file, page.as_bytes())?;
                 let line =
                     ManifestLine::new(&path, Some(capture.url.as_str()), ManifestKind::Redirect)
@@ -568,17 +585,4 @@ impl Plan {
 fn write_bytes(file: &Path, bytes: &[u8]) -> anyhow::Result<String> {
     fs_err::write(file, bytes)?;
     Ok(sha1_file_digest(bytes))
-}
-
-fn write_manifest(path: &Path, lines: &[ManifestLine]) -> anyhow::Result<()> {
-    let tmp = path.with_extension("jsonl.tmp");
-    let mut out = std::io::BufWriter::new(fs_err::File::create(&tmp)?);
-    for line in lines {
-        serde_json::to_writer(&mut out, line)?;
-        out.write_all(b"\n")?;
-    }
-    out.flush()?;
-    drop(out);
-    fs_err::rename(&tmp, path)?;
-    Ok(())
 }

@@ -2,6 +2,7 @@
 
 pub mod builder;
 pub mod catalog;
+pub mod files;
 pub mod manifest;
 pub mod pages;
 pub mod path_map;

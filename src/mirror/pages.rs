@@ -47,12 +47,26 @@ fn page(title: &str, head_extra: &str, body: &str) -> String {
 }
 
 /// The page at a URL that answered with a redirect: it forwards to the local copy of the target.
-pub fn redirect_stub(original_url: &str, status: u16, target_href: &str) -> String {
+/// `forward` is false when the redirects loop: the stub then only links on, for an automatic
+/// refresh would bounce the browser between stubs forever.
+pub fn redirect_stub(original_url: &str, status: u16, target_href: &str, forward: bool) -> String {
     let href = escape(target_href);
-    let head = format!("<meta http-equiv=\"refresh\" content=\"0; url={href}\">\n");
+    let (head, what, link) = if forward {
+        (
+            format!("<meta http-equiv=\"refresh\" content=\"0; url={href}\">\n"),
+            "",
+            "the archived page",
+        )
+    } else {
+        (
+            String::new(),
+            " Its redirects ran in a loop and never reached a page.",
+            "the address it redirected to",
+        )
+    };
     let body = format!(
-        "<div class=\"arkiv-box\">\n<p>This address redirected (HTTP {status}) when it was archived.</p>\n\
-         <p>Go on to <a href=\"{href}\">the archived page</a>.</p>\n\
+        "<div class=\"arkiv-box\">\n<p>This address redirected (HTTP {status}) when it was archived.{what}</p>\n\
+         <p>Go on to <a href=\"{href}\">{link}</a>.</p>\n\
          <p>Original address: <span class=\"url\">{}</span></p>\n</div>\n",
         escape(original_url)
     );
@@ -184,7 +198,7 @@ mod tests {
     #[test]
     fn hostile_urls_inject_no_markup() {
         let evil = "http://x/\"><script>alert(1)</script>";
-        let stub = redirect_stub(evil, 301, "a\"b.html");
+        let stub = redirect_stub(evil, 301, "a\"b.html", true);
         assert!(!stub.contains("<script>"));
         assert!(stub.contains("a&quot;b.html"));
         let page = not_archived_page("javascript:alert(1)", "excluded-by-robots");
@@ -195,6 +209,15 @@ mod tests {
             ..Default::default()
         });
         assert!(!landing.contains("<script>") && !landing.contains("<b>"));
+    }
+
+    #[test]
+    fn a_looping_redirect_stub_does_not_refresh() {
+        assert!(
+            redirect_stub("http://x/a", 302, "b.html", true).contains("http-equiv=\"refresh\"")
+        );
+        let stub = redirect_stub("http://x/a", 302, "b.html", false);
+        assert!(!stub.contains("refresh") && stub.contains("href=\"b.html\""));
     }
 
     #[test]
