@@ -79,6 +79,18 @@ struct Plan {
 
 /// Rebuilds `<out>/mirror/`, `<out>/manifest.jsonl` and `<out>/reports/mirror.json`.
 pub fn build_mirror(out: &Path) -> anyhow::Result<MirrorReport> {
+    // Links planted at `mirror/` or `mirror.new/` are replaced, never followed; a `reports/` link
+    // would lead the report out of `out`, so it is refused.
+    let reports = out.join("reports");
+    if reports
+        .symlink_metadata()
+        .is_ok_and(|m| m.file_type().is_symlink())
+    {
+        anyhow::bail!(
+            "{} is a symbolic link; arkiv writes only into real folders",
+            reports.display()
+        );
+    }
     let warc_dir = out.join("warc");
     let mut catalog =
         Catalog::read(&warc_dir).with_context(|| format!("reading {}", warc_dir.display()))?;
