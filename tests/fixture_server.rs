@@ -490,3 +490,64 @@ fn routing_files_are_checked_with_clear_errors() {
             .contains("root/x")
     );
 }
+
+/// The collective-impact site, served as `arkiv serve-fixture` serves it, opens in headless
+/// Chromium with every image, stylesheet, font and script loading, and nothing else requested.
+#[test]
+fn the_served_demo_site_loads_whole_in_chromium() {
+    use std::path::Path;
+    const CHROMIUM: &str = "/usr/bin/chromium";
+    if !Path::new(CHROMIUM).exists() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "{CHROMIUM} is missing and CI is set"
+        );
+        eprintln!("skipping: {CHROMIUM} is missing");
+        return;
+    }
+    let server = arkiv::fixture::FixtureServer::start("collective-impact", Default::default())
+        .expect("server");
+    let pages: Vec<String> = [
+        "",
+        "om-collective-impact/",
+        "problemfelter/",
+        "principper/",
+        "eksempler/",
+        "eksempler/?side=2",
+    ]
+    .iter()
+    .map(|p| server.url().join(p).expect("url").to_string())
+    .collect();
+    let host = format!("127.0.0.1:{}", server.addr().port());
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/browser/check_pages.py");
+    let output = std::process::Command::new("python3")
+        .arg(script)
+        .args([
+            "--allow-host",
+            &host,
+            "--timeout",
+            "15",
+            "--idle-ms",
+            "300",
+            "--jobs",
+            "3",
+        ])
+        .args(&pages)
+        .output()
+        .expect("run check_pages.py");
+    let report = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{report}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let json: serde_json::Value = serde_json::from_str(&report).expect("json");
+    for page in json["pages"].as_array().expect("pages") {
+        assert_eq!(page["ok"], true, "{page}");
+        assert!(
+            page["requests"].as_array().is_some_and(|r| r.len() > 5),
+            "{page}"
+        );
+    }
+}
