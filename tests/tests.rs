@@ -8,5 +8,6 @@ mod fetch_exact;
 mod fixture_server;
 mod mirror;
 mod path_map;
+mod resume;
 mod verify;
 mod warc_format;
