@@ -11,11 +11,11 @@ use url::Url;
 use crate::support::{NOTICE_LINK, NOTICE_TEXT, arkiv};
 
 /// Slow enough that kills land mid-crawl and mid-record, fast enough for a short test.
-const LATENCY: Duration = Duration::from_millis(40);
+const LATENCY: Duration = Duration::from_millis(50);
 /// No single run may take longer than this (the edge-cases site has slow routes).
 const RUN_LIMIT: Duration = Duration::from_secs(90);
-/// Kills per site in the kill test (two sites: 24 kill points).
-const KILLS_PER_SITE: usize = 12;
+/// Kills per site in the kill test (two sites: up to 28 kill points, at least 20 required).
+const KILLS_PER_SITE: usize = 14;
 
 /// A reproducible pseudo-random sequence (xorshift64*); `ARKIV_KILL_SEED` picks another one.
 struct Rng(u64);
@@ -305,7 +305,9 @@ fn killed_crawls_resume_to_the_archive_of_an_uninterrupted_one() {
         let url = server.url();
         let (code, stderr) = run(crawl_command(site, &url, &baseline));
         assert!(matches!(code, Some(0 | 1)), "baseline {site}: {stderr}");
-        total_kills += kill_and_resume(site, &url, &killed, &mut rng);
+        let kills = kill_and_resume(site, &url, &killed, &mut rng);
+        eprintln!("{site}: {kills} kills");
+        total_kills += kills;
         assert_same_archive(site, &baseline, &killed);
         if site == "collective-impact" {
             assert_no_double_responses(&killed);
