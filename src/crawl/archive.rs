@@ -215,9 +215,11 @@ impl ArchiveState {
                     },
                 );
             }
+            // Counts so far come from the WARC; `started` and the duration are this run's.
             summary = Summary {
                 software: summary.software,
                 seeds: summary.seeds,
+                started: summary.started,
                 ..seed.summary
             };
         }

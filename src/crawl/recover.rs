@@ -256,3 +256,20 @@ fn scan(file: &Path, recovered: &mut Recovered) -> anyhow::Result<()> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn serials_come_from_file_names() {
+        let p = Path::new("/x/arkiv-20261127034012-00007.warc.gz");
+        assert_eq!(serial_of(p, "arkiv"), Some(7));
+        assert_eq!(serial_of(p, "other"), None);
+        assert_eq!(
+            serial_of(Path::new("/x/arkiv-1-00003.warc"), "arkiv"),
+            Some(3)
+        );
+        assert_eq!(serial_of(Path::new("/x/a.warc.gz.partial"), "a"), None);
+    }
+}

@@ -425,3 +425,91 @@ fn hop_from_name(name: &str) -> Hop {
         _ => Hop::Link,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn task(url: &str) -> Task {
+        let url = Url::parse(url).expect("url");
+        Task {
+            key: url.to_string(),
+            url,
+            depth: 1,
+            hop: Hop::Embed,
+            via: None,
+            context: "img@src".to_string(),
+            requisite: true,
+            redirects: 0,
+            attempt: 0,
+        }
+    }
+
+    #[test]
+    fn state_survives_a_restart() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        fs_err::create_dir_all(dir.path().join("state")).expect("state dir");
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .expect("runtime");
+        let (writer, thread) = StateWriter::start(dir.path()).expect("start");
+        runtime.block_on(async {
+            let ops = vec![
+                StateOp::Add(task("http://a/1")),
+                StateOp::Add(task("http://a/2")),
+                StateOp::Add(task("http://a/1")),
+                StateOp::Retry {
+                    key: "http://a/2".to_string(),
+                    attempt: 2,
+                },
+                StateOp::Declined {
+                    task: task("http://a/3"),
+                    reason: "max-depth".to_string(),
+                    in_scope: true,
+                },
+                StateOp::Robots {
+                    origin: "http://a:80".to_string(),
+                    url: "http://a/robots.txt".to_string(),
+                    status: 200,
+                    body: b"User-agent: *\nDisallow: /x".to_vec(),
+                },
+            ];
+            writer.commit(ops).await.expect("commit");
+        });
+        writer
+            .send_blocking(vec![StateOp::Done {
+                key: "http://a/1".to_string(),
+                failed: false,
+                warc_file: "f.warc.gz".to_string(),
+                warc_offset: 42,
+            }])
+            .expect("send");
+        drop(writer);
+        thread.join().expect("join");
+        let state = load(dir.path()).expect("load");
+        let summary: Vec<(String, UrlState, u32)> = state
+            .urls
+            .iter()
+            .map(|u| (u.task.key.clone(), u.state, u.task.attempt))
+            .collect();
+        assert_eq!(
+            summary,
+            vec![
+                ("http://a/1".to_string(), UrlState::Done, 0),
+                ("http://a/2".to_string(), UrlState::Queued, 2),
+                ("http://a/3".to_string(), UrlState::Declined, 0),
+            ]
+        );
+        assert_eq!(state.urls[0].task.hop, Hop::Embed);
+        assert_eq!(state.urls[2].reason.as_deref(), Some("max-depth"));
+        assert_eq!(state.robots.len(), 1);
+        assert_eq!(state.robots[0].status, 200);
+    }
+
+    #[test]
+    fn a_missing_database_reads_as_empty() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let state = load(dir.path()).expect("load");
+        assert!(state.urls.is_empty() && state.robots.is_empty());
+    }
+}
