@@ -131,7 +131,7 @@ pub struct CrawlArgs {
     #[arg(long, short, value_name = "DIR", required_unless_present = "resume")]
     pub out: Option<PathBuf>,
 
-    /// Continue the crawl in DIR after Ctrl-C, kill or power loss, with the settings in its arkiv.toml [default: none]
+    /// Continue the crawl in DIR after Ctrl-C, kill or power loss; settings come from DIR/arkiv.toml (other crawl options are ignored) [default: none]
     #[arg(long, value_name = "DIR", conflicts_with_all = ["seeds", "seeds_file", "out"])]
     pub resume: Option<PathBuf>,
 
