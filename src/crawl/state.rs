@@ -2,9 +2,11 @@
 //! waiting, archived, failed or declined, its retry count, and what robots.txt said per origin.
 //!
 //! SQLite in WAL mode on its own thread, fed through a bounded channel and committed in batched
-//! transactions, so the crawl never waits on the disk for each URL. `synchronous=NORMAL` is
-//! enough: the WARC files are the truth about what is archived, and resume re-checks the state
-//! against them (see `resume.rs`); the state only spares the crawl from re-discovering its URLs.
+//! transactions (whatever is waiting goes into one). The WARC files are the truth about what is
+//! archived, and resume re-checks the state against them (see `resume.rs`); what the state must
+//! not lose is the links of a page whose record reached the WARC, because that page is never
+//! fetched again. So commits are `synchronous=FULL`: they survive power loss, not just a killed
+//! process, and the scheduler waits for them before handing the page to the archive.
 
 use std::path::{Path, PathBuf};
 
@@ -202,7 +204,7 @@ fn open(path: &Path) -> Result<Connection, StateError> {
     let conn = Connection::open(path).map_err(sql)?;
     conn.pragma_update(None, "journal_mode", "WAL")
         .map_err(sql)?;
-    conn.pragma_update(None, "synchronous", "NORMAL")
+    conn.pragma_update(None, "synchronous", "FULL")
         .map_err(sql)?;
     conn.execute_batch(
         "CREATE TABLE IF NOT EXISTS urls (
