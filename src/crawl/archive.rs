@@ -23,11 +23,15 @@ use super::state::{StateOp, StateWriter};
 use crate::report::summary::Failure;
 use crate::report::{CrawlLog, LogLine, Summary};
 use crate::warc::cdxj;
+
+mod fields;
 use crate::warc::record::{RecordFields, RecordType, Truncated};
 use crate::warc::writer::{
-    Block, Hop as WarcHop, HttpRecordMeta, MetadataMeta, Outlink, RevisitMeta, WarcWriter,
-    WarcinfoFields, WriterOptions, WrittenRecord,
+    Block, HttpRecordMeta, MetadataMeta, Outlink, RevisitMeta, WarcWriter, WarcinfoFields,
+    WriterOptions, WrittenRecord,
 };
+pub use fields::mime_of;
+use fields::{head_bytes, message_len, outlink_hop, short_reason, truncated_outcome};
 
 /// Jobs queued between the scheduler and the archive thread. Small on purpose: back-pressure.
 const CHANNEL_CAPACITY: usize = 32;
@@ -535,82 +539,4 @@ fn write_index(warc_files: &[PathBuf], cdxj_path: &Path) -> anyhow::Result<()> {
     }
     cdxj::write_index(cdxj_path, &entries)?;
     Ok(())
-}
-
-/// The length of the HTTP message in the received bytes. A server that sends more than its
-/// `Content-Length` announced has sent bytes that belong to no response; they are not part of this
-/// record (the payload digest, like every reader, stops at the announced length). Chunked and
-/// close-delimited bodies end where the fetcher stopped reading.
-fn message_len(exchange: &Exchange) -> u64 {
-    let received = exchange.response.len();
-    let chunked = exchange.header("transfer-encoding").is_some_and(|v| {
-        String::from_utf8_lossy(v)
-            .to_ascii_lowercase()
-            .contains("chunked")
-    });
-    let announced = exchange.header("content-length").is_some();
-    let message = exchange.head_len as u64 + exchange.payload.len();
-    if announced && !chunked && exchange.truncated.is_none() && received > message {
-        message
-    } else {
-        received
-    }
-}
-
-fn head_bytes(exchange: &Exchange) -> anyhow::Result<Vec<u8>> {
-    use std::io::Read as _;
-    let mut head = vec![0; exchange.head_len];
-    exchange.response.reader()?.read_exact(&mut head)?;
-    Ok(head)
-}
-
-/// The media type without parameters, lower-cased (`text/html`).
-pub fn mime_of(exchange: &Exchange) -> String {
-    exchange
-        .header("content-type")
-        .map(|v| {
-            String::from_utf8_lossy(v)
-                .split(';')
-                .next()
-                .unwrap_or("")
-                .trim()
-                .to_ascii_lowercase()
-        })
-        .unwrap_or_default()
-}
-
-fn truncated_outcome(t: super::fetch::Truncation) -> &'static str {
-    match t {
-        super::fetch::Truncation::Length => "archived-truncated-length",
-        super::fetch::Truncation::Time => "archived-truncated-time",
-        super::fetch::Truncation::Disconnect => "archived-truncated-disconnect",
-    }
-}
-
-/// The hop letter an outlink line carries (Heritrix's: L, E, R).
-fn outlink_hop(hop: super::frontier::Hop) -> WarcHop {
-    match hop {
-        super::frontier::Hop::Embed => WarcHop::Embed,
-        super::frontier::Hop::Redirect => WarcHop::Redirect,
-        super::frontier::Hop::Prerequisite => WarcHop::Prerequisite,
-        _ => WarcHop::Link,
-    }
-}
-
-/// A short, space-free tag for crawl.log from an error message (`connect`, `timeout`, …).
-fn short_reason(error: &str) -> &'static str {
-    let e = error.to_ascii_lowercase();
-    if e.contains("dns") {
-        "dns"
-    } else if e.contains("timed out") {
-        "timeout"
-    } else if e.contains("connect") {
-        "connect"
-    } else if e.contains("tls") {
-        "tls"
-    } else if e.contains("protocol") {
-        "protocol"
-    } else {
-        "io"
-    }
 }
