@@ -182,7 +182,9 @@ fn prepare_out(out: &Path) -> anyhow::Result<()> {
             .is_ok_and(|mut d| d.next().is_some())
     {
         anyhow::bail!(
-            "{} already holds a crawl; choose a new --out folder (nothing was changed)",
+            "{} already holds a crawl; choose a new --out folder, or continue that crawl with \
+             `arkiv crawl --resume {}` (nothing was changed)",
+            out.display(),
             out.display()
         );
     }

@@ -31,6 +31,8 @@ pub enum StateError {
     },
     #[error("crawl state {0}: the state writer stopped")]
     Stopped(PathBuf),
+    #[error("starting the crawl state thread: {0}")]
+    Spawn(std::io::Error),
 }
 
 /// One change to the state.
@@ -149,10 +151,7 @@ impl StateWriter {
                 }
                 Ok(())
             })
-            .map_err(|e| StateError::Sqlite {
-                path: path.clone(),
-                source: rusqlite::Error::ToSqlConversionFailure(Box::new(e)),
-            })?;
+            .map_err(StateError::Spawn)?;
         Ok((StateWriter { tx, path }, StateThread { thread }))
     }
 
