@@ -128,8 +128,12 @@ pub struct CrawlArgs {
     pub seeds_file: Option<PathBuf>,
 
     /// Output folder for WARC files, index, reports and mirror; must not hold a crawl yet [default: none]
-    #[arg(long, short, value_name = "DIR")]
-    pub out: PathBuf,
+    #[arg(long, short, value_name = "DIR", required_unless_present = "resume")]
+    pub out: Option<PathBuf>,
+
+    /// Continue the crawl in DIR after Ctrl-C, kill or power loss; settings come from DIR/arkiv.toml (other crawl options are ignored) [default: none]
+    #[arg(long, value_name = "DIR", conflicts_with_all = ["seeds", "seeds_file", "out"])]
+    pub resume: Option<PathBuf>,
 
     /// Which URLs belong to the crawl: the seeds' origin, host, domain (with subdomains) or URL prefix [default: origin]
     #[arg(long, value_enum, default_value_t = ScopeArg::Origin, hide_default_value = true)]
@@ -335,7 +339,13 @@ impl CrawlArgs {
                 UsageError::new(format!("--{flag} {value}: not a number of seconds"), None)
             })
         };
-        let mut config = arkiv::crawl::Config::new(seeds, self.out.clone());
+        let Some(out) = self.out.clone() else {
+            return Err(UsageError::new(
+                "no --out folder given",
+                Some("arkiv crawl https://example.org/ --out archive/example".to_string()),
+            ));
+        };
+        let mut config = arkiv::crawl::Config::new(seeds, out);
         config.scope = match self.scope {
             ScopeArg::Origin => arkiv::crawl::ScopeMode::Origin,
             ScopeArg::Host => arkiv::crawl::ScopeMode::Host,

@@ -64,6 +64,9 @@ fn init_logging(global: &cli::GlobalArgs, color: bool) {
 }
 
 fn crawl(args: cli::CrawlArgs, global: &cli::GlobalArgs) -> anyhow::Result<Exit> {
+    if let Some(dir) = &args.resume {
+        return resume(dir, global);
+    }
     let config = match args.to_config() {
         Ok(config) => config,
         Err(usage) => {
@@ -83,6 +86,21 @@ fn crawl(args: cli::CrawlArgs, global: &cli::GlobalArgs) -> anyhow::Result<Exit>
         .enable_all()
         .build()?;
     let outcome = runtime.block_on(arkiv::crawl::crawl(config, Progress::new(mode), ctrl_c()))?;
+    print!("{}", outcome.render_summary());
+    Ok(outcome.exit())
+}
+
+/// `arkiv crawl --resume DIR`: the same exit codes as a crawl.
+fn resume(dir: &std::path::Path, global: &cli::GlobalArgs) -> anyhow::Result<Exit> {
+    let mode = if global.quiet {
+        ProgressMode::Hidden
+    } else {
+        ProgressMode::Auto
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    let outcome = runtime.block_on(arkiv::crawl::resume(dir, Progress::new(mode), ctrl_c()))?;
     print!("{}", outcome.render_summary());
     Ok(outcome.exit())
 }

@@ -10,6 +10,7 @@ mod fixture_server;
 mod mirror;
 mod path_map;
 mod reference;
+mod resume;
 mod verify;
 mod verify_real;
 mod warc_format;

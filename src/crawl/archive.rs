@@ -17,18 +17,28 @@ use super::config::Config;
 use super::discover::Discovered;
 use super::fetch::Exchange;
 use super::frontier::Task;
+use super::recover::warc_files as list_warc_files;
 use super::settings::Settings;
+use super::state::{StateOp, StateWriter};
 use crate::report::summary::Failure;
 use crate::report::{CrawlLog, LogLine, Summary};
 use crate::warc::cdxj;
+
+mod fields;
 use crate::warc::record::{RecordFields, RecordType, Truncated};
 use crate::warc::writer::{
-    Block, Hop as WarcHop, HttpRecordMeta, MetadataMeta, Outlink, RevisitMeta, WarcWriter,
-    WarcinfoFields, WriterOptions,
+    Block, HttpRecordMeta, MetadataMeta, Outlink, RevisitMeta, WarcWriter, WarcinfoFields,
+    WriterOptions, WrittenRecord,
 };
+pub use fields::mime_of;
+use fields::{head_bytes, message_len, outlink_hop, short_reason, truncated_outcome};
 
 /// Jobs queued between the scheduler and the archive thread. Small on purpose: back-pressure.
 const CHANNEL_CAPACITY: usize = 32;
+
+/// Test hook: when set to N, the archive fails like a full disk after N more records (the crawl
+/// must stop with a clear error and stay resumable).
+pub const DISK_FULL_ENV: &str = "ARKIV_TEST_DISK_FULL_AFTER";
 
 /// Content type of the metadata records that say why an in-scope URL was not archived.
 pub const OUTCOME_CONTENT_TYPE: &str = "application/warc-fields";
@@ -61,13 +71,28 @@ pub enum ArchiveJob {
 }
 
 /// Where the archive writes, and what its warcinfo records say.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct ArchiveOptions {
     pub out: PathBuf,
     pub prefix: String,
     pub max_size: u64,
     pub warcinfo: Vec<(String, String)>,
     pub seeds: Vec<String>,
+    /// Where final outcomes are noted (after their records are written: WARC first).
+    pub state: Option<StateWriter>,
+    /// Set when continuing a stopped crawl.
+    pub resume: Option<ResumeSeed>,
+}
+
+/// What a resumed archive continues from.
+#[derive(Debug, Default)]
+pub struct ResumeSeed {
+    /// Serial of the first new WARC file.
+    pub first_serial: u32,
+    /// Earlier whole captures, so repeated payloads still become revisits.
+    pub first_captures: Vec<(String, String, String, DateTime<Utc>)>,
+    /// The summary so far, recomputed from the WARC files.
+    pub summary: Summary,
 }
 
 impl ArchiveOptions {
@@ -79,6 +104,8 @@ impl ArchiveOptions {
             max_size: config.warc_max_size,
             warcinfo: settings.warcinfo_lines(),
             seeds: config.seeds.iter().map(|u| u.to_string()).collect(),
+            state: None,
+            resume: None,
         }
     }
 }
@@ -151,6 +178,9 @@ struct FirstCapture {
 
 struct ArchiveState {
     out: PathBuf,
+    state: Option<StateWriter>,
+    /// Test hook for full-disk handling: records left before writes fail (see [`DISK_FULL_ENV`]).
+    fail_after: Option<u64>,
     writer: WarcWriter,
     log: CrawlLog,
     summary: Summary,
@@ -165,32 +195,75 @@ impl ArchiveState {
         for (name, value) in &options.warcinfo {
             fields = fields.with(name, value);
         }
-        let writer_options = WriterOptions::new(options.out.join("warc"), options.prefix.clone())
-            .with_max_size(options.max_size);
-        let mut writer = WarcWriter::new(writer_options, fields.clone());
-        writer
-            .write_warcinfo(fields)
-            .context("writing the first warcinfo record")?;
-        let log = CrawlLog::create(&options.out.join("reports").join("crawl.log"))?;
+        let mut writer_options =
+            WriterOptions::new(options.out.join("warc"), options.prefix.clone())
+                .with_max_size(options.max_size);
         let started_at = Utc::now();
-        let summary = Summary {
+        let mut summary = Summary {
             software: crate::SOFTWARE.to_string(),
             seeds: options.seeds.clone(),
             started: started_at.to_rfc3339(),
             ..Summary::default()
         };
+        let mut first_captures = HashMap::new();
+        let resuming = options.resume.is_some();
+        if let Some(seed) = options.resume {
+            writer_options = writer_options.with_first_serial(seed.first_serial);
+            for (digest, record_id, uri, date) in seed.first_captures {
+                first_captures.insert(
+                    digest,
+                    FirstCapture {
+                        record_id,
+                        uri,
+                        date,
+                    },
+                );
+            }
+            // Counts so far come from the WARC; `started` and the duration are this run's.
+            summary = Summary {
+                software: summary.software,
+                seeds: summary.seeds,
+                started: summary.started,
+                ..seed.summary
+            };
+        }
+        let mut writer = WarcWriter::new(writer_options, fields.clone());
+        // A resumed crawl opens its new file (with its own warcinfo) on the first record, so a
+        // resume with nothing left to do adds no file.
+        if !resuming {
+            writer
+                .write_warcinfo(fields)
+                .context("writing the first warcinfo record")?;
+        }
+        let log = CrawlLog::create(&options.out.join("reports").join("crawl.log"))?;
+        let fail_after = std::env::var(DISK_FULL_ENV)
+            .ok()
+            .and_then(|v| v.parse().ok());
         Ok(ArchiveState {
             out: options.out,
+            state: options.state,
+            fail_after,
             writer,
             log,
             summary,
-            first_captures: HashMap::new(),
+            first_captures,
             started: Instant::now(),
             started_at,
         })
     }
 
     fn record(&mut self, job: ArchiveJob) -> anyhow::Result<()> {
+        if let Some(left) = self.fail_after.as_mut() {
+            if *left == 0 {
+                let dir = self.out.join("warc");
+                let err = std::io::Error::new(
+                    std::io::ErrorKind::StorageFull,
+                    "No space left on device (injected by ARKIV_TEST_DISK_FULL_AFTER)",
+                );
+                anyhow::bail!("writing a WARC record in {}: {err}", dir.display());
+            }
+            *left -= 1;
+        }
         match job {
             ArchiveJob::Exchange {
                 task,
@@ -212,7 +285,8 @@ impl ArchiveState {
                         url: task.url.to_string(),
                         reason: error.clone(),
                     });
-                    self.write_outcome(&task, "failed", &error)?;
+                    let written = self.write_outcome(&task, "failed", &error)?;
+                    self.mark_done(&task, true, &written)?;
                 } else {
                     self.summary.count_outcome("retried");
                 }
@@ -261,7 +335,7 @@ impl ArchiveState {
         } else {
             None
         };
-        let (response_id, outcome) = if let Some(first) = earlier {
+        let (response, outcome) = if let Some(first) = earlier {
             let head = head_bytes(exchange)?;
             let written = self.writer.write_revisit(
                 &RevisitMeta {
@@ -277,7 +351,7 @@ impl ArchiveState {
                 &head,
             )?;
             self.summary.revisits += 1;
-            (written.record_id, "revisit")
+            (written, "revisit")
         } else {
             let truncated = exchange.truncated.map(|t| match t {
                 super::fetch::Truncation::Length => Truncated::Length,
@@ -314,8 +388,9 @@ impl ArchiveState {
                 Some(t) => truncated_outcome(t),
                 None => "archived",
             };
-            (written.record_id, outcome)
+            (written, outcome)
         };
+        let response_id = response.record_id.clone();
         if !outlinks.is_empty() {
             let lines: Vec<Outlink<'_>> = outlinks
                 .iter()
@@ -343,6 +418,7 @@ impl ArchiveState {
             outcome
         };
         if last {
+            self.mark_done(task, false, &response)?;
             self.summary.urls_taken += 1;
             self.summary.count_outcome(outcome);
             if let Some(t) = exchange.truncated {
@@ -363,7 +439,12 @@ impl ArchiveState {
     }
 
     /// A metadata record saying why an in-scope URL has no response in the archive.
-    fn write_outcome(&mut self, task: &Task, outcome: &str, detail: &str) -> anyhow::Result<()> {
+    fn write_outcome(
+        &mut self,
+        task: &Task,
+        outcome: &str,
+        detail: &str,
+    ) -> anyhow::Result<WrittenRecord> {
         let mut block = format!("{OUTCOME_FIELD}: {outcome}\r\n");
         if let Some(via) = &task.via {
             block.push_str(&format!("via: {via}\r\n"));
@@ -378,8 +459,21 @@ impl ArchiveState {
         let mut fields = RecordFields::new(RecordType::Metadata, Utc::now());
         fields.target_uri = Some(task.url.to_string());
         fields.content_type = Some(OUTCOME_CONTENT_TYPE.to_string());
-        self.writer
-            .write_record(fields, Block::Bytes(block.as_bytes()))?;
+        Ok(self
+            .writer
+            .write_record(fields, Block::Bytes(block.as_bytes()))?)
+    }
+
+    /// Notes in the crawl state that a URL's final record is written (after the write: WARC first).
+    fn mark_done(&self, task: &Task, failed: bool, written: &WrittenRecord) -> anyhow::Result<()> {
+        if let Some(state) = &self.state {
+            state.send_blocking(vec![StateOp::Done {
+                key: task.key.clone(),
+                failed,
+                warc_file: written.location.filename.clone(),
+                warc_offset: written.location.offset,
+            }])?;
+        }
         Ok(())
     }
 
@@ -411,7 +505,9 @@ impl ArchiveState {
 
     /// Closes the WARC files, indexes them, and writes the summary.
     fn finish(mut self, interrupted: bool) -> anyhow::Result<ArchiveResult> {
-        let warc_files = self.writer.close()?;
+        self.writer.close()?;
+        // Every file in the folder, so a resumed crawl's index covers the earlier runs too.
+        let warc_files = list_warc_files(&self.out.join("warc"))?;
         let cdxj_path = self.out.join("indexes").join("index.cdxj");
         write_index(&warc_files, &cdxj_path)?;
         let finished = Utc::now();
@@ -443,82 +539,4 @@ fn write_index(warc_files: &[PathBuf], cdxj_path: &Path) -> anyhow::Result<()> {
     }
     cdxj::write_index(cdxj_path, &entries)?;
     Ok(())
-}
-
-/// The length of the HTTP message in the received bytes. A server that sends more than its
-/// `Content-Length` announced has sent bytes that belong to no response; they are not part of this
-/// record (the payload digest, like every reader, stops at the announced length). Chunked and
-/// close-delimited bodies end where the fetcher stopped reading.
-fn message_len(exchange: &Exchange) -> u64 {
-    let received = exchange.response.len();
-    let chunked = exchange.header("transfer-encoding").is_some_and(|v| {
-        String::from_utf8_lossy(v)
-            .to_ascii_lowercase()
-            .contains("chunked")
-    });
-    let announced = exchange.header("content-length").is_some();
-    let message = exchange.head_len as u64 + exchange.payload.len();
-    if announced && !chunked && exchange.truncated.is_none() && received > message {
-        message
-    } else {
-        received
-    }
-}
-
-fn head_bytes(exchange: &Exchange) -> anyhow::Result<Vec<u8>> {
-    use std::io::Read as _;
-    let mut head = vec![0; exchange.head_len];
-    exchange.response.reader()?.read_exact(&mut head)?;
-    Ok(head)
-}
-
-/// The media type without parameters, lower-cased (`text/html`).
-pub fn mime_of(exchange: &Exchange) -> String {
-    exchange
-        .header("content-type")
-        .map(|v| {
-            String::from_utf8_lossy(v)
-                .split(';')
-                .next()
-                .unwrap_or("")
-                .trim()
-                .to_ascii_lowercase()
-        })
-        .unwrap_or_default()
-}
-
-fn truncated_outcome(t: super::fetch::Truncation) -> &'static str {
-    match t {
-        super::fetch::Truncation::Length => "archived-truncated-length",
-        super::fetch::Truncation::Time => "archived-truncated-time",
-        super::fetch::Truncation::Disconnect => "archived-truncated-disconnect",
-    }
-}
-
-/// The hop letter an outlink line carries (Heritrix's: L, E, R).
-fn outlink_hop(hop: super::frontier::Hop) -> WarcHop {
-    match hop {
-        super::frontier::Hop::Embed => WarcHop::Embed,
-        super::frontier::Hop::Redirect => WarcHop::Redirect,
-        super::frontier::Hop::Prerequisite => WarcHop::Prerequisite,
-        _ => WarcHop::Link,
-    }
-}
-
-/// A short, space-free tag for crawl.log from an error message (`connect`, `timeout`, …).
-fn short_reason(error: &str) -> &'static str {
-    let e = error.to_ascii_lowercase();
-    if e.contains("dns") {
-        "dns"
-    } else if e.contains("timed out") {
-        "timeout"
-    } else if e.contains("connect") {
-        "connect"
-    } else if e.contains("tls") {
-        "tls"
-    } else if e.contains("protocol") {
-        "protocol"
-    } else {
-        "io"
-    }
 }

@@ -124,6 +124,8 @@ pub struct Frontier {
     seq: u64,
     queued: usize,
     per_host: usize,
+    /// Changes not yet handed to the persisted state (see `state.rs`), in order.
+    journal: Vec<super::state::StateOp>,
 }
 
 impl Frontier {
@@ -136,6 +138,7 @@ impl Frontier {
             seq: 0,
             queued: 0,
             per_host: per_host.max(1),
+            journal: Vec::new(),
         }
     }
 
@@ -154,14 +157,49 @@ impl Frontier {
         if !self.seen.insert(task.key.clone()) {
             return false;
         }
+        self.journal.push(super::state::StateOp::Add(task.clone()));
         self.enqueue(task, false);
         true
+    }
+
+    /// Puts back a task from the persisted state (resume): queued, not journaled again.
+    /// A prerequisite gates its origin as [`Frontier::add_prerequisite`] does.
+    pub fn restore(&mut self, task: Task) {
+        self.seen.insert(task.key.clone());
+        let origin = task.origin();
+        let prerequisite = task.hop == Hop::Prerequisite;
+        self.enqueue(task, prerequisite);
+        if prerequisite {
+            if let Some(queue) = self.origins.get_mut(&origin) {
+                queue.gated = true;
+            }
+        }
+    }
+
+    /// Marks a key as taken without queueing it (resume: already archived or declined).
+    pub fn mark_seen(&mut self, key: &str) {
+        self.seen.insert(key.to_string());
+    }
+
+    /// Registers an origin whose robots.txt is already known (resume), so it is not asked again.
+    pub fn know_origin(&mut self, origin: &str) {
+        if !self.origins.contains_key(origin) {
+            self.order.push_back(origin.to_string());
+            self.origins
+                .insert(origin.to_string(), OriginQueue::default());
+        }
+    }
+
+    /// The changes since the last call, for the persisted state.
+    pub fn take_journal(&mut self) -> Vec<super::state::StateOp> {
+        std::mem::take(&mut self.journal)
     }
 
     /// Puts a task that must run before everything else of its origin (robots.txt) at the front
     /// and holds the origin's other tasks until [`Frontier::open_gate`].
     pub fn add_prerequisite(&mut self, task: Task) {
         self.seen.insert(task.key.clone());
+        self.journal.push(super::state::StateOp::Add(task.clone()));
         let origin = task.origin();
         self.enqueue(task, true);
         if let Some(queue) = self.origins.get_mut(&origin) {
@@ -197,6 +235,10 @@ impl Frontier {
 
     /// Schedules another try of a task at `at` (its `attempt` already counted up by the caller).
     pub fn retry_at(&mut self, task: Task, at: Instant) {
+        self.journal.push(super::state::StateOp::Retry {
+            key: task.key.clone(),
+            attempt: task.attempt,
+        });
         self.seq += 1;
         self.queued += 1;
         self.delayed.push(Reverse(Delayed {

@@ -2,12 +2,17 @@
 //! says how it went.
 
 use std::fmt::Write as _;
+
+use anyhow::Context as _;
 use std::path::{Path, PathBuf};
 
 use super::config::Config;
 use super::progress::Progress;
-use super::scheduler::{CrawlResult, run_crawl};
+use super::recover::recover;
+use super::resume::plan;
+use super::scheduler::{CrawlResult, resume_crawl, run_crawl};
 use super::settings::Settings;
+use super::state;
 use crate::exit::Exit;
 
 /// What `arkiv crawl` reports when it ends.
@@ -113,6 +118,60 @@ pub async fn crawl(
     })
 }
 
+/// Continues the crawl in `out` after Ctrl-C, `kill -9` or power loss, with the settings in its
+/// `arkiv.toml`: seals truncated WARC tails, fetches what is not archived yet, then rebuilds the
+/// CDXJ index over all WARC files, the summary (recomputed from the WARC for what was archived
+/// before, plus this run's counts) and the mirror.
+pub async fn resume(
+    out: &Path,
+    progress: Progress,
+    stop: impl std::future::Future<Output = ()>,
+) -> anyhow::Result<CrawlOutcome> {
+    let settings_path = out.join("arkiv.toml");
+    if !settings_path.is_file() {
+        anyhow::bail!(
+            "{} holds no crawl to resume (no arkiv.toml); start one with `arkiv crawl URL --out DIR`",
+            out.display()
+        );
+    }
+    let settings = Settings::read(&settings_path)
+        .with_context(|| format!("reading {}", settings_path.display()))?;
+    let config = settings.to_config(out)?;
+    for dir in ["warc", "indexes", "reports", "mirror", "state", "state/tmp"] {
+        fs_err::create_dir_all(out.join(dir))?;
+    }
+    // Spool files of fetches that were in flight belong to no one now.
+    if let Ok(entries) = fs_err::read_dir(out.join("state").join("tmp")) {
+        for entry in entries.flatten() {
+            let _ = fs_err::remove_file(entry.path());
+        }
+    }
+    let recovered = recover(out, &config.warc_prefix)?;
+    for (file, removed, partial) in &recovered.sealed {
+        progress.println(&format!(
+            "sealed {}: cut {removed} bytes of a record the crash left unfinished (kept in {})",
+            file.display(),
+            partial.display()
+        ));
+    }
+    let stored = state::load(out)?;
+    let restored = plan(&recovered, stored);
+    let started = settings.crawl.started.clone();
+    let build = config.mirror;
+    let result = resume_crawl(config, &started, progress, stop, restored).await?;
+    let mirror = if build {
+        let dir = out.to_path_buf();
+        Some(tokio::task::spawn_blocking(move || crate::mirror::build_mirror(&dir)).await??)
+    } else {
+        None
+    };
+    Ok(CrawlOutcome {
+        out: out.to_path_buf(),
+        result,
+        mirror,
+    })
+}
+
 /// Creates the folder layout; refuses a folder that already holds a crawl, so nothing archived
 /// is ever overwritten.
 fn prepare_out(out: &Path) -> anyhow::Result<()> {
@@ -123,7 +182,9 @@ fn prepare_out(out: &Path) -> anyhow::Result<()> {
             .is_ok_and(|mut d| d.next().is_some())
     {
         anyhow::bail!(
-            "{} already holds a crawl; choose a new --out folder (nothing was changed)",
+            "{} already holds a crawl; choose a new --out folder, or continue that crawl with \
+             `arkiv crawl --resume {}` (nothing was changed)",
+            out.display(),
             out.display()
         );
     }

@@ -18,14 +18,21 @@ use super::discover::{self, Discovered};
 use super::fetch::{Exchange, FetchConfig, FetchError, Fetcher};
 use super::frontier::{Frontier, Hop, Task};
 use super::progress::Progress;
+use super::resume::Restored;
 use super::robots::Robots;
 use super::scope::Scope;
+use super::state::{StateOp, StateWriter};
 use super::traps::{TrapGuard, variant_pattern};
+
+mod persist;
 use crate::urls::dedup_key;
+use persist::drive;
 
 /// Distinct URLs one path pattern may produce before the rest are taken for a trap (calendars,
 /// session ids, endless query variants). See [`variant_pattern`].
 pub const DEFAULT_MAX_VARIANTS: u32 = 100;
+/// Why URLs still waiting when Ctrl-C stopped the crawl were not fetched.
+const STOPPED: &str = "not-fetched-crawl-stopped";
 /// The product token arkiv answers to in robots.txt groups.
 pub const ROBOTS_TOKEN: &str = "arkiv";
 
@@ -58,13 +65,18 @@ pub async fn run_crawl(
     progress: Progress,
     stop: impl std::future::Future<Output = ()>,
 ) -> anyhow::Result<CrawlResult> {
-    let archive = Archive::start(ArchiveOptions::from_config(&config, started))?;
-    let mut crawl = Coordinator::new(config, archive, progress)?;
-    for seed in crawl.config.seeds.clone() {
-        crawl.consider(seed, None, Hop::Seed, "seed").await?;
-    }
-    let interrupted = crawl.run(stop).await?;
-    crawl.finish(interrupted).await
+    drive(config, started, progress, stop, None).await
+}
+
+/// Continues a stopped crawl from what [`super::resume::plan`] restored.
+pub async fn resume_crawl(
+    config: Config,
+    started: &str,
+    progress: Progress,
+    stop: impl std::future::Future<Output = ()>,
+    restored: Restored,
+) -> anyhow::Result<CrawlResult> {
+    drive(config, started, progress, stop, Some(restored)).await
 }
 
 struct Coordinator {
@@ -81,10 +93,18 @@ struct Coordinator {
     variants: HashMap<String, u32>,
     pages_taken: u64,
     pages_per_origin: HashMap<String, u64>,
+    state: StateWriter,
+    /// State changes the frontier does not journal itself (declines, robots.txt).
+    pending: Vec<StateOp>,
 }
 
 impl Coordinator {
-    fn new(config: Config, archive: Archive, progress: Progress) -> anyhow::Result<Coordinator> {
+    fn new(
+        config: Config,
+        archive: Archive,
+        progress: Progress,
+        state: StateWriter,
+    ) -> anyhow::Result<Coordinator> {
         let scope = Scope::new(
             config.scope,
             &config.seeds,
@@ -119,6 +139,8 @@ impl Coordinator {
             variants: HashMap::new(),
             pages_taken: 0,
             pages_per_origin: HashMap::new(),
+            state,
+            pending: Vec::new(),
             config,
         })
     }
@@ -132,6 +154,7 @@ impl Coordinator {
             if !stopping {
                 self.dispatch(&mut inflight).await?;
             }
+            self.persist(false).await?;
             self.progress
                 .update(self.frontier.queued() as u64, inflight.len() as u64);
             if inflight.is_empty() && (stopping || self.frontier.queued() == 0) {
@@ -160,8 +183,7 @@ impl Coordinator {
         }
         if stopping {
             for task in self.frontier.drain() {
-                self.decline_task(&task, "not-fetched-crawl-stopped", true)
-                    .await?;
+                self.decline_task(&task, STOPPED, true).await?;
             }
         }
         Ok(stopping)
@@ -224,19 +246,12 @@ impl Coordinator {
             Err(error) => {
                 self.frontier.done(&origin, now, pause);
                 let retry = task.attempt < self.config.retries;
-                self.archive
-                    .send(ArchiveJob::Failed {
-                        task: task.clone(),
-                        error: error.to_string(),
-                        last: !retry,
-                    })
-                    .await?;
                 if retry {
                     let wait = self.backoff(task.attempt);
                     self.frontier.retry_at(
                         Task {
                             attempt: task.attempt + 1,
-                            ..task
+                            ..task.clone()
                         },
                         now + wait,
                     );
@@ -244,6 +259,15 @@ impl Coordinator {
                     self.progress.failed();
                     self.after_robots_failure(&task);
                 }
+                // State first, then the WARC (see the success branch below).
+                self.persist(true).await?;
+                self.archive
+                    .send(ArchiveJob::Failed {
+                        task,
+                        error: error.to_string(),
+                        last: !retry,
+                    })
+                    .await?;
             }
             Ok(exchange) => {
                 let status = exchange.status;
@@ -265,14 +289,12 @@ impl Coordinator {
                     .contains(&status)
                     .then(|| discover::location(&exchange, &task.url))
                     .flatten();
-                self.archive
-                    .send(ArchiveJob::Exchange {
-                        task: task.clone(),
-                        exchange: Box::new(exchange),
-                        outlinks: links.clone(),
-                        last: !retry,
-                    })
-                    .await?;
+                let job = ArchiveJob::Exchange {
+                    task: task.clone(),
+                    exchange: Box::new(exchange),
+                    outlinks: links.clone(),
+                    last: !retry,
+                };
                 if retry {
                     let wait = match retry_after {
                         Some(wait) if wait <= self.config.max_retry_after => wait,
@@ -296,6 +318,11 @@ impl Coordinator {
                     self.consider(link.url, Some(&task), link.hop, &link.context)
                         .await?;
                 }
+                // The page's links (and its retry) are committed to the state before its
+                // record can reach the WARC: a page found archived on resume is never fetched
+                // again, so what it led to must already be known.
+                self.persist(true).await?;
+                self.archive.send(job).await?;
             }
         }
         Ok(())
@@ -305,13 +332,16 @@ impl Coordinator {
     /// all) and lets its origin's other tasks run.
     async fn learn_robots(&mut self, task: &Task, exchange: &Exchange) -> anyhow::Result<()> {
         let origin = task.origin();
+        let mut robots_body = Vec::new();
         let robots = match exchange.status {
             // RFC 9309 asks to follow up to five redirects; a robots.txt that moves is rare
             // enough that we archive the redirect and treat the origin as unrestricted.
             300..=399 => Robots::allow_all(),
             status => {
                 let body = discover::decoded_body(exchange, 512 * 1024).await;
-                Robots::from_status(status, &body, ROBOTS_TOKEN, &task.url)
+                let robots = Robots::from_status(status, &body, ROBOTS_TOKEN, &task.url);
+                robots_body = body;
+                robots
             }
         };
         for sitemap in robots.sitemaps().to_vec() {
@@ -320,6 +350,12 @@ impl Coordinator {
         }
         self.robots.insert(origin.clone(), Arc::new(robots));
         self.frontier.open_gate(&origin);
+        self.pending.push(StateOp::Robots {
+            origin,
+            url: task.url.to_string(),
+            status: exchange.status,
+            body: robots_body,
+        });
         Ok(())
     }
 
@@ -332,6 +368,12 @@ impl Coordinator {
             self.robots
                 .insert(origin.clone(), Arc::new(Robots::disallow_all()));
             self.frontier.open_gate(&origin);
+            self.pending.push(StateOp::Robots {
+                origin,
+                url: task.url.to_string(),
+                status: 0,
+                body: Vec::new(),
+            });
         }
     }
 
@@ -488,6 +530,14 @@ impl Coordinator {
         in_scope: bool,
     ) -> anyhow::Result<()> {
         self.declined.insert(task.key.clone());
+        // URLs left waiting by Ctrl-C stay queued in the state: a resume fetches them.
+        if reason != STOPPED {
+            self.pending.push(StateOp::Declined {
+                task: task.clone(),
+                reason: reason.to_string(),
+                in_scope,
+            });
+        }
         self.archive
             .send(ArchiveJob::Declined {
                 task: task.clone(),
@@ -497,12 +547,14 @@ impl Coordinator {
             .await
     }
 
-    async fn finish(self, interrupted: bool) -> anyhow::Result<CrawlResult> {
+    async fn finish(mut self, interrupted: bool) -> anyhow::Result<CrawlResult> {
+        let persisted = self.persist(true).await;
         let Coordinator {
             archive, progress, ..
         } = self;
         progress.finish();
         let archive = archive.finish(interrupted).await?;
+        persisted?;
         Ok(CrawlResult {
             archive,
             interrupted,

@@ -2,6 +2,7 @@
 //! resuming.
 
 use std::path::Path;
+use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
@@ -13,6 +14,24 @@ pub struct Settings {
     pub crawl: CrawlSettings,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notice: Option<NoticeSettings>,
+    /// What `--resume` needs beyond `[crawl]` to run the same crawl again (kept out of `[crawl]`
+    /// because that table is also the warcinfo's `arkiv-settings`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resume: Option<ResumeSettings>,
+}
+
+/// The rest of the resolved [`Config`], for `arkiv crawl --resume`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ResumeSettings {
+    pub warc_prefix: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contact: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_pages_per_host: Option<u64>,
+    pub connect_timeout_ms: u64,
+    pub header_timeout_ms: u64,
+    pub body_timeout_ms: u64,
+    pub mirror: bool,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -90,7 +109,60 @@ impl Settings {
                 description: config.description.clone(),
             },
             notice,
+            resume: Some(ResumeSettings {
+                warc_prefix: config.warc_prefix.clone(),
+                contact: config.contact.clone(),
+                max_pages_per_host: config.max_pages_per_host,
+                connect_timeout_ms: config.connect_timeout.as_millis() as u64,
+                header_timeout_ms: config.header_timeout.as_millis() as u64,
+                body_timeout_ms: config.body_timeout.as_millis() as u64,
+                mirror: config.mirror,
+            }),
         }
+    }
+
+    /// The crawl's [`Config`] again, for resuming it in `out`.
+    pub fn to_config(&self, out: &Path) -> anyhow::Result<Config> {
+        let c = &self.crawl;
+        let mut seeds = Vec::new();
+        for seed in &c.seeds {
+            seeds.push(url::Url::parse(seed).map_err(|e| anyhow::anyhow!("seed {seed:?}: {e}"))?);
+        }
+        let regexes = |patterns: &[String]| -> anyhow::Result<Vec<regex::Regex>> {
+            Ok(patterns
+                .iter()
+                .map(|p| regex::Regex::new(p))
+                .collect::<Result<_, _>>()?)
+        };
+        let mut config = Config::new(seeds, out.to_path_buf());
+        config.scope = c.scope;
+        config.include = regexes(&c.include)?;
+        config.exclude = regexes(&c.exclude)?;
+        config.max_depth = c.max_depth;
+        config.max_pages = c.max_pages;
+        config.offsite_requisites = c.offsite_requisites;
+        config.obey_robots = c.obey_robots;
+        config.per_host = c.per_host;
+        config.concurrency = c.concurrency;
+        config.delay = Duration::from_millis(c.delay_ms);
+        config.retries = c.retries;
+        config.max_size = c.max_size;
+        config.warc_max_size = c.warc_max_size;
+        config.description = c.description.clone();
+        if let Some(notice) = &self.notice {
+            config.notice_text = Some(notice.text.clone()).filter(|t| !t.is_empty());
+            config.notice_link = Some(notice.link.clone()).filter(|t| !t.is_empty());
+        }
+        if let Some(r) = &self.resume {
+            config.warc_prefix = r.warc_prefix.clone();
+            config.contact = r.contact.clone();
+            config.max_pages_per_host = r.max_pages_per_host;
+            config.connect_timeout = Duration::from_millis(r.connect_timeout_ms);
+            config.header_timeout = Duration::from_millis(r.header_timeout_ms);
+            config.body_timeout = Duration::from_millis(r.body_timeout_ms);
+            config.mirror = r.mirror;
+        }
+        Ok(config)
     }
 
     /// Writes the file atomically (temp file + rename) so a crash never leaves half of it.

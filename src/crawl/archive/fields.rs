@@ -1,0 +1,83 @@
+//! What the archive thread derives from an exchange for its records and crawl.log: the HTTP
+//! message's length, its head, media type, outcome tags and outlink hop letters.
+
+use crate::crawl::fetch::Exchange;
+use crate::warc::writer::Hop as WarcHop;
+
+/// The length of the HTTP message in the received bytes. A server that sends more than its
+/// `Content-Length` announced has sent bytes that belong to no response; they are not part of this
+/// record (the payload digest, like every reader, stops at the announced length). Chunked and
+/// close-delimited bodies end where the fetcher stopped reading.
+pub(super) fn message_len(exchange: &Exchange) -> u64 {
+    let received = exchange.response.len();
+    let chunked = exchange.header("transfer-encoding").is_some_and(|v| {
+        String::from_utf8_lossy(v)
+            .to_ascii_lowercase()
+            .contains("chunked")
+    });
+    let announced = exchange.header("content-length").is_some();
+    let message = exchange.head_len as u64 + exchange.payload.len();
+    if announced && !chunked && exchange.truncated.is_none() && received > message {
+        message
+    } else {
+        received
+    }
+}
+
+pub(super) fn head_bytes(exchange: &Exchange) -> anyhow::Result<Vec<u8>> {
+    use std::io::Read as _;
+    let mut head = vec![0; exchange.head_len];
+    exchange.response.reader()?.read_exact(&mut head)?;
+    Ok(head)
+}
+
+/// The media type without parameters, lower-cased (`text/html`).
+pub fn mime_of(exchange: &Exchange) -> String {
+    exchange
+        .header("content-type")
+        .map(|v| {
+            String::from_utf8_lossy(v)
+                .split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase()
+        })
+        .unwrap_or_default()
+}
+
+pub(super) fn truncated_outcome(t: crate::crawl::fetch::Truncation) -> &'static str {
+    match t {
+        crate::crawl::fetch::Truncation::Length => "archived-truncated-length",
+        crate::crawl::fetch::Truncation::Time => "archived-truncated-time",
+        crate::crawl::fetch::Truncation::Disconnect => "archived-truncated-disconnect",
+    }
+}
+
+/// The hop letter an outlink line carries (Heritrix's: L, E, R).
+pub(super) fn outlink_hop(hop: crate::crawl::frontier::Hop) -> WarcHop {
+    match hop {
+        crate::crawl::frontier::Hop::Embed => WarcHop::Embed,
+        crate::crawl::frontier::Hop::Redirect => WarcHop::Redirect,
+        crate::crawl::frontier::Hop::Prerequisite => WarcHop::Prerequisite,
+        _ => WarcHop::Link,
+    }
+}
+
+/// A short, space-free tag for crawl.log from an error message (`connect`, `timeout`, …).
+pub(super) fn short_reason(error: &str) -> &'static str {
+    let e = error.to_ascii_lowercase();
+    if e.contains("dns") {
+        "dns"
+    } else if e.contains("timed out") {
+        "timeout"
+    } else if e.contains("connect") {
+        "connect"
+    } else if e.contains("tls") {
+        "tls"
+    } else if e.contains("protocol") {
+        "protocol"
+    } else {
+        "io"
+    }
+}

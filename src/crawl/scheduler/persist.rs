@@ -1,0 +1,84 @@
+//! The coordinator's side of the persisted state: starting a crawl with its state thread,
+//! putting a stopped crawl's state back in place, and handing changes to the state thread.
+
+use super::*;
+
+pub(super) async fn drive(
+    config: Config,
+    started: &str,
+    progress: Progress,
+    stop: impl std::future::Future<Output = ()>,
+    mut restored: Option<Restored>,
+) -> anyhow::Result<CrawlResult> {
+    let (state, state_thread) = StateWriter::start(&config.out)?;
+    let mut options = ArchiveOptions::from_config(&config, started);
+    options.state = Some(state.clone());
+    options.resume = restored.as_mut().map(|r| std::mem::take(&mut r.seed));
+    let archive = Archive::start(options)?;
+    let mut crawl = Coordinator::new(config, archive, progress, state)?;
+    let run = async {
+        if let Some(restored) = restored {
+            crawl.restore(restored).await?;
+        }
+        for seed in crawl.config.seeds.clone() {
+            crawl.consider(seed, None, Hop::Seed, "seed").await?;
+        }
+        crawl.run(stop).await
+    }
+    .await;
+    let result = match run {
+        Ok(interrupted) => crawl.finish(interrupted).await,
+        // The archive's own error (a full disk, say) is the one worth reporting.
+        Err(err) => match crawl.finish(true).await {
+            Err(archive_err) => Err(archive_err),
+            Ok(_) => Err(err),
+        },
+    };
+    let state_result = tokio::task::spawn_blocking(move || state_thread.join()).await?;
+    let result = result?;
+    state_result?;
+    Ok(result)
+}
+
+impl Coordinator {
+    /// Puts the state of a stopped crawl back in place.
+    pub(super) async fn restore(&mut self, restored: Restored) -> anyhow::Result<()> {
+        for key in restored.settled {
+            self.frontier.mark_seen(&key);
+        }
+        self.declined.extend(restored.declined);
+        for task in restored.queue {
+            self.frontier.restore(task);
+        }
+        for (origin, robots) in restored.robots {
+            self.frontier.know_origin(&origin);
+            self.frontier.open_gate(&origin);
+            self.robots.insert(origin, robots);
+        }
+        self.pages_taken = restored.pages_taken;
+        self.pages_per_origin = restored.pages_per_origin;
+        self.variants = restored.variants;
+        for (task, reason) in restored.redeclare {
+            self.archive
+                .send(ArchiveJob::Declined {
+                    task,
+                    reason,
+                    in_scope: true,
+                })
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// Hands state changes to the state thread; with `wait`, returns once they are committed.
+    pub(super) async fn persist(&mut self, wait: bool) -> anyhow::Result<()> {
+        let mut ops = self.frontier.take_journal();
+        ops.append(&mut self.pending);
+        if wait {
+            self.state.commit(ops).await?;
+        } else {
+            self.state.send(ops).await?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,516 @@
+//! The persisted crawl state (`<out>/state/crawl.sqlite3`): every URL taken, whether it is
+//! waiting, archived, failed or declined, its retry count, and what robots.txt said per origin.
+//!
+//! SQLite in WAL mode on its own thread, fed through a bounded channel and committed in batched
+//! transactions (whatever is waiting goes into one). The WARC files are the truth about what is
+//! archived, and resume re-checks the state against them (see `resume.rs`); what the state must
+//! not lose is the links of a page whose record reached the WARC, because that page is never
+//! fetched again. So commits are `synchronous=FULL`: they survive power loss, not just a killed
+//! process, and the scheduler waits for them before handing the page to the archive.
+
+use std::path::{Path, PathBuf};
+
+use rusqlite::{Connection, params};
+use tokio::sync::{mpsc, oneshot};
+use url::Url;
+
+use super::frontier::{Hop, Task};
+
+/// The database file inside `<out>/state/`.
+pub const STATE_FILE: &str = "crawl.sqlite3";
+/// Batches queued for the state thread. Small on purpose: back-pressure, not memory.
+const CHANNEL_CAPACITY: usize = 64;
+
+/// Why the state could not be read or written.
+#[derive(Debug, thiserror::Error)]
+pub enum StateError {
+    #[error("crawl state {path}: {source}")]
+    Sqlite {
+        path: PathBuf,
+        source: rusqlite::Error,
+    },
+    #[error("crawl state {0}: the state writer stopped")]
+    Stopped(PathBuf),
+    #[error("starting the crawl state thread: {0}")]
+    Spawn(std::io::Error),
+}
+
+/// One change to the state.
+#[derive(Debug, Clone)]
+pub enum StateOp {
+    /// A URL was taken (queued); ignored when it is already known.
+    Add(Task),
+    /// A URL will be tried again; `attempt` is the try that comes next.
+    Retry { key: String, attempt: u32 },
+    /// The crawl decided not to fetch a URL.
+    Declined {
+        task: Task,
+        reason: String,
+        in_scope: bool,
+    },
+    /// The archive wrote a URL's final record (`failed`: an outcome record, no response).
+    Done {
+        key: String,
+        failed: bool,
+        warc_file: String,
+        warc_offset: u64,
+    },
+    /// What an origin's robots.txt said: `status` 0 means it was unreachable (disallow all).
+    Robots {
+        origin: String,
+        url: String,
+        status: u16,
+        body: Vec<u8>,
+    },
+}
+
+/// Where a URL stands in the persisted state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UrlState {
+    Queued,
+    Done,
+    Failed,
+    Declined,
+}
+
+/// One row of the `urls` table, in the order the URLs were taken.
+#[derive(Debug, Clone)]
+pub struct StoredUrl {
+    pub task: Task,
+    pub state: UrlState,
+    pub reason: Option<String>,
+    pub in_scope: bool,
+}
+
+/// A stored robots.txt answer.
+#[derive(Debug, Clone)]
+pub struct StoredRobots {
+    pub origin: String,
+    pub url: String,
+    pub status: u16,
+    pub body: Vec<u8>,
+}
+
+/// Everything the state holds, read at resume.
+#[derive(Debug, Default)]
+pub struct StoredState {
+    pub urls: Vec<StoredUrl>,
+    pub robots: Vec<StoredRobots>,
+}
+
+#[derive(Debug)]
+enum Msg {
+    Batch(Vec<StateOp>, Option<oneshot::Sender<()>>),
+}
+
+/// Handle on the state thread; cheap to clone (the archive thread holds one too).
+#[derive(Clone, Debug)]
+pub struct StateWriter {
+    tx: mpsc::Sender<Msg>,
+    path: PathBuf,
+}
+
+/// The running state thread.
+pub struct StateThread {
+    thread: std::thread::JoinHandle<Result<(), StateError>>,
+}
+
+impl StateWriter {
+    /// Opens (or creates) the database and starts its thread.
+    pub fn start(out: &Path) -> Result<(StateWriter, StateThread), StateError> {
+        let path = out.join("state").join(STATE_FILE);
+        let conn = open(&path)?;
+        let (tx, mut rx) = mpsc::channel::<Msg>(CHANNEL_CAPACITY);
+        let thread_path = path.clone();
+        let thread = std::thread::Builder::new()
+            .name("arkiv-state".to_string())
+            .spawn(move || {
+                let mut conn = conn;
+                while let Some(first) = rx.blocking_recv() {
+                    // Everything already waiting goes into the same transaction.
+                    let mut batch = vec![first];
+                    while let Ok(more) = rx.try_recv() {
+                        batch.push(more);
+                    }
+                    let sql = |source| StateError::Sqlite {
+                        path: thread_path.clone(),
+                        source,
+                    };
+                    let txn = conn.transaction().map_err(sql)?;
+                    let mut acks = Vec::new();
+                    for Msg::Batch(ops, ack) in batch {
+                        for op in &ops {
+                            apply(&txn, op).map_err(sql)?;
+                        }
+                        acks.extend(ack);
+                    }
+                    txn.commit().map_err(sql)?;
+                    for ack in acks {
+                        let _ = ack.send(());
+                    }
+                }
+                Ok(())
+            })
+            .map_err(StateError::Spawn)?;
+        Ok((StateWriter { tx, path }, StateThread { thread }))
+    }
+
+    /// Queues changes without waiting for them to be written.
+    pub async fn send(&self, ops: Vec<StateOp>) -> Result<(), StateError> {
+        if ops.is_empty() {
+            return Ok(());
+        }
+        self.tx
+            .send(Msg::Batch(ops, None))
+            .await
+            .map_err(|_| StateError::Stopped(self.path.clone()))
+    }
+
+    /// Writes changes and waits until they are committed (before the WARC may hold what
+    /// depends on them, e.g. a page whose links must not be lost).
+    pub async fn commit(&self, ops: Vec<StateOp>) -> Result<(), StateError> {
+        let (ack, done) = oneshot::channel();
+        self.tx
+            .send(Msg::Batch(ops, Some(ack)))
+            .await
+            .map_err(|_| StateError::Stopped(self.path.clone()))?;
+        done.await
+            .map_err(|_| StateError::Stopped(self.path.clone()))
+    }
+
+    /// From a plain thread (the archive): queues changes, waiting while the channel is full.
+    pub fn send_blocking(&self, ops: Vec<StateOp>) -> Result<(), StateError> {
+        self.tx
+            .blocking_send(Msg::Batch(ops, None))
+            .map_err(|_| StateError::Stopped(self.path.clone()))
+    }
+}
+
+impl StateThread {
+    /// Waits for everything queued to be committed (all writers must be dropped first).
+    pub fn join(self) -> Result<(), StateError> {
+        self.thread
+            .join()
+            .unwrap_or_else(|_| Err(StateError::Stopped(PathBuf::from(STATE_FILE))))
+    }
+}
+
+fn open(path: &Path) -> Result<Connection, StateError> {
+    let sql = |source| StateError::Sqlite {
+        path: path.to_path_buf(),
+        source,
+    };
+    let conn = Connection::open(path).map_err(sql)?;
+    conn.pragma_update(None, "journal_mode", "WAL")
+        .map_err(sql)?;
+    conn.pragma_update(None, "synchronous", "FULL")
+        .map_err(sql)?;
+    conn.execute_batch(
+        "CREATE TABLE IF NOT EXISTS urls (
+            key TEXT PRIMARY KEY,
+            url TEXT NOT NULL,
+            depth INTEGER NOT NULL,
+            hop TEXT NOT NULL,
+            via TEXT,
+            context TEXT NOT NULL,
+            requisite INTEGER NOT NULL,
+            redirects INTEGER NOT NULL,
+            attempt INTEGER NOT NULL,
+            state TEXT NOT NULL,
+            reason TEXT,
+            in_scope INTEGER NOT NULL DEFAULT 1,
+            warc_file TEXT,
+            warc_offset INTEGER
+        );
+        CREATE TABLE IF NOT EXISTS robots (
+            origin TEXT PRIMARY KEY,
+            url TEXT NOT NULL,
+            status INTEGER NOT NULL,
+            body BLOB NOT NULL
+        );",
+    )
+    .map_err(sql)?;
+    Ok(conn)
+}
+
+fn apply(txn: &rusqlite::Transaction<'_>, op: &StateOp) -> rusqlite::Result<()> {
+    match op {
+        StateOp::Add(task) => {
+            insert(txn, task, "queued", None, true, false)?;
+        }
+        StateOp::Retry { key, attempt } => {
+            txn.execute(
+                "UPDATE urls SET attempt = ?2 WHERE key = ?1",
+                params![key, attempt],
+            )?;
+        }
+        StateOp::Declined {
+            task,
+            reason,
+            in_scope,
+        } => {
+            insert(txn, task, "declined", Some(reason), *in_scope, true)?;
+        }
+        StateOp::Done {
+            key,
+            failed,
+            warc_file,
+            warc_offset,
+        } => {
+            txn.execute(
+                "UPDATE urls SET state = ?2, warc_file = ?3, warc_offset = ?4 WHERE key = ?1",
+                params![
+                    key,
+                    if *failed { "failed" } else { "done" },
+                    warc_file,
+                    *warc_offset as i64
+                ],
+            )?;
+        }
+        StateOp::Robots {
+            origin,
+            url,
+            status,
+            body,
+        } => {
+            txn.execute(
+                "INSERT OR REPLACE INTO robots (origin, url, status, body) VALUES (?1, ?2, ?3, ?4)",
+                params![origin, url, status, body],
+            )?;
+        }
+    }
+    Ok(())
+}
+
+fn insert(
+    txn: &rusqlite::Transaction<'_>,
+    task: &Task,
+    state: &str,
+    reason: Option<&String>,
+    in_scope: bool,
+    replace: bool,
+) -> rusqlite::Result<()> {
+    let verb = if replace {
+        "INSERT OR REPLACE"
+    } else {
+        "INSERT OR IGNORE"
+    };
+    txn.execute(
+        &format!(
+            "{verb} INTO urls (key, url, depth, hop, via, context, requisite, redirects, attempt,
+             state, reason, in_scope) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"
+        ),
+        params![
+            task.key,
+            task.url.as_str(),
+            task.depth,
+            hop_name(task.hop),
+            task.via.as_ref().map(Url::as_str),
+            task.context,
+            task.requisite,
+            task.redirects,
+            task.attempt,
+            state,
+            reason,
+            in_scope,
+        ],
+    )?;
+    Ok(())
+}
+
+/// Reads the whole state (a missing database reads as empty).
+pub fn load(out: &Path) -> Result<StoredState, StateError> {
+    let path = out.join("state").join(STATE_FILE);
+    if !path.exists() {
+        return Ok(StoredState::default());
+    }
+    let sql = |source| StateError::Sqlite {
+        path: path.clone(),
+        source,
+    };
+    let conn = open(&path).map_err(|e| match e {
+        StateError::Sqlite { source, .. } => sql(source),
+        other => other,
+    })?;
+    let mut state = StoredState::default();
+    let mut stmt = conn
+        .prepare(
+            "SELECT key, url, depth, hop, via, context, requisite, redirects, attempt, state,
+             reason, in_scope FROM urls ORDER BY rowid",
+        )
+        .map_err(sql)?;
+    let rows = stmt
+        .query_map([], |row| {
+            Ok((
+                row.get::<_, String>(0)?,
+                row.get::<_, String>(1)?,
+                row.get::<_, u32>(2)?,
+                row.get::<_, String>(3)?,
+                row.get::<_, Option<String>>(4)?,
+                row.get::<_, String>(5)?,
+                row.get::<_, bool>(6)?,
+                row.get::<_, u32>(7)?,
+                row.get::<_, u32>(8)?,
+                row.get::<_, String>(9)?,
+                row.get::<_, Option<String>>(10)?,
+                row.get::<_, bool>(11)?,
+            ))
+        })
+        .map_err(sql)?;
+    for row in rows {
+        let (key, url, depth, hop, via, context, requisite, redirects, attempt, st, reason, scope) =
+            row.map_err(sql)?;
+        // A row whose URL no longer parses cannot be fetched; it is skipped, not fatal.
+        let Ok(url) = Url::parse(&url) else { continue };
+        let task = Task {
+            url,
+            key,
+            depth,
+            hop: hop_from_name(&hop),
+            via: via.and_then(|v| Url::parse(&v).ok()),
+            context,
+            requisite,
+            redirects,
+            attempt,
+        };
+        let state_of = match st.as_str() {
+            "done" => UrlState::Done,
+            "failed" => UrlState::Failed,
+            "declined" => UrlState::Declined,
+            _ => UrlState::Queued,
+        };
+        state.urls.push(StoredUrl {
+            task,
+            state: state_of,
+            reason,
+            in_scope: scope,
+        });
+    }
+    let mut stmt = conn
+        .prepare("SELECT origin, url, status, body FROM robots")
+        .map_err(sql)?;
+    let rows = stmt
+        .query_map([], |row| {
+            Ok(StoredRobots {
+                origin: row.get(0)?,
+                url: row.get(1)?,
+                status: row.get(2)?,
+                body: row.get(3)?,
+            })
+        })
+        .map_err(sql)?;
+    for row in rows {
+        state.robots.push(row.map_err(sql)?);
+    }
+    Ok(state)
+}
+
+fn hop_name(hop: Hop) -> &'static str {
+    match hop {
+        Hop::Seed => "seed",
+        Hop::Link => "link",
+        Hop::Embed => "embed",
+        Hop::Redirect => "redirect",
+        Hop::Prerequisite => "prerequisite",
+        Hop::Sitemap => "sitemap",
+    }
+}
+
+fn hop_from_name(name: &str) -> Hop {
+    match name {
+        "seed" => Hop::Seed,
+        "embed" => Hop::Embed,
+        "redirect" => Hop::Redirect,
+        "prerequisite" => Hop::Prerequisite,
+        "sitemap" => Hop::Sitemap,
+        _ => Hop::Link,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn task(url: &str) -> Task {
+        let url = Url::parse(url).expect("url");
+        Task {
+            key: url.to_string(),
+            url,
+            depth: 1,
+            hop: Hop::Embed,
+            via: None,
+            context: "img@src".to_string(),
+            requisite: true,
+            redirects: 0,
+            attempt: 0,
+        }
+    }
+
+    #[test]
+    fn state_survives_a_restart() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        fs_err::create_dir_all(dir.path().join("state")).expect("state dir");
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .expect("runtime");
+        let (writer, thread) = StateWriter::start(dir.path()).expect("start");
+        runtime.block_on(async {
+            let ops = vec![
+                StateOp::Add(task("http://a/1")),
+                StateOp::Add(task("http://a/2")),
+                StateOp::Add(task("http://a/1")),
+                StateOp::Retry {
+                    key: "http://a/2".to_string(),
+                    attempt: 2,
+                },
+                StateOp::Declined {
+                    task: task("http://a/3"),
+                    reason: "max-depth".to_string(),
+                    in_scope: true,
+                },
+                StateOp::Robots {
+                    origin: "http://a:80".to_string(),
+                    url: "http://a/robots.txt".to_string(),
+                    status: 200,
+                    body: b"User-agent: *\nDisallow: /x".to_vec(),
+                },
+            ];
+            writer.commit(ops).await.expect("commit");
+        });
+        writer
+            .send_blocking(vec![StateOp::Done {
+                key: "http://a/1".to_string(),
+                failed: false,
+                warc_file: "f.warc.gz".to_string(),
+                warc_offset: 42,
+            }])
+            .expect("send");
+        drop(writer);
+        thread.join().expect("join");
+        let state = load(dir.path()).expect("load");
+        let summary: Vec<(String, UrlState, u32)> = state
+            .urls
+            .iter()
+            .map(|u| (u.task.key.clone(), u.state, u.task.attempt))
+            .collect();
+        assert_eq!(
+            summary,
+            vec![
+                ("http://a/1".to_string(), UrlState::Done, 0),
+                ("http://a/2".to_string(), UrlState::Queued, 2),
+                ("http://a/3".to_string(), UrlState::Declined, 0),
+            ]
+        );
+        assert_eq!(state.urls[0].task.hop, Hop::Embed);
+        assert_eq!(state.urls[2].reason.as_deref(), Some("max-depth"));
+        assert_eq!(state.robots.len(), 1);
+        assert_eq!(state.robots[0].status, 200);
+    }
+
+    #[test]
+    fn a_missing_database_reads_as_empty() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let state = load(dir.path()).expect("load");
+        assert!(state.urls.is_empty() && state.robots.is_empty());
+    }
+}
