@@ -159,6 +159,10 @@ pub struct CrawlArgs {
     #[arg(long, value_name = "N")]
     pub max_pages_per_host: Option<u64>,
 
+    /// URLs of one shape (digits aside, same query names) taken before the rest count as a trap, e.g. a calendar [default: 100]
+    #[arg(long, value_name = "N", default_value_t = arkiv::crawl::config::DEFAULT_MAX_VARIANTS, hide_default_value = true)]
+    pub max_variants: u32,
+
     /// Fetch page requisites (images, CSS, fonts) only from the crawl's own scope [default: off]
     #[arg(long)]
     pub no_offsite_requisites: bool,
@@ -357,6 +361,7 @@ impl CrawlArgs {
         config.max_depth = self.max_depth;
         config.max_pages = self.max_pages;
         config.max_pages_per_host = self.max_pages_per_host;
+        config.max_variants = self.max_variants;
         config.offsite_requisites = !self.no_offsite_requisites;
         config.obey_robots = !self.ignore_robots;
         config.per_host = usize::from(self.per_host);

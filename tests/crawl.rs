@@ -481,3 +481,55 @@ fn chunked_payload_disputes(file: &std::path::Path, report: &str) -> usize {
     }
     disputed
 }
+
+/// A seed that redirects to another site (http → https, a bare domain → www) takes the crawl's
+/// scope along: the target site is crawled, not declined as out of scope.
+#[test]
+fn a_seed_that_redirects_to_another_site_brings_that_site_into_scope() {
+    use std::io::{Read as _, Write as _};
+    let site = arkiv::fixture::FixtureServer::start("collective-impact", Default::default())
+        .expect("server");
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let old = format!("http://{}/", listener.local_addr().expect("addr"));
+    let target = site.url().to_string();
+    let redirector = std::thread::spawn(move || {
+        // Answers robots.txt with a 404 and everything else with a 301 to the fixture site.
+        for stream in listener.incoming().take(2) {
+            let mut stream = stream.expect("conn");
+            let mut buf = [0u8; 4096];
+            let n = stream.read(&mut buf).unwrap_or(0);
+            let request = String::from_utf8_lossy(&buf[..n]);
+            let answer = if request.starts_with("GET /robots.txt") {
+                "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+                    .to_string()
+            } else {
+                format!(
+                    "HTTP/1.1 301 Moved Permanently\r\nLocation: {target}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+                )
+            };
+            let _ = stream.write_all(answer.as_bytes());
+        }
+    });
+    let dir = tempfile::tempdir().expect("tmp");
+    let out = dir.path().join("out");
+    let run = support::arkiv()
+        .args(["-q", "crawl", &old, "--out"])
+        .arg(&out)
+        .output()
+        .expect("run");
+    assert_eq!(
+        run.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    redirector.join().expect("redirector");
+    let index = fs_err::read_to_string(out.join("indexes/index.cdxj")).expect("cdxj");
+    let about = site
+        .url()
+        .join("om-collective-impact/")
+        .expect("url")
+        .to_string();
+    assert!(index.contains(&format!("\"url\": \"{about}\"")), "{index}");
+    assert!(out.join("mirror").is_dir());
+}

@@ -15,7 +15,7 @@ use tokio::sync::mpsc;
 
 use super::config::Config;
 use super::discover::Discovered;
-use super::fetch::Exchange;
+use super::fetch::{Exchange, Truncation};
 use super::frontier::Task;
 use super::recover::warc_files as list_warc_files;
 use super::settings::Settings;
@@ -421,7 +421,9 @@ impl ArchiveState {
             self.mark_done(task, false, &response)?;
             self.summary.urls_taken += 1;
             self.summary.count_outcome(outcome);
-            if let Some(t) = exchange.truncated {
+            // Cut at `--max-size` is the operator's choice, recorded as `WARC-Truncated: length`;
+            // only a body cut by the network is a failure to archive.
+            if let Some(t) = exchange.truncated.filter(|t| *t != Truncation::Length) {
                 self.summary.failures.push(Failure {
                     url: uri.to_string(),
                     reason: format!("body cut short ({}) after all retries", t.warc_reason()),

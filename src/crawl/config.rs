@@ -20,6 +20,9 @@ pub const DEFAULT_MAX_URL_LEN: usize = 2048;
 pub const DEFAULT_MAX_PATH_DEPTH: usize = 32;
 /// How often one path segment may repeat in a URL before it is taken for a trap (`/a/b/a/b/a/b`).
 pub const DEFAULT_MAX_SEGMENT_REPEATS: usize = 3;
+/// Distinct URLs one URL shape may produce before the rest are taken for a trap (calendars,
+/// session ids, endless query variants); see `traps::variant_pattern`.
+pub const DEFAULT_MAX_VARIANTS: u32 = 100;
 /// Longest redirect chain followed from one URL (browsers stop near 20; wget at 20; we at 10).
 pub const DEFAULT_MAX_REDIRECTS: u32 = 10;
 /// Longest wait a `Retry-After` may impose before the crawl gives the URL up instead.
@@ -79,6 +82,8 @@ pub struct Config {
     pub max_url_len: usize,
     pub max_path_depth: usize,
     pub max_segment_repeats: usize,
+    /// URLs of one shape taken before the rest count as a trap.
+    pub max_variants: u32,
     pub max_redirects: u32,
     pub max_retry_after: Duration,
     pub backoff: Duration,
@@ -119,6 +124,7 @@ impl Config {
             max_url_len: DEFAULT_MAX_URL_LEN,
             max_path_depth: DEFAULT_MAX_PATH_DEPTH,
             max_segment_repeats: DEFAULT_MAX_SEGMENT_REPEATS,
+            max_variants: DEFAULT_MAX_VARIANTS,
             max_redirects: DEFAULT_MAX_REDIRECTS,
             max_retry_after: DEFAULT_MAX_RETRY_AFTER,
             backoff: DEFAULT_BACKOFF,

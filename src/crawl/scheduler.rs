@@ -15,7 +15,7 @@ use url::Url;
 use super::archive::{Archive, ArchiveJob, ArchiveOptions, ArchiveResult};
 use super::config::Config;
 use super::discover::{self, Discovered};
-use super::fetch::{Exchange, FetchConfig, FetchError, Fetcher};
+use super::fetch::{Exchange, FetchConfig, FetchError, Fetcher, Truncation};
 use super::frontier::{Frontier, Hop, Task};
 use super::progress::Progress;
 use super::resume::Restored;
@@ -28,9 +28,7 @@ mod persist;
 use crate::urls::dedup_key;
 use persist::drive;
 
-/// Distinct URLs one path pattern may produce before the rest are taken for a trap (calendars,
-/// session ids, endless query variants). See [`variant_pattern`].
-pub const DEFAULT_MAX_VARIANTS: u32 = 100;
+pub use super::config::DEFAULT_MAX_VARIANTS;
 /// Why URLs still waiting when Ctrl-C stopped the crawl were not fetched.
 const STOPPED: &str = "not-fetched-crawl-stopped";
 /// The product token arkiv answers to in robots.txt groups.
@@ -271,7 +269,9 @@ impl Coordinator {
             }
             Ok(exchange) => {
                 let status = exchange.status;
-                let truncated = exchange.truncated.is_some();
+                // A body cut by `--max-size` is what the operator asked for: archived, not retried.
+                // One cut by a timeout or a dropped connection may come whole next time.
+                let truncated = exchange.truncated.is_some_and(|t| t != Truncation::Length);
                 let retry_after = retry_after(&exchange);
                 self.progress.fetched(exchange.response.len());
                 let transient = matches!(status, 429 | 503) || truncated;
@@ -440,6 +440,19 @@ impl Coordinator {
             redirects,
             attempt: 0,
         };
+        // A seed that redirects (http → https, example.org → www.example.org) names the site the
+        // operator meant: its target becomes a seed of the scope too, as Heritrix does.
+        let seed_redirect = hop == Hop::Redirect
+            && parent.is_some_and(|p| {
+                p.depth == 0 && !p.requisite && matches!(p.hop, Hop::Seed | Hop::Redirect)
+            });
+        if seed_redirect
+            && !self.scope.same_site(&task.url)
+            && self.scope.check_patterns(&task.url).is_ok()
+        {
+            tracing::info!("seed redirected to {}: its site is in scope too", task.url);
+            self.scope.add_seed(&task.url);
+        }
         let same_site = self.scope.same_site(&task.url);
         let verdict = if requisite && !same_site {
             if !self.config.offsite_requisites {
@@ -466,7 +479,7 @@ impl Coordinator {
         }
         let pattern = variant_pattern(&task.url);
         let seen_variants = self.variants.entry(pattern).or_default();
-        if *seen_variants >= DEFAULT_MAX_VARIANTS {
+        if *seen_variants >= self.config.max_variants {
             return self
                 .decline_task(&task, "trap-too-many-variants", true)
                 .await;

@@ -48,6 +48,11 @@ impl Scope {
         }
     }
 
+    /// Adds a seed (a seed's redirect target): its site joins the scope.
+    pub fn add_seed(&mut self, url: &Url) {
+        self.seeds.push(url.clone());
+    }
+
     /// Whether `url` is on one of the seeds' sites (ignoring include/exclude patterns). Page
     /// requisites from elsewhere are fetched anyway (unless disabled); navigation is not.
     pub fn same_site(&self, url: &Url) -> bool {

@@ -20,6 +20,10 @@ pub struct Settings {
     pub resume: Option<ResumeSettings>,
 }
 
+fn default_max_variants() -> u32 {
+    super::config::DEFAULT_MAX_VARIANTS
+}
+
 /// The rest of the resolved [`Config`], for `arkiv crawl --resume`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ResumeSettings {
@@ -28,6 +32,8 @@ pub struct ResumeSettings {
     pub contact: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_pages_per_host: Option<u64>,
+    #[serde(default = "default_max_variants")]
+    pub max_variants: u32,
     pub connect_timeout_ms: u64,
     pub header_timeout_ms: u64,
     pub body_timeout_ms: u64,
@@ -113,6 +119,7 @@ impl Settings {
                 warc_prefix: config.warc_prefix.clone(),
                 contact: config.contact.clone(),
                 max_pages_per_host: config.max_pages_per_host,
+                max_variants: config.max_variants,
                 connect_timeout_ms: config.connect_timeout.as_millis() as u64,
                 header_timeout_ms: config.header_timeout.as_millis() as u64,
                 body_timeout_ms: config.body_timeout.as_millis() as u64,
@@ -157,6 +164,7 @@ impl Settings {
             config.warc_prefix = r.warc_prefix.clone();
             config.contact = r.contact.clone();
             config.max_pages_per_host = r.max_pages_per_host;
+            config.max_variants = r.max_variants;
             config.connect_timeout = Duration::from_millis(r.connect_timeout_ms);
             config.header_timeout = Duration::from_millis(r.header_timeout_ms);
             config.body_timeout = Duration::from_millis(r.body_timeout_ms);

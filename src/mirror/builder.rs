@@ -170,12 +170,25 @@ pub fn build_mirror(out: &Path) -> anyhow::Result<MirrorReport> {
 
 /// The crawl's scope, as its warcinfo records it.
 fn scope_of(catalog: &Catalog) -> Option<Scope> {
-    let seeds: Vec<Url> = catalog
+    let mut seeds: Vec<Url> = catalog
         .info
         .all("arkiv-seed")
         .iter()
         .filter_map(|s| Url::parse(s).ok())
         .collect();
+    // A seed that redirected took the crawl's scope along to its target (see the scheduler).
+    for seed in seeds.clone() {
+        let mut url = seed;
+        for _ in 0..MAX_REDIRECT_HOPS {
+            match catalog.entries.get(&dedup_key(&url)) {
+                Some(Entry::Redirect { target, .. }) => {
+                    url = target.clone();
+                    seeds.push(url.clone());
+                }
+                _ => break,
+            }
+        }
+    }
     if seeds.is_empty() {
         return None;
     }

@@ -117,6 +117,23 @@ def evaluate(browser: Browser, session: str, expr: str, timeout: float) -> Any:
     return res.get("result", {}).get("value")
 
 
+NAVIGATED = "navigated or closed"
+
+
+def evaluate_settled(browser: Browser, rec: PageRecord, session: str, expr: str,
+                     deadline: float, opts: "Options") -> Any:
+    """`evaluate`, following a page that navigates itself away (a meta refresh, as redirect
+    stubs do): the next document is waited for, and the expression asked of it."""
+    for _ in range(3):
+        try:
+            return evaluate(browser, session, expr, opts.timeout)
+        except CdpError as err:
+            if NAVIGATED not in str(err):
+                raise
+            settle(browser, rec, deadline, opts.idle)
+    return evaluate(browser, session, expr, opts.timeout)
+
+
 def grow_viewport(browser: Browser, rec: PageRecord, session: str, metrics: dict[str, Any],
                   deadline: float, opts: Options) -> None:
     """Shows the whole page at once so that loading="lazy" images load too, then waits for quiet.
@@ -128,7 +145,7 @@ def grow_viewport(browser: Browser, rec: PageRecord, session: str, metrics: dict
     current = metrics["height"]
     settled = False
     for _ in range(3):
-        height = evaluate(browser, session, "document.documentElement.scrollHeight", opts.timeout)
+        height = evaluate_settled(browser, rec, session, "document.documentElement.scrollHeight", deadline, opts)
         height = min(int(height or 0), MAX_SHOT_HEIGHT)
         if height > current:
             browser.call("Emulation.setDeviceMetricsOverride", {**metrics, "height": height},
@@ -178,13 +195,14 @@ def inspect(browser: Browser, rec: PageRecord, session: str, index: int, opts: O
         extra.setdefault("error", f"load event not fired within {opts.timeout:g} s")
         return set()
     grow_viewport(browser, rec, session, metrics, deadline, opts)
-    icons = set(evaluate(browser, session, ICON_PROBE_JS, opts.timeout) or [])
+    icons = set(evaluate_settled(browser, rec, session, ICON_PROBE_JS, deadline, opts) or [])
     if icons:
         settle(browser, rec, deadline, min(opts.idle, 0.2))
-    extra["fonts"] = sorted(evaluate(browser, session, FONT_STATUS_JS, opts.timeout) or [])
+    extra["fonts"] = sorted(evaluate_settled(browser, rec, session, FONT_STATUS_JS, deadline, opts) or [])
     with rec.lock:
         rec.add_font_errors(extra["fonts"])
-    extra["final_url"] = evaluate(browser, session, "location.href", opts.timeout) or rec.url
+    settle(browser, rec, deadline, opts.idle)
+    extra["final_url"] = evaluate_settled(browser, rec, session, "location.href", deadline, opts) or rec.url
     if opts.screenshot_dir is not None:
         path = opts.screenshot_dir / screenshot_name(index, rec.url)
         extra["screenshot"] = take_screenshot(browser, session, path, opts.width, opts.timeout)
