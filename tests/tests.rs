@@ -7,6 +7,7 @@ mod crawl;
 mod extract_links;
 mod fetch_exact;
 mod fixture_server;
+mod hostile;
 mod mirror;
 mod path_map;
 mod reference;
