@@ -294,7 +294,6 @@ fn hostile_server_writes_nothing_outside_out_and_injects_nothing() {
 /// same name, so of several `arkiv-seed` lines only the last reaches the warcinfo record, and the
 /// mirror (landing page "Start here", `scope_of`) knows only the last seed.
 #[test]
-#[ignore = "bug: warcinfo keeps only the last arkiv-seed; landing page lists one seed"]
 fn landing_page_lists_every_seed() {
     let addr = start_server();
     let dirs = dirs();
@@ -335,7 +334,6 @@ fn assert_no_markup(pages: &[(String, String)], bad: &[&str]) {
 /// the redirect stub: `mirror::builder` passes a target that is not in the mirror to
 /// `pages::redirect_stub` as an href without checking its scheme.
 #[test]
-#[ignore = "bug: redirect stubs link and meta-refresh to javascript:/file:/data: Location targets"]
 fn redirect_stub_to_a_javascript_location_is_no_link() {
     let addr = start_server();
     let dirs = dirs();
@@ -432,7 +430,6 @@ fn planted_dangling_file_symlinks_are_not_followed() {
 /// Still under the 255-byte OS limit, so no unsafe path results, but `from_url`'s invariant breaks
 /// and, in a path deep enough to be folded, debug builds panic.
 #[test]
-#[ignore = "bug: url_to_path makes a 201-byte name from a long `aux.…` file name (MAX_NAME_BYTES is 200)"]
 fn url_to_path_keeps_a_long_device_name_within_max_name_bytes() {
     let long = "%EF%BF%BD".repeat(60) + &"%00".repeat(10);
     let url = url::Url::parse(&format!("http://example.com/dir/a/aux.{long}")).expect("url");

@@ -193,7 +193,13 @@ impl ArchiveState {
     fn open(options: ArchiveOptions) -> anyhow::Result<ArchiveState> {
         let mut fields = WarcinfoFields::new();
         for (name, value) in &options.warcinfo {
-            fields = fields.with(name, value);
+            // `software`, `format` and `conformsTo` are replaced; a repeated field (one
+            // `arkiv-seed` per seed) is kept whole.
+            fields = if matches!(name.as_str(), "software" | "format" | "conformsTo") {
+                fields.with(name, value)
+            } else {
+                fields.also(name, value)
+            };
         }
         let mut writer_options =
             WriterOptions::new(options.out.join("warc"), options.prefix.clone())

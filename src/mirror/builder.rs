@@ -402,12 +402,23 @@ impl Plan {
             Entry::Archived(capture) => self.write_archived(capture, path, &file),
             Entry::Redirect { capture, target } => {
                 let href = match self.local_target(target) {
-                    Some(local) => safe_href(&relative_href(&path, local, target.fragment())),
-                    None => target.to_string(),
+                    Some(local) => Some(safe_href(&relative_href(&path, local, target.fragment()))),
+                    // Out of the archive: a link to the live web, but only ever to http(s); a
+                    // `javascript:`, `data:` or `file:` Location a server sent stays text.
+                    None if matches!(target.scheme(), "http" | "https") => Some(target.to_string()),
+                    None => None,
                 };
-                let forward = self.leads_somewhere(target);
-                let page =
-                    pages::redirect_stub(capture.url.as_str(), capture.status, &href, forward);
+                let page = match href {
+                    Some(href) => {
+                        let forward = self.leads_somewhere(target);
+                        pages::redirect_stub(capture.url.as_str(), capture.status, &href, forward)
+                    }
+                    None => pages::redirect_stub_unlinked(
+                        capture.url.as_str(),
+                        capture.status,
+                        target.as_str(),
+                    ),
+                };
                 let sha1 = write_bytes(&file, page.as_bytes())?;
                 let line =
                     ManifestLine::new(&path, Some(capture.url.as_str()), ManifestKind::Redirect)

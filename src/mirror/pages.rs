@@ -73,6 +73,19 @@ pub fn redirect_stub(original_url: &str, status: u16, target_href: &str, forward
     page("Redirect", &head, &body)
 }
 
+/// The page at a URL that redirected somewhere no browser should be sent (not http or https):
+/// the target is shown as text, never as a link or a refresh.
+pub fn redirect_stub_unlinked(original_url: &str, status: u16, target: &str) -> String {
+    let body = format!(
+        "<div class=\"arkiv-box\">\n<p>This address redirected (HTTP {status}) when it was archived, to an \
+         address that is not a web page: <code>{}</code></p>\n\
+         <p>Original address: <span class=\"url\">{}</span></p>\n</div>\n",
+        escape(target),
+        escape(original_url)
+    );
+    page("Redirect", "", &body)
+}
+
 /// The page for an address in the crawl's scope that was never archived, saying why.
 pub fn not_archived_page(original_url: &str, reason: &str) -> String {
     let body = format!(

@@ -44,6 +44,13 @@ impl WarcinfoFields {
         self
     }
 
+    /// Appends a field even when one of that name exists: some fields repeat (one
+    /// `arkiv-seed` per seed).
+    pub fn also(mut self, name: &str, value: &str) -> Self {
+        self.fields.push((name.to_owned(), value.to_owned()));
+        self
+    }
+
     pub(crate) fn to_block(&self) -> Result<Vec<u8>, RecordError> {
         let mut out = Vec::new();
         for (name, value) in &self.fields {

@@ -182,7 +182,20 @@ fn is_windows_reserved(name: &str) -> bool {
 /// Makes an escaped name final: never empty, no trailing dot or space (Windows strips them, and
 /// `.`/`..` become `%2E`/`.%2E`), no Windows device name, at most `MAX_NAME_BYTES`.
 pub(super) fn finish(name: String) -> String {
-    let mut name = shorten(&name, MAX_NAME_BYTES);
+    // The fixes below may lengthen a name by an escape or two: shorten further and redo them
+    // until the result fits (the fuzzer found a 201-byte `aux.…`).
+    let mut limit = MAX_NAME_BYTES;
+    loop {
+        let fixed = finish_within(&name, limit);
+        if fixed.len() <= MAX_NAME_BYTES || limit <= 32 {
+            return fixed;
+        }
+        limit -= fixed.len() - MAX_NAME_BYTES;
+    }
+}
+
+fn finish_within(name: &str, limit: usize) -> String {
+    let mut name = shorten(name, limit);
     if name.is_empty() {
         // Only reachable for an empty host or scheme; `@` never comes out of `escape`.
         name.push('@');
