@@ -50,49 +50,12 @@ fn check_path(path: &MirrorPath, url: &Url) {
     }
 }
 
-/// Known bug, pinned by `tests/hostile.rs::url_to_path_keeps_a_long_device_name_within_max_name_bytes`:
-/// a long component whose stem is a Windows device name ends up one byte over `MAX_NAME_BYTES`,
-/// which trips a `debug_assert!` in `fold_deep_folders`. Such URLs are skipped so that fuzzing
-/// can go on past it; remove this filter once the bug is fixed.
-fn hits_known_device_name_bug(url: &Url) -> bool {
-    const DEVICES: [&str; 4] = ["con", "prn", "aux", "nul"];
-    url.path().split('/').any(|segment| {
-        let decoded: Vec<u8> = percent_decode(segment.as_bytes());
-        let stem = decoded.split(|&b| b == b'.').next().unwrap_or(&[]);
-        let stem = stem.to_ascii_lowercase();
-        let device = DEVICES.iter().any(|d| stem == d.as_bytes())
-            || ((stem.starts_with(b"com") || stem.starts_with(b"lpt")) && stem.len() == 4);
-        device && segment.len() > 150
-    })
-}
-
-fn percent_decode(bytes: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let hex = bytes
-            .get(i + 1..i + 3)
-            .and_then(|h| std::str::from_utf8(h).ok());
-        match (bytes[i], hex.and_then(|h| u8::from_str_radix(h, 16).ok())) {
-            (b'%', Some(b)) => {
-                out.push(b);
-                i += 3;
-            }
-            (b, _) => {
-                out.push(b);
-                i += 1;
-            }
-        }
-    }
-    out
-}
 
 /// The input as URLs: one per line, absolute when it parses so, else relative to a page.
 fn urls(text: &str) -> Vec<Url> {
     let base = Url::parse("http://example.com/dir/page.html").expect("base");
     text.split('\n')
         .filter_map(|line| Url::parse(line).or_else(|_| base.join(line)).ok())
-        .filter(|url| !hits_known_device_name_bug(url))
         .take(8)
         .collect()
 }

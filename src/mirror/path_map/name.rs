@@ -8,6 +8,7 @@
 use std::borrow::Cow;
 
 use icu_normalizer::ComposingNormalizerBorrowed;
+use icu_normalizer::properties::CanonicalCombiningClassMapBorrowed;
 use percent_encoding::percent_decode_str;
 use sha1::{Digest, Sha1};
 
@@ -25,6 +26,8 @@ const MAX_EXT_BYTES: usize = 10;
 const HASH_HEX_CHARS: usize = 10;
 
 const NFC: ComposingNormalizerBorrowed<'static> = ComposingNormalizerBorrowed::new_nfc();
+const COMBINING_CLASS: CanonicalCombiningClassMapBorrowed<'static> =
+    CanonicalCombiningClassMapBorrowed::new();
 
 /// NFC form of `text`.
 pub(super) fn nfc(text: &str) -> Cow<'_, str> {
@@ -63,11 +66,15 @@ fn push_text(out: &mut String, text: &str, mut after_escape: bool) -> bool {
         // After an escape the name ends in a hex digit; a combining mark that would compose with
         // it (`%3A` + U+0301 → `%3Á`) would make the name non-NFC and break the escape, so such a
         // mark is escaped too.
+        // Canonical reordering lets a mark compose across other marks (`%3E` + U+0316 + U+030C
+        // → `%3Ě`, found by the fuzzer), so every combining mark (non-zero combining class)
+        // that follows an escape is escaped, not only one that composes directly.
         let guard = after_escape
-            && out
-                .chars()
-                .next_back()
-                .is_some_and(|last| !is_nfc(&format!("{last}{c}")));
+            && (COMBINING_CLASS.get_u8(c) != 0
+                || out
+                    .chars()
+                    .next_back()
+                    .is_some_and(|last| !is_nfc(&format!("{last}{c}"))));
         if must_escape(c) || guard {
             push_escaped_char(out, c);
             after_escape = true;
