@@ -77,45 +77,40 @@ fn crawl(args: cli::CrawlArgs, global: &cli::GlobalArgs) -> anyhow::Result<Exit>
             return Ok(Exit::CouldNotRun);
         }
     };
-    let mode = if global.quiet {
-        ProgressMode::Hidden
-    } else {
-        ProgressMode::Auto
-    };
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()?;
-    let outcome = runtime.block_on(arkiv::crawl::crawl(config, Progress::new(mode), ctrl_c()))?;
+    let runtime = runtime()?;
+    let outcome = runtime.block_on(arkiv::crawl::crawl(config, progress(global), ctrl_c()))?;
     print!("{}", outcome.render_summary());
     Ok(outcome.exit())
 }
 
-/// `arkiv crawl --resume DIR`: the same exit codes as a crawl.
-fn resume(dir: &std::path::Path, global: &cli::GlobalArgs) -> anyhow::Result<Exit> {
-    let mode = if global.quiet {
+/// The async runtime of the commands that crawl (fetches run on all cores).
+fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+}
+
+/// Progress on stderr unless `--quiet`.
+fn progress(global: &cli::GlobalArgs) -> Progress {
+    Progress::new(if global.quiet {
         ProgressMode::Hidden
     } else {
         ProgressMode::Auto
-    };
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()?;
-    let outcome = runtime.block_on(arkiv::crawl::resume(dir, Progress::new(mode), ctrl_c()))?;
+    })
+}
+
+/// `arkiv crawl --resume DIR`: the same exit codes as a crawl.
+fn resume(dir: &std::path::Path, global: &cli::GlobalArgs) -> anyhow::Result<Exit> {
+    let runtime = runtime()?;
+    let outcome = runtime.block_on(arkiv::crawl::resume(dir, progress(global), ctrl_c()))?;
     print!("{}", outcome.render_summary());
     Ok(outcome.exit())
 }
 
 fn demo(args: cli::DemoArgs, global: &cli::GlobalArgs) -> anyhow::Result<Exit> {
     let out = args.out.unwrap_or_else(arkiv::demo::default_out);
-    let mode = if global.quiet {
-        ProgressMode::Hidden
-    } else {
-        ProgressMode::Auto
-    };
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()?;
-    let outcome = runtime.block_on(arkiv::demo::run_demo(&out, Progress::new(mode)))?;
+    let runtime = runtime()?;
+    let outcome = runtime.block_on(arkiv::demo::run_demo(&out, progress(global)))?;
     println!("archived the demo site (served at {})", outcome.site_url);
     print!("{}", outcome.crawl.render_summary());
     println!();
