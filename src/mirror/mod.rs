@@ -8,5 +8,6 @@ pub mod pages;
 pub mod path_map;
 pub mod payload;
 pub mod rewrite;
+mod survey;
 
 pub use builder::{MirrorReport, build_mirror};

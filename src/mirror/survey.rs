@@ -1,0 +1,192 @@
+//! The mirror's first pass: what the records alone cannot say, read before any file is named.
+//! The real type of bodies served with a generic one, text linked as a stylesheet, and every
+//! link of every page, so that in-scope links no record answers get a "not archived" entry.
+
+use std::collections::{BTreeSet, HashSet};
+use std::io::Read;
+use std::path::Path;
+
+use rayon::prelude::*;
+use url::Url;
+
+use super::builder::{MAX_REDIRECT_HOPS, MAX_REWRITE};
+use super::catalog::{Capture, Catalog, Entry};
+use super::payload;
+use crate::crawl::config::ScopeMode;
+use crate::crawl::scope::Scope;
+use crate::extract::sniff::{is_generic_mime, sniff_mime};
+use crate::extract::{self, CssOptions, FoundUrl, HtmlOptions, LinkKind};
+use crate::urls::dedup_key;
+
+/// The crawl's scope, as its warcinfo records it.
+fn scope_of(catalog: &Catalog) -> Option<Scope> {
+    let mut seeds: Vec<Url> = catalog
+        .info
+        .all("arkiv-seed")
+        .iter()
+        .filter_map(|s| Url::parse(s).ok())
+        .collect();
+    // A seed that redirected took the crawl's scope along to its target (see the scheduler).
+    for seed in seeds.clone() {
+        let mut url = seed;
+        for _ in 0..MAX_REDIRECT_HOPS {
+            match catalog.entries.get(&dedup_key(&url)) {
+                Some(Entry::Redirect { target, .. }) => {
+                    url = target.clone();
+                    seeds.push(url.clone());
+                }
+                _ => break,
+            }
+        }
+    }
+    if seeds.is_empty() {
+        return None;
+    }
+    let mode = match catalog.info.get("arkiv-scope") {
+        Some("host") => ScopeMode::Host,
+        Some("domain") => ScopeMode::Domain,
+        Some("prefix") => ScopeMode::Prefix,
+        _ => ScopeMode::Origin,
+    };
+    Some(Scope::new(mode, &seeds, Vec::new(), Vec::new()))
+}
+
+/// Reads what the records alone cannot say, before any file is named: the real type of bodies
+/// served with a generic one, and every link of every page. Links into the crawl's scope that no
+/// record answers (a form target, a link the crawl had no reason to take) get a "not archived"
+/// entry, so that the mirror stays closed.
+pub(super) fn survey(warc_dir: &Path, catalog: &mut Catalog) {
+    correct_generic_types(warc_dir, catalog);
+    let scope = scope_of(catalog);
+    let mut scanned: HashSet<String> = HashSet::new();
+    // A text file linked as a stylesheet becomes a document only once its linking page has been
+    // read, so documents are scanned in rounds until none is new.
+    loop {
+        let documents: Vec<(&String, &Capture)> = catalog
+            .entries
+            .iter()
+            .filter_map(|(key, e)| match e {
+                Entry::Archived(c) if document_kind(c).is_some() && !scanned.contains(key) => {
+                    Some((key, c))
+                }
+                _ => None,
+            })
+            .collect();
+        if documents.is_empty() {
+            break;
+        }
+        let found: BTreeSet<(String, bool)> = documents
+            .par_iter()
+            .flat_map_iter(|(_, capture)| {
+                let body = payload::read_body(warc_dir, capture, MAX_REWRITE).unwrap_or_default();
+                scan(&body, capture)
+                    .into_iter()
+                    .filter_map(|f| {
+                        let stylesheet = (f.context == "link@href"
+                            && f.kind == LinkKind::Requisite)
+                            || f.context.ends_with("@import");
+                        f.url.map(|mut u| {
+                            u.set_fragment(None);
+                            (u.to_string(), stylesheet)
+                        })
+                    })
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        scanned.extend(documents.iter().map(|(key, _)| (*key).clone()));
+        for (text, stylesheet) in found {
+            let Ok(url) = Url::parse(&text) else { continue };
+            let key = dedup_key(&url);
+            match catalog.entries.get_mut(&key) {
+                Some(Entry::Archived(capture)) if stylesheet && is_generic_mime(&capture.mime) => {
+                    capture.mime = "text/css".to_string();
+                }
+                Some(_) => {}
+                None if scope.as_ref().is_some_and(|s| s.same_site(&url)) => {
+                    catalog.entries.insert(
+                        key,
+                        Entry::NotArchived {
+                            url,
+                            reason: "not-fetched".to_string(),
+                        },
+                    );
+                }
+                None => {}
+            }
+        }
+    }
+}
+
+/// Bodies served as `text/plain`, `application/octet-stream` or with no type get the type their
+/// first bytes show (an HTML page, a PNG), as a browser would sniff them: the file then gets the
+/// right extension and, for HTML, its links rewritten.
+fn correct_generic_types(warc_dir: &Path, catalog: &mut Catalog) {
+    let generic: Vec<(String, Capture)> = catalog
+        .entries
+        .iter()
+        .filter_map(|(key, e)| match e {
+            Entry::Archived(c) if is_generic_mime(&c.mime) => Some((key.clone(), c.clone())),
+            _ => None,
+        })
+        .collect();
+    let sniffed: Vec<(String, &'static str)> = generic
+        .par_iter()
+        .filter_map(|(key, capture)| {
+            let mut start = Vec::new();
+            payload::open_body(warc_dir, capture)
+                .ok()?
+                .take(1024)
+                .read_to_end(&mut start)
+                .ok()?;
+            sniff_mime(&start).map(|mime| (key.clone(), mime))
+        })
+        .collect();
+    for (key, mime) in sniffed {
+        if let Some(Entry::Archived(capture)) = catalog.entries.get_mut(&key) {
+            capture.mime = mime.to_string();
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum DocKind {
+    Html,
+    Css,
+}
+
+pub(super) fn document_kind(capture: &Capture) -> Option<DocKind> {
+    match capture.mime.as_str() {
+        "text/html" | "application/xhtml+xml" => Some(DocKind::Html),
+        "text/css" => Some(DocKind::Css),
+        _ => None,
+    }
+}
+
+pub(super) fn scan(body: &[u8], capture: &Capture) -> Vec<FoundUrl> {
+    let charset = capture
+        .content_type
+        .as_deref()
+        .and_then(extract::sniff::charset_from_content_type);
+    match document_kind(capture) {
+        Some(DocKind::Html) => {
+            extract::scan_html(
+                body,
+                &capture.url,
+                HtmlOptions::default().with_charset(charset),
+            )
+            .urls
+        }
+        Some(DocKind::Css) => {
+            extract::scan_css(
+                body,
+                &capture.url,
+                &CssOptions {
+                    charset,
+                    fallback: None,
+                },
+            )
+            .urls
+        }
+        None => Vec::new(),
+    }
+}
