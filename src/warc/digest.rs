@@ -9,7 +9,7 @@ use sha1::{Digest, Sha1};
 pub const SHA1_LABEL: &str = "sha1:";
 
 /// A streaming SHA-1 over a record block (or payload), fed in chunks of any size.
-#[derive(Clone, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct BlockDigester {
     hasher: Sha1,
     len: u64,

@@ -4,26 +4,15 @@
 //! largest file on the site. A [`SpoolWriter`] keeps up to `threshold` bytes in a `Vec`, then moves
 //! them into a [`tempfile::NamedTempFile`] in the directory the caller chose (the crawl passes
 //! `<out>/state/tmp`, so nothing is written outside the output folder) and streams the rest there.
-//! The SHA-1 is computed while writing so nobody has to read a large body twice.
-//!
-//! The digest is formatted here (`sha1:` + RFC 4648 base32) because the WARC digest module is being
-//! written in parallel; the two should be merged.
+//! The SHA-1 is computed while writing (with the WARC digest module's [`BlockDigester`]) so nobody
+//! has to read a large body twice.
 
 use std::io::{self, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 
-use sha1::{Digest, Sha1};
 use tempfile::NamedTempFile;
 
-/// Formats a finished SHA-1 the way WARC headers carry it: `sha1:` + base32 (RFC 4648, padded).
-pub fn format_sha1(hash: &[u8]) -> String {
-    format!("sha1:{}", data_encoding::BASE32.encode(hash))
-}
-
-/// The WARC-style SHA-1 digest (`sha1:BASE32`) of a byte slice.
-pub fn sha1_digest(bytes: &[u8]) -> String {
-    format_sha1(&Sha1::digest(bytes))
-}
+use crate::warc::digest::{BlockDigester, sha1_digest};
 
 /// Finished bytes: in memory when small, in a temp file (deleted on drop) when large.
 #[derive(Debug)]
@@ -139,7 +128,7 @@ pub struct SpoolWriter {
     memory: Vec<u8>,
     file: Option<BufWriter<NamedTempFile>>,
     len: u64,
-    hasher: Sha1,
+    hasher: BlockDigester,
 }
 
 impl SpoolWriter {
@@ -152,7 +141,7 @@ impl SpoolWriter {
             memory: Vec::new(),
             file: None,
             len: 0,
-            hasher: Sha1::new(),
+            hasher: BlockDigester::new(),
         }
     }
 
@@ -195,7 +184,7 @@ impl SpoolWriter {
 
     /// Seals the bytes into a [`Spool`].
     pub fn finish(self) -> io::Result<Spool> {
-        let digest = format_sha1(&self.hasher.finalize());
+        let digest = self.hasher.finish();
         let storage = match self.file {
             None => Storage::Memory(self.memory),
             Some(file) => Storage::File(file.into_inner().map_err(|err| err.into_error())?),
