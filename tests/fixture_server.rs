@@ -520,13 +520,14 @@ fn the_served_demo_site_loads_whole_in_chromium() {
     .collect();
     let host = format!("127.0.0.1:{}", server.addr().port());
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/browser/check_pages.py");
+    let _turn = crate::support::chromium_turn();
     let output = std::process::Command::new("python3")
         .arg(script)
         .args([
             "--allow-host",
             &host,
             "--timeout",
-            "15",
+            "30",
             "--idle-ms",
             "300",
             "--jobs",

@@ -33,7 +33,10 @@ DEFAULT_JOBS = 4
 VIEWPORT_HEIGHT = 800
 # Chromium cannot paint a texture much taller than this; taller pages are cut off in the PNG.
 MAX_SHOT_HEIGHT = 16384
-STARTUP_TIMEOUT_S = 30.0
+# A loaded 2-core CI machine has been seen to take more than 30 s before Chromium answered its
+# first command; a start that does not answer at all is retried with a fresh process and profile.
+STARTUP_TIMEOUT_S = 60.0
+STARTUP_ATTEMPTS = 3
 # Bounded inside the page as well, so that a stuck promise cannot eat the page's whole budget.
 FONT_STATUS_JS = """
 Promise.race([
@@ -306,6 +309,19 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     return args
 
 
+def launch(executable: str, flags: list[str]) -> Browser:
+    """Starts Chromium, trying again with a new process when one does not answer in time."""
+    failures: list[str] = []
+    for attempt in range(1, STARTUP_ATTEMPTS + 1):
+        try:
+            return Browser(executable, flags, STARTUP_TIMEOUT_S)
+        except BrowserError as err:
+            failures.append(f"attempt {attempt}: {err}")
+            print(f"warning: Chromium start {attempt}/{STARTUP_ATTEMPTS} failed: "
+                  f"{str(err).splitlines()[0]}", file=sys.stderr)
+    raise BrowserError("\n".join(failures))
+
+
 class Interrupted(Exception):
     """SIGTERM or Ctrl-C: stop, kill Chromium, still print what was found."""
 
@@ -343,8 +359,7 @@ def run(args: argparse.Namespace) -> int:
         allowed = set(opts.allow_hosts) | {"127.0.0.1", "localhost", "[::1]"}
         allowed |= {host_port(p)[0] for p in pages if urlsplit(p).scheme in ("http", "https")}
         allowed = {h.rsplit(":", 1)[0] if h.count(":") == 1 else h for h in allowed}
-        browser = Browser(find_chromium(args.chromium), [resolver_rule(allowed)],
-                          STARTUP_TIMEOUT_S)
+        browser = launch(find_chromium(args.chromium), [resolver_rule(allowed)])
         report["chromium"] = browser.version.get("product", "")
         report["pages"] = check_all(browser, pages, opts)
         report["ok"] = all(p["ok"] for p in report["pages"])

@@ -51,13 +51,16 @@ fn check_mirror(site: &'static str) {
     let mut cmd = Command::new("python3");
     cmd.arg(script).arg("--pages-file").arg(&list).args([
         "--timeout",
-        "15",
+        "30",
         "--idle-ms",
         "300",
         "--jobs",
         "4",
     ]);
-    let output = cmd.output().expect("run check_pages.py");
+    let output = {
+        let _turn = support::chromium_turn();
+        cmd.output().expect("run check_pages.py")
+    };
     let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
         panic!(
             "{site}: no JSON from check_pages.py ({e}): {}",

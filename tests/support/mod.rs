@@ -153,3 +153,13 @@ pub fn copy_tree(from: &Path, to: &Path) {
         fs_err::copy(from.join(&rel), &target).expect("copy");
     }
 }
+
+/// Taken by every test that starts Chromium, so that one browser runs at a time: three starting
+/// together beside the rest of the suite on a 2-core CI machine were seen to miss their start-up
+/// deadline. A test that panicked while holding it leaves nothing behind to protect, so a poisoned
+/// lock is taken all the same.
+pub fn chromium_turn() -> std::sync::MutexGuard<'static, ()> {
+    static TURN: Mutex<()> = Mutex::new(());
+    TURN.lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
