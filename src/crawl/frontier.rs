@@ -169,10 +169,8 @@ impl Frontier {
         let origin = task.origin();
         let prerequisite = task.hop == Hop::Prerequisite;
         self.enqueue(task, prerequisite);
-        if prerequisite {
-            if let Some(queue) = self.origins.get_mut(&origin) {
-                queue.gated = true;
-            }
+        if prerequisite && let Some(queue) = self.origins.get_mut(&origin) {
+            queue.gated = true;
         }
     }
 

@@ -58,15 +58,13 @@ fn css_encoding(bytes: &[u8], options: &CssOptions) -> (&'static Encoding, usize
     if let Some(e) = options.charset {
         return (e, 0);
     }
-    if let Some(rest) = bytes.strip_prefix(b"@charset \"") {
-        if let Some(end) = rest.iter().position(|&b| b == b'"') {
-            if rest.get(end + 1) == Some(&b';') {
-                if let Some(e) = Encoding::for_label(&rest[..end]) {
-                    let utf16 = e == encoding_rs::UTF_16BE || e == encoding_rs::UTF_16LE;
-                    return (if utf16 { encoding_rs::UTF_8 } else { e }, 0);
-                }
-            }
-        }
+    if let Some(rest) = bytes.strip_prefix(b"@charset \"")
+        && let Some(end) = rest.iter().position(|&b| b == b'"')
+        && rest.get(end + 1) == Some(&b';')
+        && let Some(e) = Encoding::for_label(&rest[..end])
+    {
+        let utf16 = e == encoding_rs::UTF_16BE || e == encoding_rs::UTF_16LE;
+        return (if utf16 { encoding_rs::UTF_8 } else { e }, 0);
     }
     (options.fallback.unwrap_or(encoding_rs::UTF_8), 0)
 }

@@ -117,14 +117,14 @@ fn decode_entities_in(input: &str, in_attribute: bool) -> Mapped {
     let bytes = input.as_bytes();
     let mut i = 0;
     while i < bytes.len() {
-        if bytes[i] == b'&' {
-            if let Some((c, len)) = reference_at(&input[i..], in_attribute) {
-                let start = text.len();
-                text.push(c);
-                map.extend(std::iter::repeat_n(i, text.len() - start));
-                i += len;
-                continue;
-            }
+        if bytes[i] == b'&'
+            && let Some((c, len)) = reference_at(&input[i..], in_attribute)
+        {
+            let start = text.len();
+            text.push(c);
+            map.extend(std::iter::repeat_n(i, text.len() - start));
+            i += len;
+            continue;
         }
         // Copy one whole character.
         let c_len = input[i..].chars().next().map_or(1, char::len_utf8);
@@ -170,10 +170,10 @@ fn reference_at(s: &str, in_attribute: bool) -> Option<(char, usize)> {
     }
     let name_len = rest.bytes().take_while(u8::is_ascii_alphanumeric).count();
     let name = &rest[..name_len];
-    if rest.as_bytes().get(name_len) == Some(&b';') {
-        if let Some(c) = named(name) {
-            return Some((c, name_len + 2));
-        }
+    if rest.as_bytes().get(name_len) == Some(&b';')
+        && let Some(c) = named(name)
+    {
+        return Some((c, name_len + 2));
     }
     // Legacy references without `;`: the longest known prefix.
     for len in (2..=name_len.min(6)).rev() {

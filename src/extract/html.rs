@@ -237,10 +237,10 @@ impl HtmlScanner {
         if matches!(self.phase, Phase::Sniffing) {
             self.start();
         }
-        if let Phase::Parsing(rewriter) = std::mem::replace(&mut self.phase, Phase::Stopped) {
-            if let Err(e) = rewriter.end() {
-                self.error = Some(e.to_string());
-            }
+        if let Phase::Parsing(rewriter) = std::mem::replace(&mut self.phase, Phase::Stopped)
+            && let Err(e) = rewriter.end()
+        {
+            self.error = Some(e.to_string());
         }
         let mut shared = std::mem::take(&mut *lock(&self.shared));
         let encoding = shared.encoding.unwrap_or(encoding_rs::UTF_8);

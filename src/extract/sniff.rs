@@ -103,10 +103,9 @@ fn prescan(bytes: &[u8]) -> Option<&'static Encoding> {
             } else if tag
                 .value(rest, "http-equiv")
                 .is_some_and(|v| v.eq_ignore_ascii_case(b"content-type"))
+                && let Some(e) = tag.value(rest, "content").and_then(charset_param)
             {
-                if let Some(e) = tag.value(rest, "content").and_then(charset_param) {
-                    return Some(e);
-                }
+                return Some(e);
             }
             i += end;
         } else if rest.len() > 1 && rest[0] == b'<' && rest[1].is_ascii_alphabetic() {

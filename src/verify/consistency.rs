@@ -157,10 +157,12 @@ fn check_line(
             "the record at {warc} offset {offset} is for {uri}"
         )));
     }
-    if line.kind == "archived" && !line.rewritten && files.contains(&line.path) {
-        if let Err(message) = compare_payload(archive, record, index, line) {
-            findings.push(at(message));
-        }
+    if line.kind == "archived"
+        && !line.rewritten
+        && files.contains(&line.path)
+        && let Err(message) = compare_payload(archive, record, index, line)
+    {
+        findings.push(at(message));
     }
     findings
 }

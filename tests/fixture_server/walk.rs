@@ -300,14 +300,14 @@ fn check_headers(route: &Route, response: &Response, failing: bool, context: &st
     {
         assert_eq!(response.header("content-type"), Some(kind), "{context}");
     }
-    if generated("last-modified") {
-        if let Some(date) = &route.last_modified {
-            assert_eq!(
-                response.header("last-modified"),
-                Some(date.as_str()),
-                "{context}"
-            );
-        }
+    if generated("last-modified")
+        && let Some(date) = &route.last_modified
+    {
+        assert_eq!(
+            response.header("last-modified"),
+            Some(date.as_str()),
+            "{context}"
+        );
     }
     if !route.headers.is_empty() {
         let lines: String = route

@@ -110,10 +110,10 @@ impl TapeHandle {
         let Tape {
             received, error, ..
         } = &mut *tape;
-        if let (Some(writer), None) = (received.as_mut(), error.as_ref()) {
-            if let Err(err) = writer.write_all(bytes) {
-                *error = Some(err);
-            }
+        if let (Some(writer), None) = (received.as_mut(), error.as_ref())
+            && let Err(err) = writer.write_all(bytes)
+        {
+            *error = Some(err);
         }
     }
 }
