@@ -11,6 +11,7 @@ pub mod demo;
 pub mod exit;
 pub mod extract;
 pub mod fixture;
+pub mod lock;
 pub mod mirror;
 pub mod report;
 pub mod urls;

@@ -27,7 +27,7 @@ fn main() -> ExitCode {
     match outcome {
         Ok(exit) => exit.into(),
         Err(err) => {
-            eprintln!("error: {err:#}");
+            eprintln!("error: {}", arkiv::exit::error_line(&err));
             Exit::CouldNotRun.into()
         }
     }
@@ -77,10 +77,34 @@ fn crawl(args: cli::CrawlArgs, global: &cli::GlobalArgs) -> anyhow::Result<Exit>
             return Ok(Exit::CouldNotRun);
         }
     };
+    let out = config.out.clone();
     let runtime = runtime()?;
-    let outcome = runtime.block_on(arkiv::crawl::crawl(config, progress(global), ctrl_c()))?;
+    let outcome = match runtime.block_on(arkiv::crawl::crawl(config, progress(global), ctrl_c())) {
+        Ok(outcome) => outcome,
+        Err(err) => return Ok(stopped(&err, &out)),
+    };
     print!("{}", outcome.render_summary());
     Ok(outcome.exit())
+}
+
+/// Reports a crawl that could not go on; after an I/O error (a full disk above all) it says how
+/// to continue: what is archived so far is whole, and `--resume` goes on from it.
+fn stopped(err: &anyhow::Error, out: &std::path::Path) -> Exit {
+    eprintln!("error: {}", arkiv::exit::error_line(err));
+    if !out.join("arkiv.toml").is_file() || !arkiv::exit::is_io_failure(err) {
+        return Exit::CouldNotRun;
+    }
+    let what = if arkiv::exit::is_disk_full(err) {
+        "free space on the disk that holds it"
+    } else {
+        "fix the cause"
+    };
+    eprintln!(
+        "hint: what {} holds so far is kept whole; {what}, then continue with `arkiv crawl --resume {}`",
+        out.display(),
+        out.display()
+    );
+    Exit::CouldNotRun
 }
 
 /// The async runtime of the commands that crawl (fetches run on all cores).
@@ -102,7 +126,10 @@ fn progress(global: &cli::GlobalArgs) -> Progress {
 /// `arkiv crawl --resume DIR`: the same exit codes as a crawl.
 fn resume(dir: &std::path::Path, global: &cli::GlobalArgs) -> anyhow::Result<Exit> {
     let runtime = runtime()?;
-    let outcome = runtime.block_on(arkiv::crawl::resume(dir, progress(global), ctrl_c()))?;
+    let outcome = match runtime.block_on(arkiv::crawl::resume(dir, progress(global), ctrl_c())) {
+        Ok(outcome) => outcome,
+        Err(err) => return Ok(stopped(&err, dir)),
+    };
     print!("{}", outcome.render_summary());
     Ok(outcome.exit())
 }
@@ -173,6 +200,7 @@ fn mirror(args: cli::MirrorArgs) -> anyhow::Result<Exit> {
         eprintln!("hint: pass the --out folder of an `arkiv crawl`");
         return Ok(Exit::CouldNotRun);
     }
+    let _lock = arkiv::lock::OutLock::acquire(&args.out, "mirror")?;
     let report = arkiv::mirror::build_mirror(&args.out)?;
     println!(
         "mirror: {} ({} files: {} archived, {} rewritten, {} redirects, {} not archived)",

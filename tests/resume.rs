@@ -10,6 +10,8 @@ use url::Url;
 
 use crate::support::{NOTICE_LINK, NOTICE_TEXT, arkiv};
 
+mod faults;
+
 /// Slow enough that kills land mid-crawl and mid-record, fast enough for a short test.
 const LATENCY: Duration = Duration::from_millis(50);
 /// No single run may take longer than this (the edge-cases site has slow routes).

@@ -118,6 +118,11 @@ pub struct ArchiveResult {
     pub cdxj: PathBuf,
 }
 
+/// A job could not be queued: the archive thread stopped, and its own error says why.
+#[derive(Debug, thiserror::Error)]
+#[error("the archive writer stopped")]
+pub struct ArchiveStopped;
+
 /// Handle on the archive thread.
 pub struct Archive {
     tx: mpsc::Sender<ArchiveJob>,
@@ -152,7 +157,7 @@ impl Archive {
     /// (its error, e.g. a full disk, is reported by [`Archive::finish`]).
     pub async fn send(&self, job: ArchiveJob) -> anyhow::Result<()> {
         if self.tx.send(job).await.is_err() {
-            anyhow::bail!("the archive writer stopped (see the error that follows)");
+            return Err(ArchiveStopped.into());
         }
         Ok(())
     }

@@ -14,6 +14,7 @@ use super::scheduler::{CrawlResult, resume_crawl, run_crawl};
 use super::settings::Settings;
 use super::state;
 use crate::exit::Exit;
+use crate::lock::OutLock;
 
 /// What `arkiv crawl` reports when it ends.
 #[derive(Debug)]
@@ -99,6 +100,8 @@ pub async fn crawl(
     progress: Progress,
     stop: impl std::future::Future<Output = ()>,
 ) -> anyhow::Result<CrawlOutcome> {
+    // Taken before the folder is checked, so two crawls started at once cannot both pass.
+    let _lock = OutLock::acquire(&config.out, "crawl")?;
     prepare_out(&config.out)?;
     let started = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
     Settings::from_config(&config, &started).write(&config.out.join("arkiv.toml"))?;
@@ -134,6 +137,7 @@ pub async fn resume(
             out.display()
         );
     }
+    let _lock = OutLock::acquire(out, "crawl --resume")?;
     let settings = Settings::read(&settings_path)
         .with_context(|| format!("reading {}", settings_path.display()))?;
     let config = settings.to_config(out)?;

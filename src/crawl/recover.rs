@@ -14,6 +14,8 @@ use crate::warc::{ReadError, RecordType, WarcReader, parse_response_head};
 
 /// Suffix of the bytes cut off a WARC file's tail (never read as WARC by mirror or verify).
 pub const PARTIAL_SUFFIX: &str = "partial";
+/// The shortest run of trailing zero bytes taken as a power loss's unwritten tail.
+const POWER_LOSS_ZEROS: u64 = 64;
 /// Digest of an empty payload: empty bodies never become revisits.
 const EMPTY_DIGEST: &str = "sha1:3I42H3S6NNFQ2MSVX7XZKYAYSCX5QBYJ";
 
@@ -164,9 +166,31 @@ fn whole_len(file: &Path, last: bool) -> anyhow::Result<u64> {
                 end = summary.offset + summary.length;
             }
             Ok(None) | Err(ReadError::Truncated { .. }) => return Ok(open_request.unwrap_or(end)),
+            Err(ReadError::Malformed { offset, .. })
+                if last && offset == end && ends_in_zeros(file, offset)? =>
+            {
+                return Ok(open_request.unwrap_or(end));
+            }
             Err(other) => return Err(other.into()),
         }
     }
+}
+
+/// A power loss can leave a file longer than what reached the disk, its tail filled with zeros
+/// (the size was committed, the data blocks were not). A record that fails to read where its
+/// last whole predecessor ended, in a file that ends in at least [`POWER_LOSS_ZEROS`] zero bytes,
+/// is such a tail, not damage: no gzip member or WARC record ends that way, and whatever is cut
+/// is kept in the `.partial` file all the same.
+fn ends_in_zeros(file: &Path, offset: u64) -> anyhow::Result<bool> {
+    let len = fs_err::metadata(file)?.len();
+    if len.saturating_sub(offset) < POWER_LOSS_ZEROS {
+        return Ok(false);
+    }
+    let mut source = fs_err::File::open(file)?;
+    source.seek(SeekFrom::Start(len - POWER_LOSS_ZEROS))?;
+    let mut tail = Vec::new();
+    source.read_to_end(&mut tail)?;
+    Ok(tail.iter().all(|&b| b == 0))
 }
 
 fn free_partial_name(file: &Path) -> PathBuf {

@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use tokio::task::JoinSet;
 use url::Url;
 
-use super::archive::{Archive, ArchiveJob, ArchiveOptions, ArchiveResult};
+use super::archive::{Archive, ArchiveJob, ArchiveOptions, ArchiveResult, ArchiveStopped};
 use super::config::Config;
 use super::discover::{self, Discovered};
 use super::fetch::{Exchange, FetchConfig, FetchError, Fetcher, Truncation};
@@ -21,7 +21,7 @@ use super::progress::Progress;
 use super::resume::Restored;
 use super::robots::Robots;
 use super::scope::Scope;
-use super::state::{StateOp, StateWriter};
+use super::state::{StateError, StateOp, StateWriter};
 use super::traps::{TrapGuard, variant_pattern};
 
 mod persist;
@@ -196,12 +196,13 @@ impl Coordinator {
             };
             if task.hop != Hop::Prerequisite {
                 let origin = task.origin();
-                if let Some(robots) = self.robots.get(&origin) {
-                    if self.config.obey_robots && !robots.allowed(&task.url) {
-                        self.frontier.done(&origin, now, Duration::ZERO);
-                        self.decline_task(&task, "excluded-by-robots", true).await?;
-                        continue;
-                    }
+                if let Some(robots) = self.robots.get(&origin)
+                    && self.config.obey_robots
+                    && !robots.allowed(&task.url)
+                {
+                    self.frontier.done(&origin, now, Duration::ZERO);
+                    self.decline_task(&task, "excluded-by-robots", true).await?;
+                    continue;
                 }
             }
             let fetcher = self.fetcher.clone();

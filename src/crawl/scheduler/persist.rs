@@ -28,16 +28,35 @@ pub(super) async fn drive(
     .await;
     let result = match run {
         Ok(interrupted) => crawl.finish(interrupted).await,
-        // The archive's own error (a full disk, say) is the one worth reporting.
+        // Close what can be closed; then report the cause, not its echo: when the archive
+        // thread stopped (a full disk, say), its own error says why.
         Err(err) => match crawl.finish(true).await {
-            Err(archive_err) => Err(archive_err),
+            Err(archive_err) if err.is::<ArchiveStopped>() => Err(archive_err),
+            Err(archive_err) => {
+                tracing::warn!(
+                    "closing the archive failed too: {}",
+                    crate::exit::error_line(&archive_err)
+                );
+                Err(err)
+            }
             Ok(_) => Err(err),
         },
     };
     let state_result = tokio::task::spawn_blocking(move || state_thread.join()).await?;
-    let result = result?;
-    state_result?;
-    Ok(result)
+    match (result, state_result) {
+        (Ok(result), Ok(())) => Ok(result),
+        // "The state writer stopped" is an echo of the state thread's own error.
+        (Err(err), Err(state_err)) if is_state_stopped(&err) => Err(state_err.into()),
+        (Err(err), _) => Err(err),
+        (Ok(_), Err(state_err)) => Err(state_err.into()),
+    }
+}
+
+fn is_state_stopped(err: &anyhow::Error) -> bool {
+    matches!(
+        err.downcast_ref::<StateError>(),
+        Some(StateError::Stopped(_))
+    )
 }
 
 impl Coordinator {
