@@ -26,6 +26,8 @@ pub struct Restored {
     pub declined: Vec<String>,
     /// Declined in-scope URLs whose outcome record was lost: written again.
     pub redeclare: Vec<(Task, String)>,
+    /// Redirect targets of seeds that joined the scope before.
+    pub scope_seeds: Vec<url::Url>,
     /// robots.txt rules per origin, as learned before.
     pub robots: Vec<(String, Arc<Robots>)>,
     pub pages_taken: u64,
@@ -104,6 +106,7 @@ pub fn plan(recovered: &Recovered, stored: StoredState) -> Restored {
             },
         }
     }
+    restored.scope_seeds = stored.scope_seeds;
     for robots in stored.robots {
         let rules = match (robots.status, url::Url::parse(&robots.url)) {
             (0, _) => Robots::disallow_all(),

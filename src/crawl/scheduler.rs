@@ -312,8 +312,33 @@ impl Coordinator {
                     self.progress.failed();
                 }
                 if let Some(target) = location {
-                    self.consider(target, Some(&task), Hop::Redirect, "location")
-                        .await?;
+                    if task.hop == Hop::Prerequisite && !is_robots_url(&target) {
+                        // A robots.txt sent elsewhere (an old domain pointing every path at its
+                        // new home page) names no resource: logged, not followed. What it points
+                        // at is reached the ordinary way if the crawl needs it; following it here
+                        // would take a seed's target as an offsite requisite before the seed's
+                        // own redirect could bring its site into scope.
+                        let skipped = Task {
+                            url: target,
+                            key: String::new(),
+                            hop: Hop::Redirect,
+                            via: Some(task.url.clone()),
+                            context: "location".to_string(),
+                            redirects: task.redirects + 1,
+                            attempt: 0,
+                            ..task.clone()
+                        };
+                        self.archive
+                            .send(ArchiveJob::Declined {
+                                task: skipped,
+                                reason: "robots-redirect-not-followed".to_string(),
+                                in_scope: false,
+                            })
+                            .await?;
+                    } else {
+                        self.consider(target, Some(&task), Hop::Redirect, "location")
+                            .await?;
+                    }
                 }
                 for link in links.into_iter().filter(|l| l.follow) {
                     self.consider(link.url, Some(&task), link.hop, &link.context)
@@ -409,6 +434,19 @@ impl Coordinator {
         if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
             return Ok(()); // data:, mailto:, javascript: … are not resources to fetch
         }
+        // A seed that redirects (http → https, example.org → www.example.org) names the site the
+        // operator meant: its target becomes a seed of the scope too, as Heritrix does (even when
+        // the target was already found another way).
+        let seed_redirect = hop == Hop::Redirect
+            && parent.is_some_and(|p| {
+                p.depth == 0 && !p.requisite && matches!(p.hop, Hop::Seed | Hop::Redirect)
+            });
+        if seed_redirect && !self.scope.same_site(&url) && self.scope.check_patterns(&url).is_ok() {
+            tracing::info!("seed redirected to {url}: its site is in scope too");
+            self.scope.add_seed(&url);
+            self.pending
+                .push(StateOp::ScopeSeed(url.as_str().to_string()));
+        }
         let key = dedup_key(&url);
         if self.frontier.seen(&key) || self.declined.contains(&key) {
             return Ok(());
@@ -441,19 +479,6 @@ impl Coordinator {
             redirects,
             attempt: 0,
         };
-        // A seed that redirects (http → https, example.org → www.example.org) names the site the
-        // operator meant: its target becomes a seed of the scope too, as Heritrix does.
-        let seed_redirect = hop == Hop::Redirect
-            && parent.is_some_and(|p| {
-                p.depth == 0 && !p.requisite && matches!(p.hop, Hop::Seed | Hop::Redirect)
-            });
-        if seed_redirect
-            && !self.scope.same_site(&task.url)
-            && self.scope.check_patterns(&task.url).is_ok()
-        {
-            tracing::info!("seed redirected to {}: its site is in scope too", task.url);
-            self.scope.add_seed(&task.url);
-        }
         let same_site = self.scope.same_site(&task.url);
         let verdict = if requisite && !same_site {
             if !self.config.offsite_requisites {

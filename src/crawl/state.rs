@@ -55,6 +55,8 @@ pub enum StateOp {
         warc_file: String,
         warc_offset: u64,
     },
+    /// A seed redirected to another site, which joined the scope (it stays in scope on resume).
+    ScopeSeed(String),
     /// What an origin's robots.txt said: `status` 0 means it was unreachable (disallow all).
     Robots {
         origin: String,
@@ -96,6 +98,8 @@ pub struct StoredRobots {
 pub struct StoredState {
     pub urls: Vec<StoredUrl>,
     pub robots: Vec<StoredRobots>,
+    /// Redirect targets of seeds that joined the scope, in the order they did.
+    pub scope_seeds: Vec<Url>,
 }
 
 #[derive(Debug)]
@@ -227,6 +231,9 @@ fn open(path: &Path) -> Result<Connection, StateError> {
             url TEXT NOT NULL,
             status INTEGER NOT NULL,
             body BLOB NOT NULL
+        );
+        CREATE TABLE IF NOT EXISTS scope_seeds (
+            url TEXT PRIMARY KEY
         );",
     )
     .map_err(sql)?;
@@ -265,6 +272,12 @@ fn apply(txn: &rusqlite::Transaction<'_>, op: &StateOp) -> rusqlite::Result<()> 
                     warc_file,
                     *warc_offset as i64
                 ],
+            )?;
+        }
+        StateOp::ScopeSeed(url) => {
+            txn.execute(
+                "INSERT OR IGNORE INTO scope_seeds (url) VALUES (?1)",
+                params![url],
             )?;
         }
         StateOp::Robots {
@@ -401,6 +414,17 @@ pub fn load(out: &Path) -> Result<StoredState, StateError> {
         .map_err(sql)?;
     for row in rows {
         state.robots.push(row.map_err(sql)?);
+    }
+    let mut stmt = conn
+        .prepare("SELECT url FROM scope_seeds ORDER BY rowid")
+        .map_err(sql)?;
+    let rows = stmt
+        .query_map([], |row| row.get::<_, String>(0))
+        .map_err(sql)?;
+    for row in rows {
+        if let Ok(url) = Url::parse(&row.map_err(sql)?) {
+            state.scope_seeds.push(url);
+        }
     }
     Ok(state)
 }

@@ -1,48 +1,140 @@
-//! The little of an HTTP message head that indexing needs: the status code and the Content-Type.
+//! Parses a raw HTTP/1.x response head as it came off the wire: status, reason, headers in order and case.
+//!
+//! hyper parses the head too, but it normalises header names to lower case and regroups repeated
+//! headers; the WARC record and the crawl log want what the server actually sent, so we read the
+//! recorded bytes ourselves. hyper has already accepted these bytes when this runs, so the parser
+//! only needs to be as lenient as hyper is configured to be (bare LF line ends, obsolete line
+//! folding, spaces before the colon).
 
-/// Status and media type read from the start of a `response` or `revisit` block.
+/// The final response head found at the start of the received bytes.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct HttpHead {
+pub struct ResponseHead {
+    /// Status code of the final (non-1xx) response.
     pub status: u16,
-    pub content_type: Option<String>,
-    /// Length of the head including its blank line, i.e. where the payload starts.
+    /// Reason phrase as sent (lossily decoded when not UTF-8).
+    pub reason: String,
+    /// Header fields in wire order and case; obsolete folded lines are joined with one space.
+    pub headers: Vec<(String, Vec<u8>)>,
+    /// Bytes from the start of the input to the end of the blank line closing the final head,
+    /// including any interim 1xx heads before it.
     pub len: usize,
 }
 
-/// Parses an HTTP/1.x response head from the first bytes of a block; `None` when they do not
-/// hold a complete, well-formed one.
-pub fn parse_response_head(block_prefix: &[u8]) -> Option<HttpHead> {
-    let end = find_head_end(block_prefix)?;
-    let head = String::from_utf8_lossy(&block_prefix[..end]);
-    let mut lines = head.split('\n').map(|l| l.trim_end_matches('\r'));
-    let status_line = lines.next()?;
-    let mut parts = status_line.split_whitespace();
-    if !parts.next()?.starts_with("HTTP/") {
-        return None;
-    }
-    let status = parts.next()?.parse().ok()?;
-    let content_type = lines
-        .filter_map(|l| l.split_once(':'))
-        .find(|(name, _)| name.trim().eq_ignore_ascii_case("content-type"))
-        .map(|(_, value)| value.trim().to_owned());
-    Some(HttpHead {
-        status,
-        content_type,
-        len: end,
-    })
+/// Why raw bytes are not a response head.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HeadError {
+    /// The blank line ending the head has not arrived.
+    Incomplete,
+    /// The bytes are not an HTTP/1.x response head.
+    Malformed(String),
 }
 
-/// Index just past the blank line that ends a head (`\r\n\r\n`, or bare `\n\n` from sloppy servers).
-fn find_head_end(bytes: &[u8]) -> Option<usize> {
-    let crlf = bytes
-        .windows(4)
-        .position(|w| w == b"\r\n\r\n")
-        .map(|i| i + 4);
-    let lf = bytes.windows(2).position(|w| w == b"\n\n").map(|i| i + 2);
-    match (crlf, lf) {
-        (Some(a), Some(b)) => Some(a.min(b)),
-        (a, b) => a.or(b),
+/// Parses the final response head at the start of `raw`, skipping interim 1xx responses
+/// (hyper skips them too; `101 Switching Protocols` is final).
+pub fn parse_response_head(raw: &[u8]) -> Result<ResponseHead, HeadError> {
+    let mut offset = 0;
+    loop {
+        let mut head = parse_one(&raw[offset..])?;
+        head.len += offset;
+        if (100..200).contains(&head.status) && head.status != 101 {
+            offset = head.len;
+            continue;
+        }
+        return Ok(head);
     }
+}
+
+/// Splits off one line ending in LF (an optional CR before it is dropped); `None` when no LF yet.
+fn next_line(raw: &[u8], at: usize) -> Option<(&[u8], usize)> {
+    let rest = raw.get(at..)?;
+    let lf = rest.iter().position(|&b| b == b'\n')?;
+    let line = &rest[..lf];
+    let line = line.strip_suffix(b"\r").unwrap_or(line);
+    Some((line, at + lf + 1))
+}
+
+fn parse_one(raw: &[u8]) -> Result<ResponseHead, HeadError> {
+    let (status_line, mut at) = next_line(raw, 0).ok_or(HeadError::Incomplete)?;
+    let (status, reason) = parse_status_line(status_line)?;
+    let mut headers: Vec<(String, Vec<u8>)> = Vec::new();
+    loop {
+        let (line, next) = next_line(raw, at).ok_or(HeadError::Incomplete)?;
+        at = next;
+        if line.is_empty() {
+            return Ok(ResponseHead {
+                status,
+                reason,
+                headers,
+                len: at,
+            });
+        }
+        if matches!(line[0], b' ' | b'\t') {
+            // Obsolete line folding: the line continues the previous field's value.
+            let Some((_, value)) = headers.last_mut() else {
+                return Err(HeadError::Malformed(
+                    "continuation line before any header".into(),
+                ));
+            };
+            value.push(b' ');
+            value.extend_from_slice(trim(line));
+            continue;
+        }
+        let colon = line.iter().position(|&b| b == b':').ok_or_else(|| {
+            HeadError::Malformed(format!(
+                "header line without a colon: {:?}",
+                String::from_utf8_lossy(line)
+            ))
+        })?;
+        let name = trim(&line[..colon]);
+        if name.is_empty() {
+            return Err(HeadError::Malformed("header with an empty name".into()));
+        }
+        headers.push((
+            String::from_utf8_lossy(name).into_owned(),
+            trim(&line[colon + 1..]).to_vec(),
+        ));
+    }
+}
+
+fn parse_status_line(line: &[u8]) -> Result<(u16, String), HeadError> {
+    let malformed = || {
+        HeadError::Malformed(format!(
+            "bad status line: {:?}",
+            String::from_utf8_lossy(line)
+        ))
+    };
+    let rest = line.strip_prefix(b"HTTP/1.").ok_or_else(malformed)?;
+    let (&minor, rest) = rest.split_first().ok_or_else(malformed)?;
+    if !minor.is_ascii_digit() {
+        return Err(malformed());
+    }
+    let rest = rest.strip_prefix(b" ").ok_or_else(malformed)?;
+    let code = rest.get(..3).ok_or_else(malformed)?;
+    if !code.iter().all(u8::is_ascii_digit) {
+        return Err(malformed());
+    }
+    let status = code
+        .iter()
+        .fold(0u16, |acc, &d| acc * 10 + u16::from(d - b'0'));
+    let reason = match &rest[3..] {
+        [] => "",
+        [b' ', reason @ ..] => return Ok((status, String::from_utf8_lossy(reason).into_owned())),
+        _ => return Err(malformed()),
+    };
+    Ok((status, reason.to_owned()))
+}
+
+/// Strips optional whitespace (space, tab) at both ends.
+fn trim(bytes: &[u8]) -> &[u8] {
+    let start = bytes
+        .iter()
+        .position(|b| !matches!(b, b' ' | b'\t'))
+        .unwrap_or(bytes.len());
+    let end = bytes
+        .iter()
+        .rposition(|b| !matches!(b, b' ' | b'\t'))
+        .map_or(start, |i| i + 1);
+    &bytes[start..end]
 }
 
 #[cfg(test)]
@@ -50,19 +142,39 @@ mod tests {
     use super::*;
 
     #[test]
-    fn reads_status_and_type() {
-        let head = parse_response_head(
-            b"HTTP/1.1 404 Not Found\r\ncontent-type: text/html; charset=utf-8\r\n\r\nbody",
-        );
+    fn keeps_order_case_and_repeats() {
+        let raw = b"HTTP/1.1 200 Fine Thanks\r\nX-Mixed-CASE: a\r\nSet-Cookie: a=1\r\nset-cookie: b=2\r\n\r\nbody";
+        let head = parse_response_head(raw).expect("parses");
+        assert_eq!(head.status, 200);
+        assert_eq!(head.reason, "Fine Thanks");
+        assert_eq!(head.len, raw.len() - 4);
+        let names: Vec<&str> = head.headers.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(names, ["X-Mixed-CASE", "Set-Cookie", "set-cookie"]);
+        assert_eq!(head.headers[2].1, b"b=2");
+    }
+
+    #[test]
+    fn skips_interim_responses_and_accepts_bare_lf() {
+        let raw = b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.0 404\nA: b\n  c\n\n";
+        let head = parse_response_head(raw).expect("parses");
+        assert_eq!((head.status, head.reason.as_str()), (404, ""));
+        assert_eq!(head.headers, vec![("A".to_owned(), b"b c".to_vec())]);
+        assert_eq!(head.len, raw.len());
+    }
+
+    #[test]
+    fn rejects_malformed_and_reports_incomplete() {
+        assert!(matches!(
+            parse_response_head(b"HTTX/1.1 200 OK\r\n\r\n"),
+            Err(HeadError::Malformed(_))
+        ));
+        assert!(matches!(
+            parse_response_head(b"HTTP/1.1 2x0 OK\r\n\r\n"),
+            Err(HeadError::Malformed(_))
+        ));
         assert_eq!(
-            head,
-            Some(HttpHead {
-                status: 404,
-                content_type: Some("text/html; charset=utf-8".into()),
-                len: 66
-            })
+            parse_response_head(b"HTTP/1.1 200 OK\r\nA: b\r\n"),
+            Err(HeadError::Incomplete)
         );
-        assert_eq!(parse_response_head(b"HTTP/1.1 200 OK\r\n"), None);
-        assert_eq!(parse_response_head(b"GET / HTTP/1.1\r\n\r\n"), None);
     }
 }

@@ -62,6 +62,9 @@ fn is_state_stopped(err: &anyhow::Error) -> bool {
 impl Coordinator {
     /// Puts the state of a stopped crawl back in place.
     pub(super) async fn restore(&mut self, restored: Restored) -> anyhow::Result<()> {
+        for seed in &restored.scope_seeds {
+            self.scope.add_seed(seed);
+        }
         for key in restored.settled {
             self.frontier.mark_seen(&key);
         }
