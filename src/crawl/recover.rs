@@ -251,14 +251,14 @@ fn scan(file: &Path, recovered: &mut Recovered) -> anyhow::Result<()> {
                     prefix.extend_from_slice(&buf[..n]);
                 }
                 let summary = reader.finish_record()?;
-                let http = parse_response_head(&prefix);
+                let http = parse_response_head(&prefix).ok();
                 recovered.responses.push(ArchivedResponse {
                     uri,
                     record_id,
                     date,
                     status: http.as_ref().map(|h| h.status),
                     mime: http
-                        .and_then(|h| h.content_type)
+                        .and_then(|h| h.content_type())
                         .map(|m| {
                             m.split(';')
                                 .next()

@@ -232,12 +232,12 @@ fn index_next(
     }
     let summary = reader.finish_record()?;
     let http = match kind {
-        Some(RecordType::Response | RecordType::Revisit) => parse_response_head(&prefix),
+        Some(RecordType::Response | RecordType::Revisit) => parse_response_head(&prefix).ok(),
         _ => None,
     };
     let mime = match kind {
         Some(RecordType::Revisit) => Some("warc/revisit".to_owned()),
-        Some(RecordType::Response) => http.as_ref().and_then(|h| h.content_type.clone()),
+        Some(RecordType::Response) => http.as_ref().and_then(|h| h.content_type()),
         _ => content_type,
     }
     .map(|m| short_mime(&m))

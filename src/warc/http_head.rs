@@ -1,5 +1,7 @@
 //! Parses a raw HTTP/1.x response head as it came off the wire: status, reason, headers in order and case.
 //!
+//! The one parser for response heads: the fetcher reads the recorded bytes with it, and the CDXJ
+//! indexer, resume and the mirror read the heads of archived response records with it.
 //! hyper parses the head too, but it normalises header names to lower case and regroups repeated
 //! headers; the WARC record and the crawl log want what the server actually sent, so we read the
 //! recorded bytes ourselves. hyper has already accepted these bytes when this runs, so the parser
@@ -18,6 +20,16 @@ pub struct ResponseHead {
     /// Bytes from the start of the input to the end of the blank line closing the final head,
     /// including any interim 1xx heads before it.
     pub len: usize,
+}
+
+impl ResponseHead {
+    /// The first `Content-Type` field's value (lossily decoded), as sent.
+    pub fn content_type(&self) -> Option<String> {
+        self.headers
+            .iter()
+            .find(|(name, _)| name.eq_ignore_ascii_case("content-type"))
+            .map(|(_, value)| String::from_utf8_lossy(value).into_owned())
+    }
 }
 
 /// Why raw bytes are not a response head.

@@ -11,7 +11,7 @@ pub mod writer;
 
 pub use cdxj::{CdxjEntry, CdxjError, index_warc, read_index, warc_date_to_timestamp, write_index};
 pub use digest::{BlockDigester, sha1_digest};
-pub use http_head::{HttpHead, parse_response_head};
+pub use http_head::{HeadError, ResponseHead, parse_response_head};
 pub use reader::{BlockReader, ReadError, RecordHead, RecordSummary, WarcReader, read_record_at};
 pub use record::{
     RecordError, RecordFields, RecordType, Truncated, WarcHeaders, format_warc_date, new_record_id,

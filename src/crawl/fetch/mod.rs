@@ -19,7 +19,6 @@
 
 mod connect;
 mod error;
-mod head;
 mod pool;
 mod recorder;
 mod request;
@@ -37,9 +36,9 @@ use tokio::time::Instant;
 use tokio_rustls::TlsConnector;
 use url::Url;
 
+pub use crate::warc::http_head::{HeadError, ResponseHead, parse_response_head};
 pub use connect::{ALPN_HTTP11, tls_config};
 pub use error::{FetchError, TimeoutStage, Truncation};
-pub use head::{HeadError, ResponseHead, parse_response_head};
 pub use request::ACCEPT_ENCODING;
 pub use spool::{Spool, SpoolReader, SpoolWriter};
 
