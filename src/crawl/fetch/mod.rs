@@ -24,6 +24,7 @@ mod pool;
 mod recorder;
 mod request;
 pub mod spool;
+mod trust;
 
 use std::io;
 use std::net::IpAddr;
@@ -37,11 +38,12 @@ use tokio::time::Instant;
 use tokio_rustls::TlsConnector;
 use url::Url;
 
-pub use connect::{ALPN_HTTP11, tls_config};
+pub use connect::{ALPN_HTTP11, TlsProblem, tls_config};
 pub use error::{FetchError, TimeoutStage, Truncation};
 pub use head::{HeadError, ResponseHead, parse_response_head};
 pub use request::ACCEPT_ENCODING;
 pub use spool::{Spool, SpoolReader, SpoolWriter};
+pub use trust::{CA_CERT_HINT, CaCert, CaCertError};
 
 use connect::{Conn, Origin};
 use pool::Pool;
@@ -84,6 +86,8 @@ pub struct FetchConfig {
     pub spool_dir: PathBuf,
     /// Idle keep-alive connections kept per origin (0 disables reuse).
     pub max_idle_per_origin: usize,
+    /// Trust anchors added to the webpki roots (`--ca-cert`); verification itself is never off.
+    pub ca_certs: Vec<CaCert>,
 }
 
 impl Default for FetchConfig {
@@ -99,6 +103,7 @@ impl Default for FetchConfig {
             spool_threshold: DEFAULT_SPOOL_THRESHOLD,
             spool_dir: std::env::temp_dir(),
             max_idle_per_origin: DEFAULT_MAX_IDLE_PER_ORIGIN,
+            ca_certs: Vec::new(),
         }
     }
 }
@@ -183,7 +188,8 @@ impl Fetcher {
     /// A fetcher with its own connection pool.
     pub fn new(config: FetchConfig) -> Self {
         // Only fails if the ring provider lacks every default protocol version, which it does not.
-        let tls = tls_config().expect("ring supports rustls' default protocol versions");
+        let tls = tls_config(&config.ca_certs)
+            .expect("ring supports rustls' default protocol versions");
         Fetcher {
             inner: Arc::new(Inner {
                 pool: Pool::new(config.max_idle_per_origin),
