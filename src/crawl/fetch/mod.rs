@@ -188,8 +188,8 @@ impl Fetcher {
     /// A fetcher with its own connection pool.
     pub fn new(config: FetchConfig) -> Self {
         // Only fails if the ring provider lacks every default protocol version, which it does not.
-        let tls = tls_config(&config.ca_certs)
-            .expect("ring supports rustls' default protocol versions");
+        let tls =
+            tls_config(&config.ca_certs).expect("ring supports rustls' default protocol versions");
         Fetcher {
             inner: Arc::new(Inner {
                 pool: Pool::new(config.max_idle_per_origin),

@@ -161,6 +161,9 @@ mod tests {
     fn a_missing_file_names_its_path() {
         let err = CaCert::load(Path::new("/nonexistent/arkiv-ca.pem")).unwrap_err();
         assert!(matches!(err, CaCertError::Read(_)), "{err}");
-        assert!(err.to_string().contains("/nonexistent/arkiv-ca.pem"), "{err}");
+        assert!(
+            err.to_string().contains("/nonexistent/arkiv-ca.pem"),
+            "{err}"
+        );
     }
 }
