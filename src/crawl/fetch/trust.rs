@@ -125,6 +125,24 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_ca_certificate_loads_with_its_fingerprint() {
+        let key = rcgen::KeyPair::generate().expect("key");
+        let mut params = rcgen::CertificateParams::new(Vec::<String>::new()).expect("params");
+        params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+        let cert = params.self_signed(&key).expect("certificate");
+        // A key beside the certificate (a common bundle) is skipped, not an error.
+        let pem = format!("{}{}", key.serialize_pem(), cert.pem());
+        let ca = CaCert::from_pem(Path::new("bundle.pem"), pem.as_bytes()).expect("loads");
+        assert_eq!(ca.certs(), [cert.der().clone()]);
+        let fingerprints = ca.fingerprints();
+        assert_eq!(fingerprints.len(), 1);
+        assert!(fingerprints[0].starts_with("sha256:"));
+        assert_eq!(fingerprints[0].len(), "sha256:".len() + 64);
+        let config = super::super::tls_config(&[ca]).expect("client config");
+        assert_eq!(config.alpn_protocols, vec![b"http/1.1".to_vec()]);
+    }
+
+    #[test]
     fn text_without_a_certificate_is_refused_by_name() {
         let err = CaCert::from_pem(Path::new("ca.pem"), b"hello\n").unwrap_err();
         assert!(matches!(err, CaCertError::NoCertificate { .. }), "{err}");
