@@ -115,6 +115,14 @@ pub struct ServeFixtureArgs {
     /// Port on 127.0.0.1 to listen on; 0 picks a free one [default: 0]
     #[arg(long, default_value_t = 0, hide_default_value = true)]
     pub port: u16,
+
+    /// Serve HTTPS with this PEM certificate chain (leaf first; needs --tls-key) [default: plain HTTP]
+    #[arg(long, value_name = "FILE", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+
+    /// The PEM private key of --tls-cert [default: none]
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -237,6 +245,10 @@ pub struct CrawlArgs {
     /// Do not build the offline mirror after the crawl [default: off]
     #[arg(long)]
     pub no_mirror: bool,
+
+    /// Also trust the CA certificate(s) in this PEM file, for a site behind a private CA (repeatable; verification cannot be turned off) [default: the webpki roots only]
+    #[arg(long, value_name = "FILE")]
+    pub ca_cert: Vec<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -396,6 +408,17 @@ impl CrawlArgs {
         config.notice_text = self.notice_text.clone();
         config.notice_link = self.notice_link.clone();
         config.mirror = !self.no_mirror;
+        for path in &self.ca_cert {
+            // Absolute, so that `--resume` from another folder finds the same file.
+            let path = std::path::absolute(path).unwrap_or_else(|_| path.clone());
+            let ca = arkiv::crawl::fetch::CaCert::load(&path).map_err(|err| {
+                UsageError::new(
+                    format!("--ca-cert: {err}"),
+                    Some(arkiv::crawl::fetch::CA_CERT_HINT.to_string()),
+                )
+            })?;
+            config.ca_certs.push(ca);
+        }
         Ok(config)
     }
 }

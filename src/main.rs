@@ -232,8 +232,13 @@ async fn ctrl_c() {
 }
 
 fn serve_fixture(args: cli::ServeFixtureArgs) -> anyhow::Result<Exit> {
+    let tls = match (&args.tls_cert, &args.tls_key) {
+        (Some(cert), Some(key)) => Some(arkiv::fixture::TlsIdentity::from_files(cert, key)?),
+        _ => None,
+    };
     let options = arkiv::fixture::ServeOptions {
         port: args.port,
+        tls,
         ..Default::default()
     };
     let server = arkiv::fixture::FixtureServer::start(&args.site, options)?;

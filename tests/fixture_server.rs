@@ -330,6 +330,7 @@ fn delays_hold_the_response_back() {
         ServeOptions {
             port: 0,
             latency: Some(Duration::from_millis(100)),
+            ..ServeOptions::default()
         },
     )
     .expect("start");

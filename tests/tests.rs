@@ -8,6 +8,7 @@ mod extract_links;
 mod fetch_exact;
 mod fixture_server;
 mod hostile;
+mod https;
 mod mirror;
 mod path_map;
 mod reference;

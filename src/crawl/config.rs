@@ -6,6 +6,8 @@ use std::time::Duration;
 use regex::Regex;
 use url::Url;
 
+use super::fetch::CaCert;
+
 pub const DEFAULT_PER_HOST: usize = 2;
 pub const DEFAULT_CONCURRENCY: usize = 16;
 pub const DEFAULT_RETRIES: u32 = 3;
@@ -91,6 +93,8 @@ pub struct Config {
     pub max_decoded: u64,
     /// Build the offline mirror when the crawl ends.
     pub mirror: bool,
+    /// Extra TLS trust anchors (`--ca-cert`), added to the webpki roots for a private CA.
+    pub ca_certs: Vec<CaCert>,
 }
 
 impl Config {
@@ -131,6 +135,7 @@ impl Config {
             spool_threshold: DEFAULT_SPOOL_THRESHOLD,
             max_decoded: DEFAULT_MAX_DECODED,
             mirror: true,
+            ca_certs: Vec::new(),
         }
     }
 

@@ -123,6 +123,7 @@ impl Coordinator {
             max_size: config.max_size,
             spool_threshold: config.spool_threshold,
             spool_dir: config.out.join("state").join("tmp"),
+            ca_certs: config.ca_certs.clone(),
             ..FetchConfig::default()
         });
         Ok(Coordinator {

@@ -7,6 +7,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use super::config::{Config, ScopeMode};
+use super::fetch::{CA_CERT_HINT, CaCert};
 
 /// The file's contents. Durations are in milliseconds, sizes in bytes.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -64,6 +65,13 @@ pub struct CrawlSettings {
     pub user_agent: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
+    /// `--ca-cert` files (absolute paths), read again on `--resume`. In `[crawl]` because which
+    /// CAs were trusted belongs to the record of how the crawl ran.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ca_certs: Vec<String>,
+    /// `sha256:HEX` of every certificate in those files, so the record says which CA it was.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ca_cert_sha256: Vec<String>,
 }
 
 /// The notice every archived page must carry (checked by `arkiv verify`).
@@ -113,6 +121,16 @@ impl Settings {
                 warc_max_size: config.warc_max_size,
                 user_agent: config.user_agent(),
                 description: config.description.clone(),
+                ca_certs: config
+                    .ca_certs
+                    .iter()
+                    .map(|ca| ca.path().display().to_string())
+                    .collect(),
+                ca_cert_sha256: config
+                    .ca_certs
+                    .iter()
+                    .flat_map(CaCert::fingerprints)
+                    .collect(),
             },
             notice,
             resume: Some(ResumeSettings {
@@ -156,6 +174,17 @@ impl Settings {
         config.max_size = c.max_size;
         config.warc_max_size = c.warc_max_size;
         config.description = c.description.clone();
+        for path in &c.ca_certs {
+            // Never resume with less trust configuration than the crawl ran with: a missing file
+            // stops the resume instead of silently failing every https fetch.
+            let ca = CaCert::load(Path::new(path)).map_err(|err| {
+                anyhow::anyhow!(
+                    "{err}\nhint: arkiv.toml's [crawl] ca_certs names this file; put the CA \
+                     certificate back there (or edit that line); {CA_CERT_HINT}"
+                )
+            })?;
+            config.ca_certs.push(ca);
+        }
         if let Some(notice) = &self.notice {
             config.notice_text = Some(notice.text.clone()).filter(|t| !t.is_empty());
             config.notice_link = Some(notice.link.clone()).filter(|t| !t.is_empty());
@@ -206,6 +235,13 @@ impl Settings {
         ];
         if let Some(description) = &c.description {
             lines.push(("description".to_string(), description.clone()));
+        }
+        // Extra trust anchors change which servers were accepted as authentic: say so.
+        for path in &c.ca_certs {
+            lines.push(("arkiv-ca-cert".to_string(), path.clone()));
+        }
+        for fingerprint in &c.ca_cert_sha256 {
+            lines.push(("arkiv-ca-cert-sha256".to_string(), fingerprint.clone()));
         }
         for seed in &c.seeds {
             lines.push(("arkiv-seed".to_string(), seed.clone()));

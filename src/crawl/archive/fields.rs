@@ -64,8 +64,13 @@ pub(super) fn outlink_hop(hop: crate::crawl::frontier::Hop) -> WarcHop {
     }
 }
 
-/// A short, space-free tag for crawl.log from an error message (`connect`, `timeout`, …).
+/// A short, space-free tag for crawl.log from an error message (`connect`, `timeout`, …). A TLS
+/// handshake failure names its certificate problem (`tls-unknown-issuer`, `tls-wrong-host`, …).
 pub(super) fn short_reason(error: &str) -> &'static str {
+    // First: the message may also hold words like "connect" (rustls' text, the URL).
+    if let Some(problem) = crate::crawl::fetch::TlsProblem::from_message(error) {
+        return problem.tag();
+    }
     let e = error.to_ascii_lowercase();
     if e.contains("dns") {
         "dns"
@@ -79,5 +84,29 @@ pub(super) fn short_reason(error: &str) -> &'static str {
         "protocol"
     } else {
         "io"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::short_reason;
+
+    #[test]
+    fn tls_failures_name_the_certificate_problem() {
+        let unknown = "https://connect.example/: TLS handshake failed: [tls-unknown-issuer] the \
+                       certificate is not signed by a trusted CA: invalid peer certificate: \
+                       UnknownIssuer";
+        assert_eq!(short_reason(unknown), "tls-unknown-issuer");
+        let host = "https://127.0.0.1:1/: TLS handshake failed: [tls-wrong-host] the certificate \
+                    names other hosts: certificate not valid for name \"127.0.0.1\"";
+        assert_eq!(short_reason(host), "tls-wrong-host");
+        assert_eq!(
+            short_reason("https://x/: timed out during TLS handshake"),
+            "timeout"
+        );
+        assert_eq!(
+            short_reason("https://x/: connect failed: refused"),
+            "connect"
+        );
     }
 }

@@ -23,6 +23,7 @@ mod pool;
 mod recorder;
 mod request;
 pub mod spool;
+mod trust;
 
 use std::io;
 use std::net::IpAddr;
@@ -37,10 +38,11 @@ use tokio_rustls::TlsConnector;
 use url::Url;
 
 pub use crate::warc::http_head::{HeadError, ResponseHead, parse_response_head};
-pub use connect::{ALPN_HTTP11, tls_config};
+pub use connect::{ALPN_HTTP11, TlsProblem, tls_config};
 pub use error::{FetchError, TimeoutStage, Truncation};
 pub use request::ACCEPT_ENCODING;
 pub use spool::{Spool, SpoolReader, SpoolWriter};
+pub use trust::{CA_CERT_HINT, CaCert, CaCertError};
 
 use connect::{Conn, Origin};
 use pool::Pool;
@@ -83,6 +85,8 @@ pub struct FetchConfig {
     pub spool_dir: PathBuf,
     /// Idle keep-alive connections kept per origin (0 disables reuse).
     pub max_idle_per_origin: usize,
+    /// Trust anchors added to the webpki roots (`--ca-cert`); verification itself is never off.
+    pub ca_certs: Vec<CaCert>,
 }
 
 impl Default for FetchConfig {
@@ -98,6 +102,7 @@ impl Default for FetchConfig {
             spool_threshold: DEFAULT_SPOOL_THRESHOLD,
             spool_dir: std::env::temp_dir(),
             max_idle_per_origin: DEFAULT_MAX_IDLE_PER_ORIGIN,
+            ca_certs: Vec::new(),
         }
     }
 }
@@ -182,7 +187,8 @@ impl Fetcher {
     /// A fetcher with its own connection pool.
     pub fn new(config: FetchConfig) -> Self {
         // Only fails if the ring provider lacks every default protocol version, which it does not.
-        let tls = tls_config().expect("ring supports rustls' default protocol versions");
+        let tls =
+            tls_config(&config.ca_certs).expect("ring supports rustls' default protocol versions");
         Fetcher {
             inner: Arc::new(Inner {
                 pool: Pool::new(config.max_idle_per_origin),
