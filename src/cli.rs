@@ -167,7 +167,7 @@ pub struct CrawlArgs {
     #[arg(long, value_name = "N")]
     pub max_pages_per_host: Option<u64>,
 
-    /// URLs of one shape (digits aside, same query names) taken before the rest count as a trap, e.g. a calendar [default: 100]
+    /// URLs of one shape (digits aside, same query names) found on pages of that same shape, taken before the rest count as a trap, e.g. a calendar's next months; a listing's many items are not limited [default: 100]
     #[arg(long, value_name = "N", default_value_t = arkiv::crawl::config::DEFAULT_MAX_VARIANTS, hide_default_value = true)]
     pub max_variants: u32,
 

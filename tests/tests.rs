@@ -13,6 +13,7 @@ mod mirror;
 mod path_map;
 mod reference;
 mod resume;
+mod traps;
 mod verify;
 mod verify_real;
 mod warc_format;

@@ -68,10 +68,16 @@ pub fn plan(recovered: &Recovered, stored: StoredState) -> Restored {
                 restored.pages_taken += 1;
                 *restored.pages_per_origin.entry(origin).or_default() += 1;
             }
-            *restored
-                .variants
-                .entry(variant_pattern(&row.task.url))
-                .or_default() += 1;
+            // Counted as the crawl counted it: only when found on a page of its own shape.
+            let pattern = variant_pattern(&row.task.url);
+            if row
+                .task
+                .via
+                .as_ref()
+                .is_some_and(|via| variant_pattern(via) == pattern)
+            {
+                *restored.variants.entry(pattern).or_default() += 1;
+            }
         }
         match row.state {
             UrlState::Declined => {

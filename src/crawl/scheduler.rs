@@ -88,6 +88,9 @@ struct Coordinator {
     robots: HashMap<String, Arc<Robots>>,
     /// Keys of URLs declined once already (each is logged once).
     declined: HashSet<String>,
+    /// Keys declined as one variant too many: taken after all when a page of another shape
+    /// links them (see [`Coordinator::consider`]).
+    variant_declined: HashSet<String>,
     variants: HashMap<String, u32>,
     pages_taken: u64,
     pages_per_origin: HashMap<String, u64>,
@@ -135,6 +138,7 @@ impl Coordinator {
             progress,
             robots: HashMap::new(),
             declined: HashSet::new(),
+            variant_declined: HashSet::new(),
             variants: HashMap::new(),
             pages_taken: 0,
             pages_per_origin: HashMap::new(),
@@ -452,6 +456,11 @@ impl Coordinator {
         if self.frontier.seen(&key) || self.declined.contains(&key) {
             return Ok(());
         }
+        if self.variant_declined.contains(&key)
+            && parent.is_some_and(|p| variant_pattern(&p.url) == variant_pattern(&url))
+        {
+            return Ok(());
+        }
         let parent_requisite = parent.is_some_and(|p| p.requisite);
         let parent_offsite = parent.is_some_and(|p| !self.scope.same_site(&p.url));
         // A redirect keeps the nature of what redirected; a sitemap entry is a page.
@@ -504,14 +513,20 @@ impl Coordinator {
         if self.config.max_depth.is_some_and(|max| depth > max) {
             return self.decline_task(&task, "max-depth", true).await;
         }
+        // Only a URL found on a page of its own shape counts as a variant: a calendar's month
+        // links the next month, and that one the next, without end; a listing's thousand
+        // articles are siblings, each found on a page of another shape, and all of them are taken.
         let pattern = variant_pattern(&task.url);
-        let seen_variants = self.variants.entry(pattern).or_default();
-        if *seen_variants >= self.config.max_variants {
-            return self
-                .decline_task(&task, "trap-too-many-variants", true)
-                .await;
+        if parent.is_some_and(|p| variant_pattern(&p.url) == pattern) {
+            let seen_variants = self.variants.entry(pattern).or_default();
+            if *seen_variants >= self.config.max_variants {
+                if self.variant_declined.insert(task.key.clone()) {
+                    self.log_declined(&task, "trap-too-many-variants").await?;
+                }
+                return Ok(());
+            }
+            *seen_variants += 1;
         }
-        *seen_variants += 1;
         let origin = task.origin();
         if !requisite {
             if self
@@ -563,6 +578,19 @@ impl Coordinator {
 
     /// Logs a URL the crawl does not fetch. `in_scope` ones are also recorded in the WARC (as
     /// metadata) so that the mirror can show a "not archived" page for them.
+    /// Logs a URL not taken for now, with its outcome record, but neither remembers nor persists
+    /// the decision: it may still be taken when found again another way (its response then
+    /// supersedes the outcome record, as in the mirror's catalog).
+    async fn log_declined(&mut self, task: &Task, reason: &str) -> anyhow::Result<()> {
+        self.archive
+            .send(ArchiveJob::Declined {
+                task: task.clone(),
+                reason: reason.to_string(),
+                in_scope: true,
+            })
+            .await
+    }
+
     async fn decline_task(
         &mut self,
         task: &Task,

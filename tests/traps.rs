@@ -1,0 +1,113 @@
+//! Integration test: the variant guard stops a calendar that links its next month without end,
+//! and takes every one of a listing's many pages of one shape.
+
+use std::io::{BufRead as _, BufReader, Write as _};
+use std::net::TcpListener;
+
+use url::Url;
+
+use crate::support::arkiv;
+
+const ITEMS: u32 = 150;
+const MAX_VARIANTS: u32 = 20;
+
+/// A tiny site: `/` lists ITEMS items `/vare?id=N` (each also links the next, as "related"
+/// links do) and a calendar `/kalender?m=N` whose every month links the next one.
+fn serve() -> Url {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let url =
+        Url::parse(&format!("http://{}/", listener.local_addr().expect("addr"))).expect("url");
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let mut reader = BufReader::new(stream.try_clone().expect("clone"));
+            let mut request_line = String::new();
+            if reader.read_line(&mut request_line).is_err() {
+                continue;
+            }
+            let mut line = String::new();
+            while reader.read_line(&mut line).is_ok_and(|n| n > 2) {
+                line.clear();
+            }
+            let target = request_line.split(' ').nth(1).unwrap_or("/").to_string();
+            let number =
+                |prefix: &str| -> Option<u32> { target.strip_prefix(prefix)?.parse().ok() };
+            let (status, body) = if target == "/" {
+                let mut body = String::from("<!doctype html><title>Varer</title><ul>");
+                for id in 1..=ITEMS {
+                    body += &format!("<li><a href=\"/vare?id={id}\">Vare {id}</a>");
+                }
+                body += "</ul><a href=\"/kalender?m=0\">Kalender</a>";
+                ("200 OK", body)
+            } else if let Some(id) = number("/vare?id=") {
+                let next = id % ITEMS + 1;
+                (
+                    "200 OK",
+                    format!(
+                        "<!doctype html><title>Vare {id}</title><a href=\"/\">Alle varer</a> \
+                         <a href=\"/vare?id={next}\">Se også vare {next}</a>"
+                    ),
+                )
+            } else if let Some(month) = number("/kalender?m=") {
+                (
+                    "200 OK",
+                    format!(
+                        "<!doctype html><title>Måned {month}</title>\
+                         <a href=\"/kalender?m={}\">Næste måned</a>",
+                        month + 1
+                    ),
+                )
+            } else {
+                (
+                    "404 Not Found",
+                    "<!doctype html><title>Ikke fundet</title>".to_string(),
+                )
+            };
+            let _ = write!(
+                stream,
+                "HTTP/1.1 {status}\r\nContent-Type: text/html; charset=utf-8\r\n\
+                 Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            );
+        }
+    });
+    url
+}
+
+#[test]
+fn a_calendar_is_cut_off_and_every_listed_item_is_taken() {
+    let site = serve();
+    let dir = tempfile::tempdir().expect("temp");
+    let out = dir.path().join("out");
+    let output = arkiv()
+        .args(["--quiet", "crawl", site.as_str(), "--no-mirror"])
+        .args(["--max-variants", &MAX_VARIANTS.to_string()])
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .expect("arkiv crawl");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    let log = fs_err::read_to_string(out.join("reports/crawl.log")).expect("crawl.log");
+    let archived = |path: &str| {
+        log.lines()
+            .filter(|l| l.contains(path) && l.ends_with(" archived"))
+            .count()
+    };
+    assert_eq!(
+        archived("/vare?id="),
+        ITEMS as usize,
+        "every item of the listing is archived:\n{log}"
+    );
+    let months = archived("/kalender?m=");
+    // The first month is found on the listing (another shape), the next MAX_VARIANTS on months.
+    assert_eq!(
+        months,
+        MAX_VARIANTS as usize + 1,
+        "the calendar stops at the variant limit:\n{log}"
+    );
+    assert!(
+        log.contains("trap-too-many-variants"),
+        "the cut is logged with its reason:\n{log}"
+    );
+}
