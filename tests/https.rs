@@ -344,6 +344,12 @@ fn assert_tls_failure(server: &FixtureServer, extra: &[&str], tag: &str) {
     // the summary still says why robots.txt could not be had.
     let robots = outcome(&out, &server.url(), "robots.txt");
     assert_eq!(robots, Some(format!("failed:{tag}")), "{outcomes:#?}");
+    let seed = outcome(&out, &server.url(), "");
+    assert_eq!(
+        seed.as_deref(),
+        Some("robots-unreachable"),
+        "the seed's outcome names the cause, not the site's rules: {outcomes:#?}"
+    );
     assert!(stdout.contains(&format!("[{tag}]")), "{stdout}");
     let responses = records(&out)
         .into_iter()

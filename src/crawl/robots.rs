@@ -55,6 +55,12 @@ impl Robots {
         }
     }
 
+    /// Whether these are the rules of an unreachable robots.txt (or a 5xx), which disallow all
+    /// whatever the site would say: the crawl log names that cause rather than the site's rules.
+    pub fn is_unreachable(&self) -> bool {
+        self.disallow_all
+    }
+
     /// The rules for an HTTP status and body (after following redirects): 2xx parses the
     /// body, 4xx allows all, anything else disallows all.
     pub fn from_status(status: u16, body: &[u8], user_agent: &str, robots_url: &Url) -> Self {

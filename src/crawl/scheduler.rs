@@ -206,7 +206,12 @@ impl Coordinator {
                     && !robots.allowed(&task.url)
                 {
                     self.frontier.done(&origin, now, Duration::ZERO);
-                    self.decline_task(&task, "excluded-by-robots", true).await?;
+                    let reason = if robots.is_unreachable() {
+                        "robots-unreachable"
+                    } else {
+                        "excluded-by-robots"
+                    };
+                    self.decline_task(&task, reason, true).await?;
                     continue;
                 }
             }

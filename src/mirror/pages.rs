@@ -103,6 +103,10 @@ pub fn not_archived_page(original_url: &str, reason: &str) -> String {
 pub fn describe_reason(reason: &str) -> String {
     let words = match reason {
         "excluded-by-robots" => "the site's robots.txt asked crawlers not to fetch it",
+        "robots-unreachable" => {
+            "the site's robots.txt could not be fetched, and a polite crawler then fetches nothing \
+             from the site"
+        }
         "max-depth" => "it lay deeper than the crawl's depth limit",
         "max-pages" | "max-pages-per-host" => "the crawl reached its page limit",
         "not-fetched-crawl-stopped" => "the crawl was stopped before it got there",
