@@ -125,6 +125,26 @@ pub static ATTRIBUTES: &[AttrRule] = &[
     rule(Html, "img", "src", Requisite, Url, "img@src"),
     rule(Html, "img", "srcset", Requisite, Srcset, "img@srcset"),
     rule(Html, "img", "lowsrc", Requisite, Url, "img@lowsrc"),
+    // Lazy loading (lazysizes and kin): the real image waits in data-* until a script moves
+    // it into src/srcset. Archived and rewritten, the script then finds the local copy offline.
+    rule(Html, "img", "data-src", Requisite, Url, "img@data-src"),
+    rule(
+        Html,
+        "img",
+        "data-srcset",
+        Requisite,
+        Srcset,
+        "img@data-srcset",
+    ),
+    rule(
+        Html,
+        "source",
+        "data-srcset",
+        Requisite,
+        Srcset,
+        "source@data-srcset",
+    ),
+    rule(Html, "iframe", "data-src", Embedded, Url, "iframe@data-src"),
     rule(Html, "source", "src", Requisite, Url, "source@src"),
     rule(Html, "source", "srcset", Requisite, Srcset, "source@srcset"),
     rule(Html, "script", "src", Requisite, Url, "script@src"),
