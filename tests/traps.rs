@@ -11,72 +11,158 @@ use crate::support::arkiv;
 const ITEMS: u32 = 150;
 const MAX_VARIANTS: u32 = 20;
 
-/// A tiny site: `/` lists ITEMS items `/vare?id=N` (each also links the next, as "related"
-/// links do) and a calendar `/kalender?m=N` whose every month links the next one.
-fn serve() -> Url {
+/// Serves `answer(request target) -> (status line, HTML body)` on its own port, a thread per
+/// connection (so one slow page does not hold the others up), until the test process ends.
+fn serve(answer: fn(&str) -> (&'static str, String)) -> Url {
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
     let url =
         Url::parse(&format!("http://{}/", listener.local_addr().expect("addr"))).expect("url");
     std::thread::spawn(move || {
         for stream in listener.incoming() {
             let Ok(mut stream) = stream else { continue };
-            let mut reader = BufReader::new(stream.try_clone().expect("clone"));
-            let mut request_line = String::new();
-            if reader.read_line(&mut request_line).is_err() {
-                continue;
-            }
-            let mut line = String::new();
-            while reader.read_line(&mut line).is_ok_and(|n| n > 2) {
-                line.clear();
-            }
-            let target = request_line.split(' ').nth(1).unwrap_or("/").to_string();
-            let number =
-                |prefix: &str| -> Option<u32> { target.strip_prefix(prefix)?.parse().ok() };
-            let (status, body) = if target == "/" {
-                let mut body = String::from("<!doctype html><title>Varer</title><ul>");
-                for id in 1..=ITEMS {
-                    body += &format!("<li><a href=\"/vare?id={id}\">Vare {id}</a>");
+            std::thread::spawn(move || {
+                let mut reader = BufReader::new(stream.try_clone().expect("clone"));
+                let mut request_line = String::new();
+                if reader.read_line(&mut request_line).is_err() {
+                    return;
                 }
-                body += "</ul><a href=\"/kalender?m=0\">Kalender</a>";
-                ("200 OK", body)
-            } else if let Some(id) = number("/vare?id=") {
-                let next = id % ITEMS + 1;
-                (
-                    "200 OK",
-                    format!(
-                        "<!doctype html><title>Vare {id}</title><a href=\"/\">Alle varer</a> \
-                         <a href=\"/vare?id={next}\">Se også vare {next}</a>"
-                    ),
-                )
-            } else if let Some(month) = number("/kalender?m=") {
-                (
-                    "200 OK",
-                    format!(
-                        "<!doctype html><title>Måned {month}</title>\
-                         <a href=\"/kalender?m={}\">Næste måned</a>",
-                        month + 1
-                    ),
-                )
-            } else {
-                (
-                    "404 Not Found",
-                    "<!doctype html><title>Ikke fundet</title>".to_string(),
-                )
-            };
-            let _ = write!(
-                stream,
-                "HTTP/1.1 {status}\r\nContent-Type: text/html; charset=utf-8\r\n\
-                 Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
-                body.len()
-            );
+                let mut line = String::new();
+                while reader.read_line(&mut line).is_ok_and(|n| n > 2) {
+                    line.clear();
+                }
+                let target = request_line.split(' ').nth(1).unwrap_or("/");
+                let (status, body) = answer(target);
+                let _ = write!(
+                    stream,
+                    "HTTP/1.1 {status}\r\nContent-Type: text/html; charset=utf-8\r\n\
+                     Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+            });
         }
     });
     url
 }
 
+fn not_found() -> (&'static str, String) {
+    (
+        "404 Not Found",
+        "<!doctype html><title>Ikke fundet</title>".to_string(),
+    )
+}
+
+/// `/` lists ITEMS items `/vare?id=N` (each also links the next, as "related" links do) and a
+/// calendar `/kalender?m=N` whose every month links the next one.
+fn listing_and_calendar(target: &str) -> (&'static str, String) {
+    let number = |prefix: &str| -> Option<u32> { target.strip_prefix(prefix)?.parse().ok() };
+    if target == "/" {
+        let mut body = String::from("<!doctype html><title>Varer</title><ul>");
+        for id in 1..=ITEMS {
+            body += &format!("<li><a href=\"/vare?id={id}\">Vare {id}</a>");
+        }
+        body += "</ul><a href=\"/kalender?m=0\">Kalender</a>";
+        ("200 OK", body)
+    } else if let Some(id) = number("/vare?id=") {
+        let next = id % ITEMS + 1;
+        (
+            "200 OK",
+            format!(
+                "<!doctype html><title>Vare {id}</title><a href=\"/\">Alle varer</a> \
+                 <a href=\"/vare?id={next}\">Se også vare {next}</a>"
+            ),
+        )
+    } else if let Some(month) = number("/kalender?m=") {
+        (
+            "200 OK",
+            format!(
+                "<!doctype html><title>Måned {month}</title>\
+                 <a href=\"/kalender?m={}\">Næste måned</a>",
+                month + 1
+            ),
+        )
+    } else {
+        not_found()
+    }
+}
+
+/// `/maal` lies 3 links deep through `/a` → `/a2`, and 2 deep through `/b`, which answers late:
+/// the deep path finds it first.
+fn two_paths(target: &str) -> (&'static str, String) {
+    let page = |title: &str, links: &[&str]| {
+        let links: String = links
+            .iter()
+            .map(|l| format!("<a href=\"{l}\">{l}</a> "))
+            .collect();
+        (
+            "200 OK",
+            format!("<!doctype html><title>{title}</title>{links}"),
+        )
+    };
+    match target {
+        "/" => page("Forside", &["/a", "/b"]),
+        "/a" => page("A", &["/a2"]),
+        "/a2" => page("A2", &["/maal"]),
+        "/b" => {
+            std::thread::sleep(std::time::Duration::from_millis(1500));
+            page("B", &["/maal"])
+        }
+        "/maal" => page("Mål", &[]),
+        _ => not_found(),
+    }
+}
+
+/// The crawl's outcome per URL path, as `reports/crawl.log` gives it (the last line wins).
+fn outcomes(out: &std::path::Path, site: &Url) -> Vec<(String, String)> {
+    let log = fs_err::read_to_string(out.join("reports/crawl.log")).expect("crawl.log");
+    log.lines()
+        .filter_map(|line| {
+            let fields: Vec<&str> = line.split(' ').collect();
+            let url = fields.iter().find(|f| f.starts_with(site.as_str()))?;
+            Some((
+                url[site.as_str().len() - 1..].to_string(),
+                fields.last()?.to_string(),
+            ))
+        })
+        .collect()
+}
+
+#[test]
+fn a_page_too_deep_by_one_path_is_taken_by_a_shorter_one() {
+    let site = serve(two_paths);
+    let dir = tempfile::tempdir().expect("temp");
+    let out = dir.path().join("out");
+    let output = arkiv()
+        .args([
+            "--quiet",
+            "crawl",
+            site.as_str(),
+            "--no-mirror",
+            "--max-depth",
+            "2",
+        ])
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .expect("arkiv crawl");
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let got = outcomes(&out, &site);
+    let of = |path: &str| -> Vec<&str> {
+        got.iter()
+            .filter(|(p, _)| p == path)
+            .map(|(_, o)| o.as_str())
+            .collect()
+    };
+    assert_eq!(of("/maal"), ["max-depth", "archived"], "{got:#?}");
+}
+
 #[test]
 fn a_calendar_is_cut_off_and_every_listed_item_is_taken() {
-    let site = serve();
+    let site = serve(listing_and_calendar);
     let dir = tempfile::tempdir().expect("temp");
     let out = dir.path().join("out");
     let output = arkiv()

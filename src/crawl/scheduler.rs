@@ -88,9 +88,10 @@ struct Coordinator {
     robots: HashMap<String, Arc<Robots>>,
     /// Keys of URLs declined once already (each is logged once).
     declined: HashSet<String>,
-    /// Keys declined as one variant too many: taken after all when a page of another shape
-    /// links them (see [`Coordinator::consider`]).
-    variant_declined: HashSet<String>,
+    /// Keys declined for how they were found (one variant too many, too deep), not for what
+    /// they are: considered again when found another way (a page of another shape, a shorter
+    /// path), and logged once.
+    soft_declined: HashSet<String>,
     variants: HashMap<String, u32>,
     pages_taken: u64,
     pages_per_origin: HashMap<String, u64>,
@@ -138,7 +139,7 @@ impl Coordinator {
             progress,
             robots: HashMap::new(),
             declined: HashSet::new(),
-            variant_declined: HashSet::new(),
+            soft_declined: HashSet::new(),
             variants: HashMap::new(),
             pages_taken: 0,
             pages_per_origin: HashMap::new(),
@@ -461,11 +462,6 @@ impl Coordinator {
         if self.frontier.seen(&key) || self.declined.contains(&key) {
             return Ok(());
         }
-        if self.variant_declined.contains(&key)
-            && parent.is_some_and(|p| variant_pattern(&p.url) == variant_pattern(&url))
-        {
-            return Ok(());
-        }
         let parent_requisite = parent.is_some_and(|p| p.requisite);
         let parent_offsite = parent.is_some_and(|p| !self.scope.same_site(&p.url));
         // A redirect keeps the nature of what redirected; a sitemap entry is a page.
@@ -516,7 +512,7 @@ impl Coordinator {
             return self.decline_task(&task, "too-many-redirects", true).await;
         }
         if self.config.max_depth.is_some_and(|max| depth > max) {
-            return self.decline_task(&task, "max-depth", true).await;
+            return self.soft_decline(&task, "max-depth").await;
         }
         // Only a URL found on a page of its own shape counts as a variant: a calendar's month
         // links the next month, and that one the next, without end; a listing's thousand
@@ -525,10 +521,7 @@ impl Coordinator {
         if parent.is_some_and(|p| variant_pattern(&p.url) == pattern) {
             let seen_variants = self.variants.entry(pattern).or_default();
             if *seen_variants >= self.config.max_variants {
-                if self.variant_declined.insert(task.key.clone()) {
-                    self.log_declined(&task, "trap-too-many-variants").await?;
-                }
-                return Ok(());
+                return self.soft_decline(&task, "trap-too-many-variants").await;
             }
             *seen_variants += 1;
         }
@@ -583,10 +576,13 @@ impl Coordinator {
 
     /// Logs a URL the crawl does not fetch. `in_scope` ones are also recorded in the WARC (as
     /// metadata) so that the mirror can show a "not archived" page for them.
-    /// Logs a URL not taken for now, with its outcome record, but neither remembers nor persists
-    /// the decision: it may still be taken when found again another way (its response then
-    /// supersedes the outcome record, as in the mirror's catalog).
-    async fn log_declined(&mut self, task: &Task, reason: &str) -> anyhow::Result<()> {
+    /// Declines a URL for now: logged with its outcome record the first time, but neither
+    /// remembered as declined nor persisted, so it is taken when found again another way (its
+    /// response then supersedes the outcome record, as in the mirror's catalog).
+    async fn soft_decline(&mut self, task: &Task, reason: &str) -> anyhow::Result<()> {
+        if !self.soft_declined.insert(task.key.clone()) {
+            return Ok(());
+        }
         self.archive
             .send(ArchiveJob::Declined {
                 task: task.clone(),
