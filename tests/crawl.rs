@@ -337,18 +337,7 @@ fn edge_cases_crawl_ends_and_traps_stop() {
 #[test]
 fn edge_cases_fault_routes_end_with_their_documented_outcome() {
     let crawl = crawled("edge-cases");
-    let expect = [
-        ("fejl/langsom", "archived"),
-        ("fejl/header-pause", "archived"),
-        ("fejl/drypvis", "archived"),
-        ("fejl/for-mange", "archived"),
-        ("fejl/utilgaengelig", "archived"),
-        ("fejl/serverfejl", "archived"),
-        ("fejl/afbrudt", "archived-truncated-disconnect"),
-        ("fejl/statuslinje", "failed:protocol"),
-        ("fejl/lukket", "archived-truncated-disconnect"),
-        ("fejl/raa", "archived"),
-    ];
+    let expect = crate::support::FAULT_OUTCOMES;
     let mut wrong = Vec::new();
     for (path, outcome) in expect {
         let got = crawl.outcome(path);

@@ -505,19 +505,8 @@ fn edge_case_faults_end_the_same_over_tls() {
         "{}",
         text(&output.stderr)
     );
-    // The same table as the plain-HTTP crawl in tests/crawl.rs.
-    let expect = [
-        ("fejl/langsom", "archived"),
-        ("fejl/header-pause", "archived"),
-        ("fejl/drypvis", "archived"),
-        ("fejl/for-mange", "archived"),
-        ("fejl/utilgaengelig", "archived"),
-        ("fejl/serverfejl", "archived"),
-        ("fejl/afbrudt", "archived-truncated-disconnect"),
-        ("fejl/statuslinje", "failed:protocol"),
-        ("fejl/lukket", "archived-truncated-disconnect"),
-        ("fejl/raa", "archived"),
-    ];
+    // The same outcomes as the plain-HTTP crawl in tests/crawl.rs.
+    let expect = crate::support::FAULT_OUTCOMES;
     let mut wrong = Vec::new();
     for (path, want) in expect {
         let got = outcome(&out, &server.url(), path);

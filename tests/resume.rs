@@ -250,6 +250,16 @@ fn assert_warcio_clean(expected: &Path, got: &Path) {
     );
 }
 
+/// What every resumed collective-impact crawl must end with: the archive of an uninterrupted
+/// crawl (`baseline`), each URL archived once, `warcio check` clean and `arkiv verify` passing.
+fn assert_resumed_whole(site: &str, baseline: &Path, out: &Path) {
+    assert_same_archive(site, baseline, out);
+    assert_no_double_responses(out);
+    assert_warcio_clean(baseline, out);
+    let (code, report) = verify_code(out);
+    assert_eq!(code, Some(0), "{}: {report}", out.display());
+}
+
 fn verify_code(out: &Path) -> (Option<i32>, String) {
     let output = arkiv()
         .arg("--quiet")
@@ -396,11 +406,7 @@ fn a_cut_warc_tail_is_sealed_kept_aside_and_its_urls_fetched_again() {
         .collect();
     assert_eq!(partial.len(), 1, "one cut tail kept aside: {partial:?}");
     assert!(warc_files(&out).len() >= 2, "writing went on in a new file");
-    assert_same_archive(site, &baseline, &out);
-    assert_no_double_responses(&out);
-    assert_warcio_clean(&baseline, &out);
-    let (code, report) = verify_code(&out);
-    assert_eq!(code, Some(0), "{report}");
+    assert_resumed_whole(site, &baseline, &out);
 }
 
 #[test]
@@ -430,9 +436,5 @@ fn a_full_disk_stops_the_crawl_naming_the_path_and_resume_finishes_it() {
     assert!(!state.urls.is_empty());
     let (code, stderr) = run(resume_command(&out));
     assert_eq!(code, Some(0), "{stderr}");
-    assert_same_archive(site, &baseline, &out);
-    assert_no_double_responses(&out);
-    assert_warcio_clean(&baseline, &out);
-    let (code, report) = verify_code(&out);
-    assert_eq!(code, Some(0), "{report}");
+    assert_resumed_whole(site, &baseline, &out);
 }

@@ -6,8 +6,8 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use super::{
-    RUN_LIMIT, assert_no_double_responses, assert_same_archive, assert_warcio_clean, crawl_command,
-    resume_command, run, server, spawn, stderr_of, verify_code, warc_files,
+    RUN_LIMIT, assert_resumed_whole, crawl_command, resume_command, run, server, spawn, stderr_of,
+    verify_code, warc_files,
 };
 
 /// The `.partial` files a resume kept aside in `out/warc`.
@@ -65,11 +65,7 @@ fn a_zero_filled_tail_after_power_loss_is_sealed_and_resumed() {
             tail.len() as u64 >= padded - kept,
             "{case}: the zeros are in the partial file"
         );
-        assert_same_archive(site, &baseline, &out);
-        assert_no_double_responses(&out);
-        assert_warcio_clean(&baseline, &out);
-        let (code, report) = verify_code(&out);
-        assert_eq!(code, Some(0), "{case}: {report}");
+        assert_resumed_whole(site, &baseline, &out);
     }
 }
 
@@ -202,9 +198,5 @@ fn a_real_full_disk_stops_the_crawl_cleanly_and_resume_finishes_it() {
     disk.resize("64m");
     let (code, stderr) = run(resume_command(&out));
     assert_eq!(code, Some(0), "{stderr}");
-    assert_same_archive(site, &baseline, &out);
-    assert_no_double_responses(&out);
-    assert_warcio_clean(&baseline, &out);
-    let (code, report) = verify_code(&out);
-    assert_eq!(code, Some(0), "{report}");
+    assert_resumed_whole(site, &baseline, &out);
 }

@@ -15,6 +15,21 @@ use url::Url;
 pub const NOTICE_TEXT: &str = arkiv::demo::NOTICE_TEXT;
 pub const NOTICE_LINK: &str = arkiv::demo::NOTICE_LINK;
 
+/// The edge-cases fault routes and the crawl.log outcome each must end with (ROUTES.md), over
+/// plain HTTP and over TLS alike.
+pub const FAULT_OUTCOMES: [(&str, &str); 10] = [
+    ("fejl/langsom", "archived"),
+    ("fejl/header-pause", "archived"),
+    ("fejl/drypvis", "archived"),
+    ("fejl/for-mange", "archived"),
+    ("fejl/utilgaengelig", "archived"),
+    ("fejl/serverfejl", "archived"),
+    ("fejl/afbrudt", "archived-truncated-disconnect"),
+    ("fejl/statuslinje", "failed:protocol"),
+    ("fejl/lukket", "archived-truncated-disconnect"),
+    ("fejl/raa", "archived"),
+];
+
 /// The `arkiv` binary built for these tests.
 pub fn arkiv() -> Command {
     Command::new(env!("CARGO_BIN_EXE_arkiv"))
