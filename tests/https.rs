@@ -340,6 +340,11 @@ fn assert_tls_failure(server: &FixtureServer, extra: &[&str], tag: &str) {
     for (url, got) in &failed {
         assert_eq!(got, &format!("failed:{tag}"), "{url}: {outcomes:#?}");
     }
+    // A certificate fails the same way on every try: no retry, no back-off.
+    assert!(
+        !outcomes.iter().any(|(_, o)| o == "retry"),
+        "a certificate failure is not retried: {outcomes:#?}"
+    );
     // robots.txt unreachable means "disallow everything" (RFC 9309): the seed is declined, and
     // the summary still says why robots.txt could not be had.
     let robots = outcome(&out, &server.url(), "robots.txt");

@@ -255,7 +255,7 @@ impl Coordinator {
         match result {
             Err(error) => {
                 self.frontier.done(&origin, now, pause);
-                let retry = task.attempt < self.config.retries;
+                let retry = task.attempt < self.config.retries && !error.is_permanent();
                 if retry {
                     let wait = self.backoff(task.attempt);
                     self.frontier.retry_at(

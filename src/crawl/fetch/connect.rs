@@ -295,6 +295,12 @@ impl TlsProblem {
         }
     }
 
+    /// A problem with the certificate itself, which the same handshake meets on every try (a
+    /// refused or broken handshake may be passing trouble).
+    pub fn is_certificate(self) -> bool {
+        !matches!(self, TlsProblem::Refused | TlsProblem::Handshake)
+    }
+
     /// Classifies a handshake error from tokio-rustls (which wraps `rustls::Error` in `io::Error`).
     pub fn of(error: &io::Error) -> TlsProblem {
         use rustls::CertificateError as C;

@@ -80,3 +80,16 @@ pub enum FetchError {
     #[error("{url}: I/O error: {source}")]
     Io { url: String, source: io::Error },
 }
+
+impl FetchError {
+    /// A failure the same request meets on every try (an unbuildable request, a certificate
+    /// that is not trusted or not for this host): retrying only delays the crawl.
+    pub fn is_permanent(&self) -> bool {
+        match self {
+            FetchError::Request { .. } => true,
+            FetchError::Tls { .. } => super::connect::TlsProblem::from_message(&self.to_string())
+                .is_some_and(super::connect::TlsProblem::is_certificate),
+            _ => false,
+        }
+    }
+}
