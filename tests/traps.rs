@@ -103,7 +103,7 @@ fn two_paths(target: &str) -> (&'static str, String) {
         "/a" => page("A", &["/a2"]),
         "/a2" => page("A2", &["/maal"]),
         "/b" => {
-            std::thread::sleep(std::time::Duration::from_millis(1500));
+            std::thread::sleep(std::time::Duration::from_millis(3000));
             page("B", &["/maal"])
         }
         "/maal" => page("Mål", &[]),

@@ -5,6 +5,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
+use arkiv::fixture::{FixtureServer, ServeOptions};
+
 use super::{
     RUN_LIMIT, assert_resumed_whole, crawl_command, resume_command, run, server, spawn, stderr_of,
     verify_code, warc_files,
@@ -76,7 +78,16 @@ fn a_second_run_on_a_busy_folder_is_refused_and_kill_9_frees_it() {
     let dir = tempfile::tempdir().expect("temp dir");
     let out = dir.path().join("out");
     let site = "collective-impact";
-    let server = server(site);
+    // Slow enough (~50 fetches, one at a time, 400 ms each) that the crawl is still running
+    // after the three refused runs below, however loaded the machine.
+    let server = FixtureServer::start(
+        site,
+        ServeOptions {
+            latency: Some(Duration::from_millis(400)),
+            ..ServeOptions::default()
+        },
+    )
+    .expect("fixture server");
     let url = server.url();
     let mut first = spawn(crawl_command(site, &url, &out));
     let deadline = Instant::now() + RUN_LIMIT;
