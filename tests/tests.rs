@@ -12,6 +12,7 @@ mod https;
 mod mirror;
 mod path_map;
 mod reference;
+mod replay;
 mod resume;
 mod traps;
 mod verify;
