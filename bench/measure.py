@@ -82,8 +82,15 @@ def verify(arkiv, folder, origin):
     findings = report.get("findings", [])
     broken = [f for f in findings if f.get("check") == "links" and f.get("message", "").startswith("broken link")]
     live = [u for u in report.get("external_links", []) if u.startswith(origin)]
+    # What kind of file the broken links miss, by the missing file's extension.
+    by_kind = {}
+    for f in broken:
+        m = re.search(r"\(no file (.+)\)$", f.get("message", ""))
+        ext = os.path.splitext(m.group(1))[1] if m else ""
+        by_kind[ext or "(other)"] = by_kind.get(ext or "(other)", 0) + 1
     return {
         "broken_links": len(broken),
+        "broken_by_kind": by_kind,
         "broken_examples": [f"{f.get('file')}:{f.get('line')}: {f.get('message')}" for f in broken[:3]],
         "verify_errors": report.get("counts", {}).get("errors", 0),
         "live_links": len(live),
@@ -116,6 +123,9 @@ def main():
         "cpu_s": cpu,
         "rss_kib": rss,
         "requests": args.requests,
+        # The machine is shared: the 1-minute load average right after the run tells which
+        # runs had company.
+        "load1": float(open("/proc/loadavg").read().split()[0]),
     }
     dirs = host_dirs(origin)
     if args.tool.startswith("arkiv"):

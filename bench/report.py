@@ -90,6 +90,7 @@ def summarise(rows):
             "broken_examples": runs[0].get("broken_examples", []),
             "live_examples": runs[0].get("live_examples", []),
             "declined": runs[0].get("declined"),
+            "broken_by_kind": runs[0].get("broken_by_kind"),
         }
     return out
 
@@ -120,7 +121,7 @@ def ratios(summary, scenario):
                 continue
             cells = []
             for key in ("wall_s", "cpu_s", "rss_mib"):
-                cells.append(f"{a[key] / b[key]:.2f}" if a[key] and b[key] else "–")
+                cells.append(f"{a[key] / b[key]:.3g}" if a[key] and b[key] else "–")
             lines.append(f"| {ours} / {peer} | " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
 
@@ -182,6 +183,8 @@ def main():
                 continue
             if s["declined"]:
                 notes.append(f"- {tool}: URLs seen but not fetched, by reason: `{json.dumps(s['declined'])}`")
+            if s["broken_by_kind"]:
+                notes.append(f"- {tool}: broken links by the missing file's extension: `{json.dumps(s['broken_by_kind'])}`")
             for example in s["broken_examples"]:
                 notes.append(f"- {tool}, a broken link: `` {example} ``")
             for example in s["live_examples"]:
@@ -208,13 +211,14 @@ def main():
         "wget and HTTrack leave such links (and the link to the missing page) pointing at the site.\n"
     )
     md.append("## All runs\n")
-    md.append("| scenario | tool | # | wall s | CPU s | RSS MiB | requests | URLs | files | broken | exit |")
-    md.append("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    md.append("`load` is the machine's 1-minute load average right after the run (2 cores, shared).\n")
+    md.append("| scenario | tool | # | wall s | CPU s | RSS MiB | requests | URLs | files | broken | exit | load |")
+    md.append("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for r in rows:
         md.append(
             f"| {r['scenario']} | {r['tool']} | {r['repeat']} | {r['wall_s']:.2f} | {r['cpu_s']:.2f} "
             f"| {r['rss_kib'] / 1024:.1f} | {r.get('requests')} | {r.get('urls_archived')} "
-            f"| {r.get('site_files')} | {r.get('broken_links')} | {r['exit_code']} |"
+            f"| {r.get('site_files')} | {r.get('broken_links')} | {r['exit_code']} | {r.get('load1', '–')} |"
         )
     with open(args.out, "w") as fh:
         fh.write("\n".join(md) + "\n")
