@@ -197,3 +197,59 @@ fn a_calendar_is_cut_off_and_every_listed_item_is_taken() {
         "the cut is logged with its reason:\n{log}"
     );
 }
+
+/// Every missing path answers 404 with the same page, whose relative links resolve anew below
+/// each missing path (as a web server's custom error page often does).
+fn error_page_with_relative_links(target: &str) -> (&'static str, String) {
+    match target {
+        "/" => (
+            "200 OK",
+            "<!doctype html><title>Forside</title><a href=\"/mangler/\">Død link</a>".to_string(),
+        ),
+        "/logo.svg" => (
+            "200 OK",
+            "<svg xmlns=\"http://www.w3.org/2000/svg\"></svg>".to_string(),
+        ),
+        _ => (
+            "404 Not Found",
+            "<!doctype html><title>Ikke fundet</title><img src=\"/logo.svg\">\
+             <a href=\"hjaelp/\">Hjælp</a> <a href=\"soeg/\">Søg</a>"
+                .to_string(),
+        ),
+    }
+}
+
+#[test]
+fn an_error_page_gives_its_images_but_not_its_links() {
+    let site = serve(error_page_with_relative_links);
+    let dir = tempfile::tempdir().expect("temp");
+    let out = dir.path().join("out");
+    let output = arkiv()
+        .args(["--quiet", "crawl", site.as_str(), "--no-mirror"])
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .expect("arkiv crawl");
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let got = outcomes(&out, &site);
+    let paths: Vec<&str> = got.iter().map(|(p, _)| p.as_str()).collect();
+    assert!(
+        paths.contains(&"/mangler/"),
+        "the dead link is archived: {got:#?}"
+    );
+    assert!(
+        paths.contains(&"/logo.svg"),
+        "the error page's image is archived: {got:#?}"
+    );
+    assert!(
+        !paths
+            .iter()
+            .any(|p| p.starts_with("/mangler/h") || p.starts_with("/mangler/s")),
+        "the error page's own links are not followed: {got:#?}"
+    );
+}

@@ -351,7 +351,14 @@ impl Coordinator {
                             .await?;
                     }
                 }
-                for link in links.into_iter().filter(|l| l.follow) {
+                // An error page's links are the site's furniture, served at every missing path:
+                // relative ones would resolve anew below each, without end. What the page needs
+                // to show is taken; where it leads is reached from the site's real pages.
+                let error_page = status >= 400;
+                for link in links
+                    .into_iter()
+                    .filter(|l| l.follow && (!error_page || l.hop == Hop::Embed))
+                {
                     self.consider(link.url, Some(&task), link.hop, &link.context)
                         .await?;
                 }
@@ -514,11 +521,12 @@ impl Coordinator {
         if self.config.max_depth.is_some_and(|max| depth > max) {
             return self.soft_decline(&task, "max-depth").await;
         }
-        // Only a URL found on a page of its own shape counts as a variant: a calendar's month
+        // Only a page found on a page of its own shape counts as a variant (a page's images,
+        // numbered or not, are what it needs, never a trap): a calendar's month
         // links the next month, and that one the next, without end; a listing's thousand
         // articles are siblings, each found on a page of another shape, and all of them are taken.
         let pattern = variant_pattern(&task.url);
-        if parent.is_some_and(|p| variant_pattern(&p.url) == pattern) {
+        if !requisite && parent.is_some_and(|p| variant_pattern(&p.url) == pattern) {
             let seen_variants = self.variants.entry(pattern).or_default();
             if *seen_variants >= self.config.max_variants {
                 return self.soft_decline(&task, "trap-too-many-variants").await;
