@@ -402,3 +402,32 @@ fn a_base_href_left_as_archived_is_reported() {
     let run = copy.verify(&[]);
     run.expect_error("links", &page, "not rewritten: `<base href=");
 }
+
+/// An image that leads to a "not archived" page is a gap a reader sees: the file exists, so it is
+/// no broken link, but verify warns about it (exit 0: the crawl was told to leave it out).
+#[test]
+fn an_image_leading_to_a_not_archived_page_is_a_warning() {
+    let crawled = support::crawl(CI, &["--exclude", "landskaber-480"]);
+    let output = support::arkiv()
+        .arg("verify")
+        .arg(&crawled.out)
+        .args(["--format", "json"])
+        .output()
+        .expect("arkiv verify");
+    let json: Value = serde_json::from_slice(&output.stdout).expect("verify JSON");
+    assert_eq!(output.status.code(), Some(0), "{json:#}");
+    let warnings: Vec<&str> = json["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| f["severity"] == "warning" && f["check"] == "links")
+        .filter_map(|f| f["message"].as_str())
+        .collect();
+    assert!(!warnings.is_empty(), "{json:#}");
+    for message in &warnings {
+        assert!(
+            message.starts_with("missing requisite: ") && message.contains("landskaber-480"),
+            "{message}"
+        );
+    }
+}

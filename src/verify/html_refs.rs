@@ -28,10 +28,24 @@ const URL_ATTRS: &[(&str, &str)] = &[
     ("object", "data"),
     ("input", "src"),
     ("*", "background"),
+    // Lazy loading: a script moves these into src/srcset.
+    ("img", "data-src"),
+    ("iframe", "data-src"),
 ];
 
-/// Attributes holding a `srcset` list of candidates.
+/// Elements whose `srcset` (and lazy `data-srcset`) holds a list of candidates.
 const SRCSET_ELEMENTS: &[&str] = &["img", "source"];
+
+/// `rel` keywords that make a `<link href>` part of the page rather than a way elsewhere.
+const REQUISITE_RELS: &[&str] = &[
+    "stylesheet",
+    "icon",
+    "apple-touch-icon",
+    "mask-icon",
+    "preload",
+    "modulepreload",
+    "manifest",
+];
 
 const SVG_NS: &str = "http://www.w3.org/2000/svg";
 
@@ -42,6 +56,9 @@ pub struct HtmlRef {
     pub line: Option<u32>,
     /// Marked `class="arkiv-original"`: an original address shown on purpose.
     pub original: bool,
+    /// Something the page shows or runs (an image, a stylesheet, a script, a frame, a CSS
+    /// `url()`), not a link the reader may follow.
+    pub embedded: bool,
 }
 
 /// What one page offers and points to.
@@ -149,11 +166,18 @@ pub fn scan_html(source: &str) -> HtmlScan {
             "arkiv-original",
             scraper::CaseSensitivity::AsciiCaseInsensitive,
         );
-        let mut push = |url: &str, line: Option<u32>| {
+        let navigation = matches!(name, "a" | "area")
+            || (name == "link"
+                && !element.attr("rel").is_some_and(|rel| {
+                    rel.split_ascii_whitespace()
+                        .any(|w| REQUISITE_RELS.iter().any(|r| r.eq_ignore_ascii_case(w)))
+                }));
+        let mut push = |url: &str, line: Option<u32>, embedded: bool| {
             scan.refs.push(HtmlRef {
                 url: url.to_string(),
                 line,
                 original,
+                embedded,
             });
         };
         if name == "base"
@@ -171,17 +195,17 @@ pub fn scan_html(source: &str) -> HtmlScan {
                 || (svg && attr == "href");
             if single {
                 let line = locator.find_line(value);
-                push(value, line);
-            } else if attr == "srcset" && SRCSET_ELEMENTS.contains(&name) {
+                push(value, line, !(navigation && attr == "href"));
+            } else if matches!(attr, "srcset" | "data-srcset") && SRCSET_ELEMENTS.contains(&name) {
                 for candidate in srcset_urls(value) {
                     let line = locator.find_line(candidate);
-                    push(candidate, line);
+                    push(candidate, line, true);
                 }
             } else if attr == "style" {
                 let base = locator.find(value);
                 for css in find_css_urls(value) {
                     let line = base.map(|b| locator.line_of(b + css.offset));
-                    push(&css.url, line);
+                    push(&css.url, line, true);
                 }
             } else if attr == "content"
                 && name == "meta"
@@ -191,7 +215,7 @@ pub fn scan_html(source: &str) -> HtmlScan {
                 && let Some(url) = refresh_url(value)
             {
                 let line = locator.find_line(url);
-                push(url, line);
+                push(url, line, false);
             }
         }
         if name == "style" {
@@ -206,6 +230,7 @@ pub fn scan_html(source: &str) -> HtmlScan {
                     url: css.url,
                     line,
                     original: false,
+                    embedded: true,
                 });
             }
         }

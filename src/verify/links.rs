@@ -13,7 +13,7 @@ use rayon::prelude::*;
 
 use super::ProgressEvent;
 use super::files::FileSet;
-use super::html_refs::{decode_html, scan_html};
+use super::html_refs::{HtmlRef, decode_html, scan_html};
 use super::report::{Check, Finding, VerifyReport};
 use crate::verify::css_refs::find_css_urls;
 
@@ -48,7 +48,7 @@ pub struct LinkContext<'a> {
 
 struct PageRefs {
     path: String,
-    refs: Vec<(String, Option<u32>, bool)>,
+    refs: Vec<HtmlRef>,
     /// A page's `<base href>` and its line (stylesheets have none).
     base: Option<(String, Option<u32>)>,
 }
@@ -99,15 +99,10 @@ pub fn check_links(
                 check: Check::Links,
                 by: 1,
             });
-            let refs = scan
-                .refs
-                .into_iter()
-                .map(|r| (r.url, r.line, r.original))
-                .collect();
             Ok((
                 PageRefs {
                     path: path.clone(),
-                    refs,
+                    refs: scan.refs,
                     base: scan.base,
                 },
                 scan.anchors,
@@ -130,7 +125,12 @@ pub fn check_links(
             let locator = super::html_refs::LineLocator::new(&text);
             let refs = find_css_urls(&text)
                 .into_iter()
-                .map(|r| (r.url, Some(locator.line_of(r.offset)), false))
+                .map(|r| HtmlRef {
+                    url: r.url,
+                    line: Some(locator.line_of(r.offset)),
+                    original: false,
+                    embedded: true,
+                })
                 .collect();
             progress(ProgressEvent::Advance {
                 check: Check::Links,
@@ -188,7 +188,13 @@ fn check_page(
         }
         None => Base::Page,
     };
-    for (raw, line, original) in &page.refs {
+    for HtmlRef {
+        url: raw,
+        line,
+        original,
+        embedded,
+    } in &page.refs
+    {
         let at = |f: Finding| f.in_file(display.clone()).at_line(*line);
         let target = match &base {
             Base::Folder(folder) if is_path_relative(raw) => {
@@ -243,6 +249,15 @@ fn check_page(
                     )));
                     continue;
                 };
+                if *embedded && !is_stub && ctx.stubs.contains(&target) {
+                    // The file exists, but it is the "not archived" page: an image or a
+                    // stylesheet the page needs is missing from the archive.
+                    findings.push(at(Finding::warning(
+                        Check::Links,
+                        format!("missing requisite: `{raw}` was not archived ({target} says why)"),
+                    )));
+                    continue;
+                }
                 let Some(fragment) = fragment else { continue };
                 // Only pages have anchors; `#top` scrolls to the top without one (HTML spec).
                 let Some(targets) = anchors.get(&target) else {
