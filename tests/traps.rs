@@ -1,5 +1,6 @@
-//! Integration test: the variant guard stops a calendar that links its next month without end,
-//! and takes every one of a listing's many pages of one shape.
+//! Integration tests on small purpose-built sites: declines that depend on how a URL was found
+//! (one variant too many, too deep, seen first on an offsite page) give way when the site itself
+//! leads there another way, while a calendar still stops and an error page leads nowhere.
 
 use std::io::{BufRead as _, BufReader, Write as _};
 use std::net::TcpListener;
@@ -251,5 +252,84 @@ fn an_error_page_gives_its_images_but_not_its_links() {
             .iter()
             .any(|p| p.starts_with("/mangler/h") || p.starts_with("/mangler/s")),
         "the error page's own links are not followed: {got:#?}"
+    );
+}
+
+/// The crawled site, for the offsite widget's link back to it.
+static HOME: std::sync::OnceLock<Url> = std::sync::OnceLock::new();
+
+/// `/` embeds a widget from another site and links `/side`, which answers late; the widget links
+/// back to `/kontakt`, which `/side` links too.
+fn home_with_widget(target: &str) -> (&'static str, String) {
+    match target {
+        "/" => (
+            "200 OK",
+            format!(
+                "<!doctype html><title>Forside</title><a href=\"/side\">Side</a>\
+                 <iframe src=\"{}widget\"></iframe>",
+                WIDGET.get().expect("widget site")
+            ),
+        ),
+        "/side" => {
+            std::thread::sleep(std::time::Duration::from_millis(3000));
+            (
+                "200 OK",
+                "<!doctype html><title>Side</title><a href=\"/kontakt\">Kontakt</a>".to_string(),
+            )
+        }
+        "/kontakt" => (
+            "200 OK",
+            "<!doctype html><title>Kontakt</title>".to_string(),
+        ),
+        _ => not_found(),
+    }
+}
+
+static WIDGET: std::sync::OnceLock<Url> = std::sync::OnceLock::new();
+
+fn widget(target: &str) -> (&'static str, String) {
+    match target {
+        "/widget" => (
+            "200 OK",
+            format!(
+                "<!doctype html><title>Widget</title><a href=\"{}kontakt\">Kontakt</a>",
+                HOME.get().expect("home site")
+            ),
+        ),
+        _ => not_found(),
+    }
+}
+
+#[test]
+fn a_page_first_seen_on_an_offsite_page_is_taken_from_the_site_itself() {
+    let home = serve(home_with_widget);
+    let widget_site = serve(widget);
+    HOME.set(home.clone()).expect("set once");
+    WIDGET.set(widget_site).expect("set once");
+    let dir = tempfile::tempdir().expect("temp");
+    let out = dir.path().join("out");
+    let output = arkiv()
+        .args(["--quiet", "crawl", home.as_str(), "--no-mirror"])
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .expect("arkiv crawl");
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let got = outcomes(&out, &home);
+    let of = |path: &str| -> Vec<&str> {
+        got.iter()
+            .filter(|(p, _)| p == path)
+            .map(|(_, o)| o.as_str())
+            .collect()
+    };
+    assert_eq!(
+        of("/kontakt"),
+        ["not-followed-from-offsite", "archived"],
+        "{got:#?}"
     );
 }

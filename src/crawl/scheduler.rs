@@ -88,8 +88,8 @@ struct Coordinator {
     robots: HashMap<String, Arc<Robots>>,
     /// Keys of URLs declined once already (each is logged once).
     declined: HashSet<String>,
-    /// Keys declined for how they were found (one variant too many, too deep), not for what
-    /// they are: considered again when found another way (a page of another shape, a shorter
+    /// Keys declined for how they were found (one variant too many, too deep, from an offsite
+    /// page), not for what they are: considered again when found another way (a page of another shape, a shorter
     /// path), and logged once.
     soft_declined: HashSet<String>,
     variants: HashMap<String, u32>,
@@ -509,8 +509,14 @@ impl Coordinator {
         } else {
             self.scope.check(&task.url).map_err(|e| e.as_str())
         };
-        if let Err(reason) = verdict {
-            return self.decline_task(&task, reason, false).await;
+        match verdict {
+            // How it was found, not what it is: an in-site page reached from an offsite one is
+            // still taken when the site's own pages link it.
+            Err(reason @ "not-followed-from-offsite") => {
+                return self.soft_decline(&task, reason, false).await;
+            }
+            Err(reason) => return self.decline_task(&task, reason, false).await,
+            Ok(()) => {}
         }
         if let Err(trap) = self.guard.check(&task.url) {
             return self.decline_task(&task, trap.as_str(), true).await;
@@ -519,7 +525,7 @@ impl Coordinator {
             return self.decline_task(&task, "too-many-redirects", true).await;
         }
         if self.config.max_depth.is_some_and(|max| depth > max) {
-            return self.soft_decline(&task, "max-depth").await;
+            return self.soft_decline(&task, "max-depth", true).await;
         }
         // Only a page found on a page of its own shape counts as a variant (a page's images,
         // numbered or not, are what it needs, never a trap): a calendar's month
@@ -529,7 +535,9 @@ impl Coordinator {
         if !requisite && parent.is_some_and(|p| variant_pattern(&p.url) == pattern) {
             let seen_variants = self.variants.entry(pattern).or_default();
             if *seen_variants >= self.config.max_variants {
-                return self.soft_decline(&task, "trap-too-many-variants").await;
+                return self
+                    .soft_decline(&task, "trap-too-many-variants", true)
+                    .await;
             }
             *seen_variants += 1;
         }
@@ -584,10 +592,15 @@ impl Coordinator {
 
     /// Logs a URL the crawl does not fetch. `in_scope` ones are also recorded in the WARC (as
     /// metadata) so that the mirror can show a "not archived" page for them.
-    /// Declines a URL for now: logged with its outcome record the first time, but neither
+    /// Declines a URL for now: logged the first time (with an outcome record when in scope), but neither
     /// remembered as declined nor persisted, so it is taken when found again another way (its
     /// response then supersedes the outcome record, as in the mirror's catalog).
-    async fn soft_decline(&mut self, task: &Task, reason: &str) -> anyhow::Result<()> {
+    async fn soft_decline(
+        &mut self,
+        task: &Task,
+        reason: &str,
+        in_scope: bool,
+    ) -> anyhow::Result<()> {
         if !self.soft_declined.insert(task.key.clone()) {
             return Ok(());
         }
@@ -595,7 +608,7 @@ impl Coordinator {
             .send(ArchiveJob::Declined {
                 task: task.clone(),
                 reason: reason.to_string(),
-                in_scope: true,
+                in_scope,
             })
             .await
     }
