@@ -89,8 +89,8 @@ struct Coordinator {
     /// Keys of URLs declined once already (each is logged once).
     declined: HashSet<String>,
     /// Keys declined for how they were found (one variant too many, too deep, from an offsite
-    /// page), not for what they are: considered again when found another way (a page of another shape, a shorter
-    /// path), and logged once.
+    /// page), not for what they are: considered again when found another way (from a page of
+    /// another shape, by a shorter path, on the site itself), and logged once.
     soft_declined: HashSet<String>,
     variants: HashMap<String, u32>,
     pages_taken: u64,
@@ -527,10 +527,10 @@ impl Coordinator {
         if self.config.max_depth.is_some_and(|max| depth > max) {
             return self.soft_decline(&task, "max-depth", true).await;
         }
-        // Only a page found on a page of its own shape counts as a variant (a page's images,
-        // numbered or not, are what it needs, never a trap): a calendar's month
+        // Only a page found on a page of its own shape counts as a variant: a calendar's month
         // links the next month, and that one the next, without end; a listing's thousand
-        // articles are siblings, each found on a page of another shape, and all of them are taken.
+        // articles are siblings, each found on a page of another shape, and all are taken. A
+        // page's images, numbered or not, are what it needs, never a trap.
         let pattern = variant_pattern(&task.url);
         if !requisite && parent.is_some_and(|p| variant_pattern(&p.url) == pattern) {
             let seen_variants = self.variants.entry(pattern).or_default();
@@ -590,11 +590,9 @@ impl Coordinator {
         });
     }
 
-    /// Logs a URL the crawl does not fetch. `in_scope` ones are also recorded in the WARC (as
-    /// metadata) so that the mirror can show a "not archived" page for them.
-    /// Declines a URL for now: logged the first time (with an outcome record when in scope), but neither
-    /// remembered as declined nor persisted, so it is taken when found again another way (its
-    /// response then supersedes the outcome record, as in the mirror's catalog).
+    /// Declines a URL for now: logged the first time (with an outcome record when in scope), but
+    /// neither remembered as declined nor persisted, so it is taken when found again another way
+    /// (its response then supersedes the outcome record, as in the mirror's catalog).
     async fn soft_decline(
         &mut self,
         task: &Task,
@@ -613,6 +611,8 @@ impl Coordinator {
             .await
     }
 
+    /// Logs a URL the crawl does not fetch. `in_scope` ones are also recorded in the WARC (as
+    /// metadata) so that the mirror can show a "not archived" page for them.
     async fn decline_task(
         &mut self,
         task: &Task,
