@@ -12,9 +12,14 @@ use crate::support::arkiv;
 const ITEMS: u32 = 150;
 const MAX_VARIANTS: u32 = 20;
 
-/// Serves `answer(request target) -> (status line, HTML body)` on its own port, a thread per
-/// connection (so one slow page does not hold the others up), until the test process ends.
-fn serve(answer: fn(&str) -> (&'static str, String)) -> Url {
+/// What a test site answers: status line and HTML body, and extra header lines.
+type Answer = (&'static str, String);
+
+/// Serves `answer(request target, request head) -> (status line, HTML body)` on its own port, a
+/// thread per connection (so one slow page does not hold the others up), until the test process
+/// ends. A body starting with `Set-Cookie:` or `Location:` lines up to a blank line sends those
+/// as headers.
+fn serve(answer: fn(&str, &str) -> Answer) -> Url {
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
     let url =
         Url::parse(&format!("http://{}/", listener.local_addr().expect("addr"))).expect("url");
@@ -27,15 +32,23 @@ fn serve(answer: fn(&str) -> (&'static str, String)) -> Url {
                 if reader.read_line(&mut request_line).is_err() {
                     return;
                 }
+                let mut head = String::new();
                 let mut line = String::new();
                 while reader.read_line(&mut line).is_ok_and(|n| n > 2) {
+                    head.push_str(&line);
                     line.clear();
                 }
                 let target = request_line.split(' ').nth(1).unwrap_or("/");
-                let (status, body) = answer(target);
+                let (status, body) = answer(target, &head);
+                let (headers, body) = match body.split_once("\r\n\r\n") {
+                    Some((headers, body)) if headers.contains(": ") && !headers.contains('<') => {
+                        (format!("{headers}\r\n"), body.to_string())
+                    }
+                    _ => (String::new(), body),
+                };
                 let _ = write!(
                     stream,
-                    "HTTP/1.1 {status}\r\nContent-Type: text/html; charset=utf-8\r\n\
+                    "HTTP/1.1 {status}\r\nContent-Type: text/html; charset=utf-8\r\n{headers}\
                      Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
                     body.len()
                 );
@@ -45,7 +58,7 @@ fn serve(answer: fn(&str) -> (&'static str, String)) -> Url {
     url
 }
 
-fn not_found() -> (&'static str, String) {
+fn not_found() -> Answer {
     (
         "404 Not Found",
         "<!doctype html><title>Ikke fundet</title>".to_string(),
@@ -54,7 +67,7 @@ fn not_found() -> (&'static str, String) {
 
 /// `/` lists ITEMS items `/vare?id=N` (each also links the next, as "related" links do) and a
 /// calendar `/kalender?m=N` whose every month links the next one.
-fn listing_and_calendar(target: &str) -> (&'static str, String) {
+fn listing_and_calendar(target: &str, _head: &str) -> Answer {
     let number = |prefix: &str| -> Option<u32> { target.strip_prefix(prefix)?.parse().ok() };
     if target == "/" {
         let mut body = String::from("<!doctype html><title>Varer</title><ul>");
@@ -88,7 +101,7 @@ fn listing_and_calendar(target: &str) -> (&'static str, String) {
 
 /// `/maal` lies 3 links deep through `/a` → `/a2`, and 2 deep through `/b`, which answers late:
 /// the deep path finds it first.
-fn two_paths(target: &str) -> (&'static str, String) {
+fn two_paths(target: &str, _head: &str) -> Answer {
     let page = |title: &str, links: &[&str]| {
         let links: String = links
             .iter()
@@ -201,7 +214,7 @@ fn a_calendar_is_cut_off_and_every_listed_item_is_taken() {
 
 /// Every missing path answers 404 with the same page, whose relative links resolve anew below
 /// each missing path (as a web server's custom error page often does).
-fn error_page_with_relative_links(target: &str) -> (&'static str, String) {
+fn error_page_with_relative_links(target: &str, _head: &str) -> Answer {
     match target {
         "/" => (
             "200 OK",
@@ -260,7 +273,7 @@ static HOME: std::sync::OnceLock<Url> = std::sync::OnceLock::new();
 
 /// `/` embeds a widget from another site and links `/side`, which answers late; the widget links
 /// back to `/kontakt`, which `/side` links too.
-fn home_with_widget(target: &str) -> (&'static str, String) {
+fn home_with_widget(target: &str, _head: &str) -> Answer {
     match target {
         "/" => (
             "200 OK",
@@ -287,7 +300,7 @@ fn home_with_widget(target: &str) -> (&'static str, String) {
 
 static WIDGET: std::sync::OnceLock<Url> = std::sync::OnceLock::new();
 
-fn widget(target: &str) -> (&'static str, String) {
+fn widget(target: &str, _head: &str) -> Answer {
     match target {
         "/widget" => (
             "200 OK",
@@ -332,4 +345,57 @@ fn a_page_first_seen_on_an_offsite_page_is_taken_from_the_site_itself() {
         ["not-followed-from-offsite", "archived"],
         "{got:#?}"
     );
+}
+
+/// A cookie wall: without the site's cookie every page is refused; `/` sets it and redirects to
+/// `/velkommen`, as consent pages and load balancers do.
+fn cookie_wall(target: &str, head: &str) -> Answer {
+    let has_cookie = head
+        .lines()
+        .any(|l| l.to_ascii_lowercase().starts_with("cookie:") && l.contains("samtykke=ja"));
+    match (target, has_cookie) {
+        ("/robots.txt", _) => not_found(),
+        ("/", _) => (
+            "302 Found",
+            "Set-Cookie: samtykke=ja; Path=/; HttpOnly\r\nLocation: /velkommen\r\n\r\n".to_string(),
+        ),
+        (_, false) => (
+            "403 Forbidden",
+            "<!doctype html><title>Cookies kræves</title>".to_string(),
+        ),
+        ("/velkommen", true) => (
+            "200 OK",
+            "<!doctype html><title>Velkommen</title><a href=\"/side\">Side</a>".to_string(),
+        ),
+        ("/side", true) => ("200 OK", "<!doctype html><title>Side</title>".to_string()),
+        _ => not_found(),
+    }
+}
+
+#[test]
+fn a_cookie_the_site_sets_is_sent_back() {
+    let site = serve(cookie_wall);
+    let dir = tempfile::tempdir().expect("temp");
+    let out = dir.path().join("out");
+    let output = arkiv()
+        .args(["--quiet", "crawl", site.as_str(), "--no-mirror"])
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .expect("arkiv crawl");
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let log = fs_err::read_to_string(out.join("reports/crawl.log")).expect("crawl.log");
+    for path in ["velkommen", "side"] {
+        let url = format!("{site}{path}");
+        assert!(
+            log.lines()
+                .any(|l| l.split(' ').nth(1) == Some("200") && l.split(' ').any(|f| f == url)),
+            "{url} archived as 200:\n{log}"
+        );
+    }
 }

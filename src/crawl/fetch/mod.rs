@@ -18,6 +18,7 @@
 //! pieces); it is still exactly what was received.
 
 mod connect;
+mod cookies;
 mod error;
 mod pool;
 mod recorder;
@@ -45,6 +46,7 @@ pub use spool::{Spool, SpoolReader, SpoolWriter};
 pub use trust::{CA_CERT_HINT, CaCert, CaCertError};
 
 use connect::{Conn, Origin};
+use cookies::CookieJar;
 use pool::Pool;
 
 /// Default time for DNS, TCP connect and TLS handshake together.
@@ -156,6 +158,7 @@ struct Inner {
     config: FetchConfig,
     tls: TlsConnector,
     pool: Pool,
+    cookies: std::sync::Mutex<CookieJar>,
 }
 
 impl std::fmt::Debug for Inner {
@@ -192,6 +195,7 @@ impl Fetcher {
         Fetcher {
             inner: Arc::new(Inner {
                 pool: Pool::new(config.max_idle_per_origin),
+                cookies: std::sync::Mutex::new(CookieJar::default()),
                 config,
                 tls: TlsConnector::from(Arc::new(tls)),
             }),
@@ -201,6 +205,14 @@ impl Fetcher {
     /// The configuration in use.
     pub fn config(&self) -> &FetchConfig {
         &self.inner.config
+    }
+
+    /// The crawl's session cookies (a panic elsewhere leaves them usable).
+    fn jar(&self) -> std::sync::MutexGuard<'_, CookieJar> {
+        self.inner
+            .cookies
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// GETs `url` (redirects are not followed), sending `extra_headers` after the defaults.
@@ -284,7 +296,11 @@ impl Fetcher {
     ) -> Result<Exchange, Failure> {
         let config = &self.inner.config;
         let url_text = url.as_str();
-        let request = request::build_request(url, config, extra_headers).map_err(|reason| {
+        let mut headers = extra_headers.to_vec();
+        if let Some(cookie) = self.jar().header_for(url) {
+            headers.push(("Cookie".to_owned(), cookie));
+        }
+        let request = request::build_request(url, config, &headers).map_err(|reason| {
             FetchError::Request {
                 url: url_text.to_owned(),
                 reason,
@@ -326,6 +342,12 @@ impl Fetcher {
             },
             raw: raw_head,
         })?;
+        let set_cookie = head
+            .headers
+            .iter()
+            .filter(|(name, _)| name.eq_ignore_ascii_case("set-cookie"))
+            .map(|(_, value)| value.as_slice());
+        self.jar().store(url, set_cookie);
 
         let mut body = response.into_body();
         let mut payload = SpoolWriter::new(config.spool_threshold, config.spool_dir.clone());
