@@ -33,10 +33,12 @@ pub(super) async fn drive(
         Err(err) => match crawl.finish(true).await {
             Err(archive_err) if err.is::<ArchiveStopped>() => Err(archive_err),
             Err(archive_err) => {
-                tracing::warn!(
-                    "closing the archive failed too: {}",
-                    crate::exit::error_line(&archive_err)
-                );
+                if !is_state_stopped(&archive_err) {
+                    tracing::warn!(
+                        "closing the archive failed too: {}",
+                        crate::exit::error_line(&archive_err)
+                    );
+                }
                 Err(err)
             }
             Ok(_) => Err(err),
