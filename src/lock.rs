@@ -93,7 +93,7 @@ impl OutLock {
 }
 
 /// Everything arkiv writes stays inside the output folder: a planted link is refused.
-fn refuse_symlink(path: &Path) -> std::io::Result<()> {
+pub(crate) fn refuse_symlink(path: &Path) -> std::io::Result<()> {
     if path
         .symlink_metadata()
         .is_ok_and(|m| m.file_type().is_symlink())

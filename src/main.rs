@@ -78,13 +78,19 @@ fn crawl(args: cli::CrawlArgs, global: &cli::GlobalArgs) -> anyhow::Result<Exit>
         }
     };
     let out = config.out.clone();
-    let runtime = runtime()?;
-    let outcome = match runtime.block_on(arkiv::crawl::crawl(config, progress(global), ctrl_c())) {
-        Ok(outcome) => outcome,
-        Err(err) => return Ok(stopped(&err, &out)),
-    };
-    print!("{}", outcome.render_summary());
-    Ok(outcome.exit())
+    let result = runtime()?.block_on(arkiv::crawl::crawl(config, progress(global), ctrl_c()));
+    Ok(crawl_ended(result, &out))
+}
+
+/// What `crawl` and `crawl --resume` print when they end, and their exit code.
+fn crawl_ended(result: anyhow::Result<arkiv::crawl::CrawlOutcome>, out: &std::path::Path) -> Exit {
+    match result {
+        Ok(outcome) => {
+            print!("{}", outcome.render_summary());
+            outcome.exit()
+        }
+        Err(err) => stopped(&err, out),
+    }
 }
 
 /// Reports a crawl that could not go on; after an I/O error (a full disk above all) it says how
@@ -125,13 +131,8 @@ fn progress(global: &cli::GlobalArgs) -> Progress {
 
 /// `arkiv crawl --resume DIR`: the same exit codes as a crawl.
 fn resume(dir: &std::path::Path, global: &cli::GlobalArgs) -> anyhow::Result<Exit> {
-    let runtime = runtime()?;
-    let outcome = match runtime.block_on(arkiv::crawl::resume(dir, progress(global), ctrl_c())) {
-        Ok(outcome) => outcome,
-        Err(err) => return Ok(stopped(&err, dir)),
-    };
-    print!("{}", outcome.render_summary());
-    Ok(outcome.exit())
+    let result = runtime()?.block_on(arkiv::crawl::resume(dir, progress(global), ctrl_c()));
+    Ok(crawl_ended(result, dir))
 }
 
 fn demo(args: cli::DemoArgs, global: &cli::GlobalArgs) -> anyhow::Result<Exit> {

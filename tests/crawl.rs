@@ -4,51 +4,12 @@ use std::collections::{HashMap, HashSet};
 use std::io::{BufRead, BufReader, Read};
 
 use arkiv::warc::digest::sha1_digest;
-use warc::WarcHeader;
 
-use crate::support::{self, Crawled, crawled};
+use crate::support::{self, Crawled, WarcRec, crawled};
 
-/// One record as the independent `warc` crate reads it.
-struct Rec {
-    kind: String,
-    id: String,
-    target: Option<String>,
-    concurrent_to: Option<String>,
-    warcinfo_id: Option<String>,
-    payload_digest: Option<String>,
-    block: Vec<u8>,
-    file_index: usize,
-    first_in_file: bool,
-}
-
-fn records(crawl: &Crawled) -> Vec<Rec> {
-    let mut all = Vec::new();
-    for (file_index, path) in crawl.warc_files().iter().enumerate() {
-        let reader = warc::WarcReader::from_path_gzip(path).expect("warc crate opens our file");
-        for (i, record) in reader.iter_records().enumerate() {
-            let record = record.expect("warc crate parses every record");
-            let header = |h: WarcHeader| record.header(h).map(|v| v.into_owned());
-            let block = record.body().to_vec();
-            assert_eq!(
-                header(WarcHeader::BlockDigest).as_deref(),
-                Some(sha1_digest(&block).as_str()),
-                "block digest of {:?}",
-                header(WarcHeader::TargetURI)
-            );
-            all.push(Rec {
-                kind: header(WarcHeader::WarcType).unwrap_or_default(),
-                id: record.warc_id().to_string(),
-                target: header(WarcHeader::TargetURI),
-                concurrent_to: header(WarcHeader::ConcurrentTo),
-                warcinfo_id: header(WarcHeader::WarcInfoID),
-                payload_digest: header(WarcHeader::PayloadDigest),
-                block,
-                file_index,
-                first_in_file: i == 0,
-            });
-        }
-    }
-    all
+/// Every record of the crawl's WARC files, read with the independent `warc` crate.
+fn records(crawl: &Crawled) -> Vec<WarcRec> {
+    support::warc_records(&crawl.warc_files())
 }
 
 /// The HTTP entity body of a response block: head skipped, chunked framing removed, content
@@ -98,7 +59,7 @@ fn check_warc_structure(crawl: &Crawled) {
     let records = records(crawl);
     assert!(!records.is_empty());
     let mut warcinfo_of_file: HashMap<usize, String> = HashMap::new();
-    let ids: HashMap<&str, &Rec> = records.iter().map(|r| (r.id.as_str(), r)).collect();
+    let ids: HashMap<&str, &WarcRec> = records.iter().map(|r| (r.id.as_str(), r)).collect();
     for rec in &records {
         if rec.first_in_file {
             assert_eq!(rec.kind, "warcinfo", "each file starts with warcinfo");

@@ -12,9 +12,8 @@ use rcgen::{
     KeyUsagePurpose,
 };
 use url::Url;
-use warc::WarcHeader;
 
-use crate::support::{self, NOTICE_LINK, NOTICE_TEXT, arkiv};
+use crate::support::{self, NOTICE_LINK, NOTICE_TEXT, WarcRec, arkiv};
 
 /// No command in this file may run longer than this: a TLS failure must never hang a crawl.
 const COMMAND_LIMIT: Duration = Duration::from_secs(120);
@@ -130,47 +129,11 @@ fn outcome(out: &Path, base: &Url, path: &str) -> Option<String> {
         .map(|(_, o)| o)
 }
 
-/// One record as the independent `warc` crate reads it.
-struct Rec {
-    kind: String,
-    target: Option<String>,
-    concurrent_to: Option<String>,
-    id: String,
-    payload_digest: Option<String>,
-    block: Vec<u8>,
-}
-
-/// Every record of every WARC file, each block digest checked on the way.
-fn records(out: &Path) -> Vec<Rec> {
-    let mut files: Vec<PathBuf> = fs_err::read_dir(out.join("warc"))
-        .expect("warc dir")
-        .map(|e| e.expect("entry").path())
-        .collect();
-    files.sort();
-    let mut all = Vec::new();
-    for path in files {
-        let reader = warc::WarcReader::from_path_gzip(&path).expect("warc crate opens our file");
-        for record in reader.iter_records() {
-            let record = record.expect("warc crate parses every record");
-            let header = |h: WarcHeader| record.header(h).map(|v| v.into_owned());
-            let block = record.body().to_vec();
-            assert_eq!(
-                header(WarcHeader::BlockDigest).as_deref(),
-                Some(sha1_digest(&block).as_str()),
-                "block digest of {:?}",
-                header(WarcHeader::TargetURI)
-            );
-            all.push(Rec {
-                kind: header(WarcHeader::WarcType).unwrap_or_default(),
-                target: header(WarcHeader::TargetURI),
-                concurrent_to: header(WarcHeader::ConcurrentTo),
-                id: record.warc_id().to_string(),
-                payload_digest: header(WarcHeader::PayloadDigest),
-                block,
-            });
-        }
-    }
-    all
+/// Every record of every WARC file, read with the independent `warc` crate (block digests
+/// checked on the way).
+fn records(out: &Path) -> Vec<WarcRec> {
+    let files = arkiv::crawl::recover::warc_files(&out.join("warc")).expect("warc files");
+    support::warc_records(&files)
 }
 
 /// The entity body of an HTTP message sent without chunked framing (callers check that).
@@ -235,7 +198,7 @@ fn collective_impact_over_https_with_ca_cert_archives_verifies_and_mirrors() {
     let toml = fs_err::read_to_string(out.join("arkiv.toml")).expect("arkiv.toml");
     assert!(toml.contains("ca_certs"), "{toml}");
 
-    let responses: Vec<&Rec> = records.iter().filter(|r| r.kind == "response").collect();
+    let responses: Vec<&WarcRec> = records.iter().filter(|r| r.kind == "response").collect();
     assert!(responses.len() >= 20, "{} responses", responses.len());
     let requests = server.requests();
     let mut exact = 0;

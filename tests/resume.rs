@@ -121,6 +121,12 @@ fn run(cmd: Command) -> (Option<i32>, String) {
     (status.code(), stderr_of(&mut child))
 }
 
+/// Runs a command that must succeed (exit 0).
+fn run_ok(cmd: Command) {
+    let (code, stderr) = run(cmd);
+    assert_eq!(code, Some(0), "{stderr}");
+}
+
 /// What an archive holds, read from its CDXJ index: per canonical URL, the payload digests of
 /// its 200/3xx/404 responses and revisits.
 fn archived(out: &Path) -> BTreeMap<String, BTreeSet<String>> {
@@ -348,8 +354,7 @@ fn resume_after_ctrl_c_finishes_the_crawl() {
     let site = "collective-impact";
     let server = server(site);
     let url = server.url();
-    let (code, stderr) = run(crawl_command(site, &url, &baseline));
-    assert_eq!(code, Some(0), "{stderr}");
+    run_ok(crawl_command(site, &url, &baseline));
     let mut child = spawn(crawl_command(site, &url, &out));
     // One fetch at a time at 50 ms each: the site takes well over 2 s, so this lands mid-crawl.
     std::thread::sleep(Duration::from_millis(600));
@@ -365,8 +370,7 @@ fn resume_after_ctrl_c_finishes_the_crawl() {
     assert!(sent.success());
     let status = wait_bounded(&mut child, RUN_LIMIT);
     assert_eq!(status.code(), Some(130), "{}", stderr_of(&mut child));
-    let (code, stderr) = run(resume_command(&out));
-    assert_eq!(code, Some(0), "{stderr}");
+    run_ok(resume_command(&out));
     assert_same_archive(site, &baseline, &out);
     assert_no_double_responses(&out);
     let (code, report) = verify_code(&out);
@@ -383,10 +387,8 @@ fn a_cut_warc_tail_is_sealed_kept_aside_and_its_urls_fetched_again() {
     let site = "collective-impact";
     let server = server(site);
     let url = server.url();
-    let (code, stderr) = run(crawl_command(site, &url, &baseline));
-    assert_eq!(code, Some(0), "{stderr}");
-    let (code, stderr) = run(crawl_command(site, &url, &out));
-    assert_eq!(code, Some(0), "{stderr}");
+    run_ok(crawl_command(site, &url, &baseline));
+    run_ok(crawl_command(site, &url, &out));
     // What a crash mid-write leaves: the last records gone, one of them half there.
     let files = warc_files(&out);
     let last = files.last().expect("a WARC file");
@@ -397,8 +399,7 @@ fn a_cut_warc_tail_is_sealed_kept_aside_and_its_urls_fetched_again() {
         .expect("open");
     file.set_len(len * 2 / 3).expect("truncate");
     drop(file);
-    let (code, stderr) = run(resume_command(&out));
-    assert_eq!(code, Some(0), "{stderr}");
+    run_ok(resume_command(&out));
     let partial: Vec<_> = fs_err::read_dir(out.join("warc"))
         .expect("warc dir")
         .map(|e| e.expect("entry").path())
@@ -417,8 +418,7 @@ fn a_full_disk_stops_the_crawl_naming_the_path_and_resume_finishes_it() {
     let site = "collective-impact";
     let server = server(site);
     let url = server.url();
-    let (code, stderr) = run(crawl_command(site, &url, &baseline));
-    assert_eq!(code, Some(0), "{stderr}");
+    run_ok(crawl_command(site, &url, &baseline));
     let mut cmd = crawl_command(site, &url, &out);
     cmd.env(arkiv::crawl::archive::DISK_FULL_ENV, "15");
     let (code, stderr) = run(cmd);
@@ -434,7 +434,6 @@ fn a_full_disk_stops_the_crawl_naming_the_path_and_resume_finishes_it() {
     }
     let state = arkiv::crawl::state::load(&out).expect("the crawl state reads");
     assert!(!state.urls.is_empty());
-    let (code, stderr) = run(resume_command(&out));
-    assert_eq!(code, Some(0), "{stderr}");
+    run_ok(resume_command(&out));
     assert_resumed_whole(site, &baseline, &out);
 }

@@ -2,67 +2,68 @@
 //! (one variant too many, too deep, seen first on an offsite page) give way when the site itself
 //! leads there another way, while a calendar still stops and an error page leads nowhere.
 
-use std::io::{BufRead as _, BufReader, Write as _};
-use std::net::TcpListener;
-
 use url::Url;
 
 use crate::support::arkiv;
+use crate::support::tiny_site::{Answer, not_found, serve};
 
 const ITEMS: u32 = 150;
 const MAX_VARIANTS: u32 = 20;
 
-/// What a test site answers: status line and HTML body, and extra header lines.
-type Answer = (&'static str, String);
-
-/// Serves `answer(request target, request head) -> (status line, HTML body)` on its own port, a
-/// thread per connection (so one slow page does not hold the others up), until the test process
-/// ends. A body starting with `Set-Cookie:` or `Location:` lines up to a blank line sends those
-/// as headers.
-fn serve(answer: fn(&str, &str) -> Answer) -> Url {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
-    let url =
-        Url::parse(&format!("http://{}/", listener.local_addr().expect("addr"))).expect("url");
-    std::thread::spawn(move || {
-        for stream in listener.incoming() {
-            let Ok(mut stream) = stream else { continue };
-            std::thread::spawn(move || {
-                let mut reader = BufReader::new(stream.try_clone().expect("clone"));
-                let mut request_line = String::new();
-                if reader.read_line(&mut request_line).is_err() {
-                    return;
-                }
-                let mut head = String::new();
-                let mut line = String::new();
-                while reader.read_line(&mut line).is_ok_and(|n| n > 2) {
-                    head.push_str(&line);
-                    line.clear();
-                }
-                let target = request_line.split(' ').nth(1).unwrap_or("/");
-                let (status, body) = answer(target, &head);
-                let (headers, body) = match body.split_once("\r\n\r\n") {
-                    Some((headers, body)) if headers.contains(": ") && !headers.contains('<') => {
-                        (format!("{headers}\r\n"), body.to_string())
-                    }
-                    _ => (String::new(), body),
-                };
-                let _ = write!(
-                    stream,
-                    "HTTP/1.1 {status}\r\nContent-Type: text/html; charset=utf-8\r\n{headers}\
-                     Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
-                    body.len()
-                );
-            });
-        }
-    });
-    url
+/// A crawl of a tiny site that ended with exit 0, and its `reports/crawl.log`.
+struct Crawl {
+    site: Url,
+    log: String,
 }
 
-fn not_found() -> Answer {
-    (
-        "404 Not Found",
-        "<!doctype html><title>Ikke fundet</title>".to_string(),
-    )
+impl Crawl {
+    fn of(site: &Url, extra: &[&str]) -> Crawl {
+        let dir = tempfile::tempdir().expect("temp");
+        let out = dir.path().join("out");
+        let output = arkiv()
+            .args(["--quiet", "crawl", site.as_str(), "--no-mirror"])
+            .args(extra)
+            .arg("--out")
+            .arg(&out)
+            .output()
+            .expect("arkiv crawl");
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let log = fs_err::read_to_string(out.join("reports/crawl.log")).expect("crawl.log");
+        Crawl {
+            site: site.clone(),
+            log,
+        }
+    }
+
+    /// `(path, outcome)` per crawl.log line of the site, in order.
+    fn outcomes(&self) -> Vec<(String, String)> {
+        let site = self.site.as_str();
+        self.log
+            .lines()
+            .filter_map(|line| {
+                let fields: Vec<&str> = line.split(' ').collect();
+                let url = fields.iter().find(|f| f.starts_with(site))?;
+                Some((
+                    url[site.len() - 1..].to_string(),
+                    fields.last()?.to_string(),
+                ))
+            })
+            .collect()
+    }
+
+    /// The outcomes of one path, in order.
+    fn outcomes_of(&self, path: &str) -> Vec<String> {
+        self.outcomes()
+            .into_iter()
+            .filter(|(p, _)| p == path)
+            .map(|(_, o)| o)
+            .collect()
+    }
 }
 
 /// `/` lists ITEMS items `/vare?id=N` (each also links the next, as "related" links do) and a
@@ -125,70 +126,24 @@ fn two_paths(target: &str, _head: &str) -> Answer {
     }
 }
 
-/// The crawl's outcome per URL path, as `reports/crawl.log` gives it (the last line wins).
-fn outcomes(out: &std::path::Path, site: &Url) -> Vec<(String, String)> {
-    let log = fs_err::read_to_string(out.join("reports/crawl.log")).expect("crawl.log");
-    log.lines()
-        .filter_map(|line| {
-            let fields: Vec<&str> = line.split(' ').collect();
-            let url = fields.iter().find(|f| f.starts_with(site.as_str()))?;
-            Some((
-                url[site.as_str().len() - 1..].to_string(),
-                fields.last()?.to_string(),
-            ))
-        })
-        .collect()
-}
-
 #[test]
 fn a_page_too_deep_by_one_path_is_taken_by_a_shorter_one() {
-    let site = serve(two_paths);
-    let dir = tempfile::tempdir().expect("temp");
-    let out = dir.path().join("out");
-    let output = arkiv()
-        .args([
-            "--quiet",
-            "crawl",
-            site.as_str(),
-            "--no-mirror",
-            "--max-depth",
-            "2",
-        ])
-        .arg("--out")
-        .arg(&out)
-        .output()
-        .expect("arkiv crawl");
+    let crawl = Crawl::of(&serve(two_paths), &["--max-depth", "2"]);
     assert_eq!(
-        output.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
+        crawl.outcomes_of("/maal"),
+        ["max-depth", "archived"],
+        "{:#?}",
+        crawl.outcomes()
     );
-    let got = outcomes(&out, &site);
-    let of = |path: &str| -> Vec<&str> {
-        got.iter()
-            .filter(|(p, _)| p == path)
-            .map(|(_, o)| o.as_str())
-            .collect()
-    };
-    assert_eq!(of("/maal"), ["max-depth", "archived"], "{got:#?}");
 }
 
 #[test]
 fn a_calendar_is_cut_off_and_every_listed_item_is_taken() {
-    let site = serve(listing_and_calendar);
-    let dir = tempfile::tempdir().expect("temp");
-    let out = dir.path().join("out");
-    let output = arkiv()
-        .args(["--quiet", "crawl", site.as_str(), "--no-mirror"])
-        .args(["--max-variants", &MAX_VARIANTS.to_string()])
-        .arg("--out")
-        .arg(&out)
-        .output()
-        .expect("arkiv crawl");
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(0), "{stderr}");
-    let log = fs_err::read_to_string(out.join("reports/crawl.log")).expect("crawl.log");
+    let crawl = Crawl::of(
+        &serve(listing_and_calendar),
+        &["--max-variants", &MAX_VARIANTS.to_string()],
+    );
+    let log = &crawl.log;
     let archived = |path: &str| {
         log.lines()
             .filter(|l| l.contains(path) && l.ends_with(" archived"))
@@ -235,22 +190,8 @@ fn error_page_with_relative_links(target: &str, _head: &str) -> Answer {
 
 #[test]
 fn an_error_page_gives_its_images_but_not_its_links() {
-    let site = serve(error_page_with_relative_links);
-    let dir = tempfile::tempdir().expect("temp");
-    let out = dir.path().join("out");
-    let output = arkiv()
-        .args(["--quiet", "crawl", site.as_str(), "--no-mirror"])
-        .arg("--out")
-        .arg(&out)
-        .output()
-        .expect("arkiv crawl");
-    assert_eq!(
-        output.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let got = outcomes(&out, &site);
+    let crawl = Crawl::of(&serve(error_page_with_relative_links), &[]);
+    let got = crawl.outcomes();
     let paths: Vec<&str> = got.iter().map(|(p, _)| p.as_str()).collect();
     assert!(
         paths.contains(&"/mangler/"),
@@ -268,19 +209,16 @@ fn an_error_page_gives_its_images_but_not_its_links() {
     );
 }
 
-/// The crawled site, for the offsite widget's link back to it.
-static HOME: std::sync::OnceLock<Url> = std::sync::OnceLock::new();
-
 /// `/` embeds a widget from another site and links `/side`, which answers late; the widget links
 /// back to `/kontakt`, which `/side` links too.
-fn home_with_widget(target: &str, _head: &str) -> Answer {
-    match target {
+fn home_with_widget(widget: &Url) -> impl Fn(&str, &str) -> Answer + Send + Sync + 'static {
+    let widget = widget.clone();
+    move |target, _| match target {
         "/" => (
             "200 OK",
             format!(
                 "<!doctype html><title>Forside</title><a href=\"/side\">Side</a>\
-                 <iframe src=\"{}widget\"></iframe>",
-                WIDGET.get().expect("widget site")
+                 <iframe src=\"{widget}widget\"></iframe>"
             ),
         ),
         "/side" => {
@@ -298,52 +236,29 @@ fn home_with_widget(target: &str, _head: &str) -> Answer {
     }
 }
 
-static WIDGET: std::sync::OnceLock<Url> = std::sync::OnceLock::new();
-
-fn widget(target: &str, _head: &str) -> Answer {
-    match target {
+#[test]
+fn a_page_first_seen_on_an_offsite_page_is_taken_from_the_site_itself() {
+    // The widget links back to the home site, which is started after it.
+    let home_url = std::sync::Arc::new(std::sync::OnceLock::<Url>::new());
+    let home_for_widget = std::sync::Arc::clone(&home_url);
+    let widget = serve(move |target, _| match target {
         "/widget" => (
             "200 OK",
             format!(
                 "<!doctype html><title>Widget</title><a href=\"{}kontakt\">Kontakt</a>",
-                HOME.get().expect("home site")
+                home_for_widget.get().expect("home site")
             ),
         ),
         _ => not_found(),
-    }
-}
-
-#[test]
-fn a_page_first_seen_on_an_offsite_page_is_taken_from_the_site_itself() {
-    let home = serve(home_with_widget);
-    let widget_site = serve(widget);
-    HOME.set(home.clone()).expect("set once");
-    WIDGET.set(widget_site).expect("set once");
-    let dir = tempfile::tempdir().expect("temp");
-    let out = dir.path().join("out");
-    let output = arkiv()
-        .args(["--quiet", "crawl", home.as_str(), "--no-mirror"])
-        .arg("--out")
-        .arg(&out)
-        .output()
-        .expect("arkiv crawl");
+    });
+    let home = serve(home_with_widget(&widget));
+    home_url.set(home.clone()).expect("set once");
+    let crawl = Crawl::of(&home, &[]);
     assert_eq!(
-        output.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let got = outcomes(&out, &home);
-    let of = |path: &str| -> Vec<&str> {
-        got.iter()
-            .filter(|(p, _)| p == path)
-            .map(|(_, o)| o.as_str())
-            .collect()
-    };
-    assert_eq!(
-        of("/kontakt"),
+        crawl.outcomes_of("/kontakt"),
         ["not-followed-from-offsite", "archived"],
-        "{got:#?}"
+        "{:#?}",
+        crawl.outcomes()
     );
 }
 
@@ -375,21 +290,7 @@ fn cookie_wall(target: &str, head: &str) -> Answer {
 #[test]
 fn a_cookie_the_site_sets_is_sent_back() {
     let site = serve(cookie_wall);
-    let dir = tempfile::tempdir().expect("temp");
-    let out = dir.path().join("out");
-    let output = arkiv()
-        .args(["--quiet", "crawl", site.as_str(), "--no-mirror"])
-        .arg("--out")
-        .arg(&out)
-        .output()
-        .expect("arkiv crawl");
-    assert_eq!(
-        output.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let log = fs_err::read_to_string(out.join("reports/crawl.log")).expect("crawl.log");
+    let log = Crawl::of(&site, &[]).log;
     for path in ["velkommen", "side"] {
         let url = format!("{site}{path}");
         assert!(

@@ -195,15 +195,7 @@ fn prepare_out(out: &Path) -> anyhow::Result<()> {
     for dir in ["warc", "indexes", "reports", "mirror", "state", "state/tmp"] {
         let path = out.join(dir);
         // Never follow a link planted inside the output folder: everything arkiv writes stays in it.
-        if path
-            .symlink_metadata()
-            .is_ok_and(|m| m.file_type().is_symlink())
-        {
-            anyhow::bail!(
-                "{} is a symbolic link; arkiv writes only into real folders",
-                path.display()
-            );
-        }
+        crate::lock::refuse_symlink(&path)?;
         fs_err::create_dir_all(&path)?;
     }
     Ok(())

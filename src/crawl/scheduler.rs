@@ -330,21 +330,14 @@ impl Coordinator {
                         // would take a seed's target as an offsite requisite before the seed's
                         // own redirect could bring its site into scope.
                         let skipped = Task {
+                            key: dedup_key(&target),
                             url: target,
-                            key: String::new(),
                             hop: Hop::Redirect,
                             via: Some(task.url.clone()),
                             context: "location".to_string(),
-                            redirects: task.redirects + 1,
-                            attempt: 0,
                             ..task.clone()
                         };
-                        self.archive
-                            .send(ArchiveJob::Declined {
-                                task: skipped,
-                                reason: "robots-redirect-not-followed".to_string(),
-                                in_scope: false,
-                            })
+                        self.log_decline(&skipped, "robots-redirect-not-followed", false)
                             .await?;
                     } else {
                         self.consider(target, Some(&task), Hop::Redirect, "location")
@@ -602,13 +595,7 @@ impl Coordinator {
         if !self.soft_declined.insert(task.key.clone()) {
             return Ok(());
         }
-        self.archive
-            .send(ArchiveJob::Declined {
-                task: task.clone(),
-                reason: reason.to_string(),
-                in_scope,
-            })
-            .await
+        self.log_decline(task, reason, in_scope).await
     }
 
     /// Logs a URL the crawl does not fetch. `in_scope` ones are also recorded in the WARC (as
@@ -628,6 +615,12 @@ impl Coordinator {
                 in_scope,
             });
         }
+        self.log_decline(task, reason, in_scope).await
+    }
+
+    /// Hands a decline to the archive thread: a crawl.log line, and for `in_scope` ones an
+    /// outcome record in the WARC.
+    async fn log_decline(&self, task: &Task, reason: &str, in_scope: bool) -> anyhow::Result<()> {
         self.archive
             .send(ArchiveJob::Declined {
                 task: task.clone(),

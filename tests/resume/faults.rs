@@ -8,8 +8,8 @@ use std::time::{Duration, Instant};
 use arkiv::fixture::{FixtureServer, ServeOptions};
 
 use super::{
-    RUN_LIMIT, assert_resumed_whole, crawl_command, resume_command, run, server, spawn, stderr_of,
-    verify_code, warc_files,
+    RUN_LIMIT, assert_resumed_whole, crawl_command, resume_command, run, run_ok, server, spawn,
+    stderr_of, verify_code, warc_files,
 };
 
 /// The `.partial` files a resume kept aside in `out/warc`.
@@ -31,12 +31,10 @@ fn a_zero_filled_tail_after_power_loss_is_sealed_and_resumed() {
     let site = "collective-impact";
     let server = server(site);
     let url = server.url();
-    let (code, stderr) = run(crawl_command(site, &url, &baseline));
-    assert_eq!(code, Some(0), "{stderr}");
+    run_ok(crawl_command(site, &url, &baseline));
     for (case, cut) in [("mid-record", 2u64), ("between-records", 0)] {
         let out = dir.path().join(case);
-        let (code, stderr) = run(crawl_command(site, &url, &out));
-        assert_eq!(code, Some(0), "{stderr}");
+        run_ok(crawl_command(site, &url, &out));
         let files = warc_files(&out);
         let last = files.last().expect("a WARC file");
         let len = fs_err::metadata(last).expect("len").len();
@@ -177,8 +175,7 @@ fn a_real_full_disk_stops_the_crawl_cleanly_and_resume_finishes_it() {
     let site = "collective-impact";
     let server = server(site);
     let url = server.url();
-    let (code, stderr) = run(crawl_command(site, &url, &baseline));
-    assert_eq!(code, Some(0), "{stderr}");
+    run_ok(crawl_command(site, &url, &baseline));
     let (code, stderr) = run(crawl_command(site, &url, &out));
     assert_eq!(code, Some(2), "a full disk stops the crawl: {stderr}");
     // Which write meets the full disk first (a WARC record, SQLite's log, the index) varies.
@@ -207,7 +204,6 @@ fn a_real_full_disk_stops_the_crawl_cleanly_and_resume_finishes_it() {
     }
     arkiv::crawl::state::load(&out).expect("the crawl state reads");
     disk.resize("64m");
-    let (code, stderr) = run(resume_command(&out));
-    assert_eq!(code, Some(0), "{stderr}");
+    run_ok(resume_command(&out));
     assert_resumed_whole(site, &baseline, &out);
 }

@@ -11,6 +11,11 @@ use std::sync::{Mutex, OnceLock};
 use arkiv::fixture::{FixtureServer, ServeOptions};
 use url::Url;
 
+pub mod records;
+pub mod tiny_site;
+
+pub use records::{WarcRec, warc_records};
+
 /// The notice the collective-impact site carries on every page.
 pub const NOTICE_TEXT: &str = arkiv::demo::NOTICE_TEXT;
 pub const NOTICE_LINK: &str = arkiv::demo::NOTICE_LINK;

@@ -325,6 +325,14 @@ impl TlsProblem {
         }
     }
 
+    /// The problem a [`FetchError::Tls`] source was classified as when the handshake failed.
+    pub fn recorded_in(error: &io::Error) -> Option<TlsProblem> {
+        error
+            .get_ref()?
+            .downcast_ref::<TlsFailure>()
+            .map(|failure| failure.problem)
+    }
+
     /// Finds the problem in a [`FetchError::Tls`] message (crawl.log gets only the message text).
     pub fn from_message(message: &str) -> Option<TlsProblem> {
         let (_, rest) = message.split_once(TLS_FAILED)?;

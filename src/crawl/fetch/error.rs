@@ -87,7 +87,7 @@ impl FetchError {
     pub fn is_permanent(&self) -> bool {
         match self {
             FetchError::Request { .. } => true,
-            FetchError::Tls { .. } => super::connect::TlsProblem::from_message(&self.to_string())
+            FetchError::Tls { source, .. } => super::connect::TlsProblem::recorded_in(source)
                 .is_some_and(super::connect::TlsProblem::is_certificate),
             _ => false,
         }
