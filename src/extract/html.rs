@@ -9,8 +9,9 @@ use std::ops::Range;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use encoding_rs::Encoding;
+use lol_html::html_content::TextType;
 use lol_html::send::{HtmlRewriter, Settings};
-use lol_html::{AsciiCompatibleEncoding, OutputSink, element, text};
+use lol_html::{AsciiCompatibleEncoding, OutputSink, doc_text, element, text};
 use url::Url;
 
 use super::css::css_urls;
@@ -30,11 +31,18 @@ const HTML_NAMESPACE: &str = "http://www.w3.org/1999/xhtml";
 pub struct HtmlOptions {
     /// The charset of the HTTP `Content-Type` (see [`super::sniff::charset_from_content_type`]).
     pub charset: Option<&'static Encoding>,
+    /// Also collect the visible text, node by node ([`HtmlScan::text`]).
+    pub visible_text: bool,
 }
 
 impl HtmlOptions {
     pub fn with_charset(mut self, charset: Option<&'static Encoding>) -> Self {
         self.charset = charset;
+        self
+    }
+
+    pub fn with_visible_text(mut self, visible_text: bool) -> Self {
+        self.visible_text = visible_text;
         self
     }
 }
@@ -50,6 +58,10 @@ pub struct HtmlScan {
     pub encoding: &'static Encoding,
     /// The first `<title>`, entities decoded and whitespace collapsed.
     pub title: Option<String>,
+    /// With [`HtmlOptions::visible_text`]: every text node a reader sees (the title, body text;
+    /// not scripts, styles or `<noscript>`), entities decoded, white space collapsed, empty
+    /// ones left out, in document order.
+    pub text: Vec<String>,
     /// Why scanning stopped early, if it did (an encoding lol_html cannot read, such as UTF-16).
     pub error: Option<String>,
 }
@@ -75,6 +87,24 @@ struct Shared {
     open_run: Option<(RunKind, Range<usize>)>,
     title: Option<String>,
     title_done: bool,
+    /// Visible text nodes so far, and the one still open.
+    text: Vec<String>,
+    open_text: String,
+}
+
+impl Shared {
+    /// Adds a chunk of a visible text node, closing the node on its last chunk.
+    fn text_chunk(&mut self, chunk: &str, last: bool) {
+        self.open_text.push_str(chunk);
+        if last {
+            let raw = std::mem::take(&mut self.open_text);
+            let decoded = decode_entities_text(&raw).text;
+            let text = decoded.split_whitespace().collect::<Vec<_>>().join(" ");
+            if !text.is_empty() {
+                self.text.push(text);
+            }
+        }
+    }
 }
 
 /// Raw-text content scanned after the document: lol_html (like a browser with scripting on)
@@ -136,7 +166,7 @@ fn scan_fragment(bytes: &[u8], encoding: &'static Encoding) -> Vec<Pending> {
         doc: bytes.to_vec(),
         ..Shared::default()
     }));
-    let mut rewriter = HtmlRewriter::new(settings(&shared, ascii), Discard);
+    let mut rewriter = HtmlRewriter::new(settings(&shared, ascii, false), Discard);
     // Errors only stop the fragment early; what was found so far stands.
     if rewriter.write(bytes).is_ok() {
         let _ = rewriter.end();
@@ -222,7 +252,10 @@ impl HtmlScanner {
             self.phase = Phase::Stopped;
             return;
         };
-        let mut rewriter = Box::new(HtmlRewriter::new(settings(&self.shared, ascii), Discard));
+        let mut rewriter = Box::new(HtmlRewriter::new(
+            settings(&self.shared, ascii, self.options.visible_text),
+            Discard,
+        ));
         self.phase = match rewriter.write(&head) {
             Ok(()) => Phase::Parsing(rewriter),
             Err(e) => {
@@ -243,6 +276,9 @@ impl HtmlScanner {
             self.error = Some(e.to_string());
         }
         let mut shared = std::mem::take(&mut *lock(&self.shared));
+        if !shared.open_text.is_empty() {
+            shared.text_chunk("", true);
+        }
         let encoding = shared.encoding.unwrap_or(encoding_rs::UTF_8);
         shared.scan_runs(encoding, false);
         shared.pending.sort_by_key(|p| p.span.start);
@@ -281,6 +317,7 @@ impl HtmlScanner {
             base_href,
             encoding,
             title,
+            text: shared.text,
             error: self.error,
         }
     }
@@ -289,7 +326,21 @@ impl HtmlScanner {
 fn settings(
     shared: &Arc<Mutex<Shared>>,
     encoding: AsciiCompatibleEncoding,
+    visible_text: bool,
 ) -> Settings<'static, 'static> {
+    let on_text = Arc::clone(shared);
+    let document_content_handlers = if visible_text {
+        vec![doc_text!(move |chunk| {
+            // Data is body text, RCData the title (and textarea); scripts, styles and
+            // `<noscript>` (raw text to a parser with scripting on) are not what a reader sees.
+            if matches!(chunk.text_type(), TextType::Data | TextType::RCData) {
+                lock(&on_text).text_chunk(chunk.as_str(), chunk.last_in_text_node());
+            }
+            Ok(())
+        })]
+    } else {
+        Vec::new()
+    };
     let on_element = Arc::clone(shared);
     let on_style = Arc::clone(shared);
     let on_title = Arc::clone(shared);
@@ -332,6 +383,7 @@ fn settings(
                 Ok(())
             }),
         ],
+        document_content_handlers,
         encoding,
         strict: false,
         ..Settings::new_send()
@@ -458,6 +510,29 @@ mod tests {
         assert_eq!(scan.title.as_deref(), Some("One"));
         assert_eq!(scan.urls.len(), 1);
         assert_eq!(&doc[scan.urls[0].span.clone()], b"x.png");
+    }
+
+    #[test]
+    fn visible_text_is_collected_node_by_node() {
+        let doc = "<title>Forside &amp; mere</title><style>p{}</style><script>var x=1</script>\
+                   <p>Hjemmesiden  her\n opdateres <b>ikke</b> længere.</p><!-- skjult -->\
+                   <noscript><img src=x.png></noscript>   ";
+        let scan = scan_html(
+            doc.as_bytes(),
+            &page(),
+            HtmlOptions::default().with_visible_text(true),
+        );
+        assert_eq!(
+            scan.text,
+            [
+                "Forside & mere",
+                "Hjemmesiden her opdateres",
+                "ikke",
+                "længere."
+            ]
+        );
+        let plain = scan_html(doc.as_bytes(), &page(), HtmlOptions::default());
+        assert!(plain.text.is_empty());
     }
 
     #[test]
