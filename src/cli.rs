@@ -108,7 +108,7 @@ pub struct MirrorArgs {
 
 #[derive(Debug, Args)]
 pub struct ServeFixtureArgs {
-    /// The fixture site to serve: collective-impact or edge-cases [default: collective-impact]
+    /// The fixture site to serve: collective-impact, edge-cases, families or test-server [default: collective-impact]
     #[arg(default_value = "collective-impact", hide_default_value = true)]
     pub site: String,
 
@@ -139,7 +139,7 @@ pub struct CrawlArgs {
     #[arg(long, short, value_name = "DIR", required_unless_present = "resume")]
     pub out: Option<PathBuf>,
 
-    /// Continue the crawl in DIR after Ctrl-C, kill or power loss; settings come from DIR/arkiv.toml (other crawl options are ignored) [default: none]
+    /// Continue the crawl in DIR after Ctrl-C, kill or power loss; settings come from DIR/arkiv.toml (other crawl options but --not-a-trap are ignored) [default: none]
     #[arg(long, value_name = "DIR", conflicts_with_all = ["seeds", "seeds_file", "out"])]
     pub resume: Option<PathBuf>,
 
@@ -167,9 +167,25 @@ pub struct CrawlArgs {
     #[arg(long, value_name = "N")]
     pub max_pages_per_host: Option<u64>,
 
-    /// URLs of one shape (digits aside, same query names) found on pages of that same shape, taken before the rest count as a trap, e.g. a calendar's next months; a listing's many items are not limited [default: 100]
-    #[arg(long, value_name = "N", default_value_t = arkiv::crawl::config::DEFAULT_MAX_VARIANTS, hide_default_value = true)]
-    pub max_variants: u32,
+    /// Take a family of URLs (one shape: digits aside, the same query names) for a trap once this many of its pages in a row added nothing new: no new text, no new link or resource. Then the links its pages make to its own shape are declined; what the rest of the site links is always taken. 0: never [default: 50]
+    #[arg(long, value_name = "N", default_value_t = arkiv::crawl::config::DEFAULT_TRAP_AFTER, hide_default_value = true)]
+    pub trap_after: u32,
+
+    /// A URL family that is no trap, written as the crawl's trap report prints it (e.g. 'example.org/kalender?m'); with --resume, what it declined is taken (repeatable) [default: none]
+    #[arg(long, value_name = "SHAPE")]
+    pub not_a_trap: Vec<String>,
+
+    /// Longest URL in bytes to take; longer ones are taken for a trap [default: 2048]
+    #[arg(long, value_name = "BYTES", default_value_t = arkiv::crawl::config::DEFAULT_MAX_URL_LEN, hide_default_value = true)]
+    pub max_url_length: usize,
+
+    /// Most path segments a URL may have; deeper ones are taken for a trap [default: 32]
+    #[arg(long, value_name = "N", default_value_t = arkiv::crawl::config::DEFAULT_MAX_PATH_DEPTH, hide_default_value = true)]
+    pub max_path_segments: usize,
+
+    /// How often one path segment may occur in a URL (/a/b/a/b/…) before it is taken for a trap [default: 3]
+    #[arg(long, value_name = "N", default_value_t = arkiv::crawl::config::DEFAULT_MAX_SEGMENT_REPEATS, hide_default_value = true)]
+    pub max_segment_repeats: usize,
 
     /// Fetch page requisites (images, CSS, fonts) only from the crawl's own scope [default: off]
     #[arg(long)]
@@ -373,7 +389,11 @@ impl CrawlArgs {
         config.max_depth = self.max_depth;
         config.max_pages = self.max_pages;
         config.max_pages_per_host = self.max_pages_per_host;
-        config.max_variants = self.max_variants;
+        config.trap_after = self.trap_after;
+        config.not_a_trap = self.not_a_trap.clone();
+        config.max_url_len = self.max_url_length;
+        config.max_path_depth = self.max_path_segments;
+        config.max_segment_repeats = self.max_segment_repeats;
         config.offsite_requisites = !self.no_offsite_requisites;
         config.obey_robots = !self.ignore_robots;
         config.per_host = usize::from(self.per_host);

@@ -65,7 +65,10 @@ fn init_logging(global: &cli::GlobalArgs, color: bool) {
 
 fn crawl(args: cli::CrawlArgs, global: &cli::GlobalArgs) -> anyhow::Result<Exit> {
     if let Some(dir) = &args.resume {
-        return resume(dir, global);
+        let options = arkiv::crawl::ResumeOptions {
+            not_a_trap: args.not_a_trap.clone(),
+        };
+        return resume(dir, options, global);
     }
     let config = match args.to_config() {
         Ok(config) => config,
@@ -130,8 +133,17 @@ fn progress(global: &cli::GlobalArgs) -> Progress {
 }
 
 /// `arkiv crawl --resume DIR`: the same exit codes as a crawl.
-fn resume(dir: &std::path::Path, global: &cli::GlobalArgs) -> anyhow::Result<Exit> {
-    let result = runtime()?.block_on(arkiv::crawl::resume(dir, progress(global), ctrl_c()));
+fn resume(
+    dir: &std::path::Path,
+    options: arkiv::crawl::ResumeOptions,
+    global: &cli::GlobalArgs,
+) -> anyhow::Result<Exit> {
+    let result = runtime()?.block_on(arkiv::crawl::resume(
+        dir,
+        options,
+        progress(global),
+        ctrl_c(),
+    ));
     Ok(crawl_ended(result, dir))
 }
 

@@ -269,7 +269,7 @@ fn edge_cases_crawl_ends_and_traps_stop() {
         .filter(|r| r.path().starts_with("/kalender/"))
         .count();
     assert!(
-        (5..=arkiv::crawl::scheduler::DEFAULT_MAX_VARIANTS as usize + 5).contains(&calendar),
+        (5..=arkiv::crawl::config::DEFAULT_TRAP_AFTER as usize + 5).contains(&calendar),
         "calendar pages fetched: {calendar}"
     );
     let session = crawl
@@ -291,7 +291,7 @@ fn edge_cases_crawl_ends_and_traps_stop() {
     );
     assert!(
         log.iter()
-            .any(|f| f.last().map(String::as_str) == Some("trap-too-many-variants"))
+            .any(|f| f.last().map(String::as_str) == Some("trap-no-new-content"))
     );
 }
 

@@ -498,7 +498,7 @@ fn edge_case_faults_end_the_same_over_tls() {
     assert!(
         log_outcomes(&out)
             .iter()
-            .any(|(_, o)| o == "trap-too-many-variants"),
+            .any(|(_, o)| o == "trap-no-new-content"),
         "the calendar trap is caught over TLS too"
     );
 }

@@ -160,16 +160,22 @@ fn volatile(key: &str) -> bool {
 fn assert_same_archive(site: &str, expected: &Path, got: &Path) {
     let mut want = archived(expected);
     let mut have = archived(got);
-    // The calendar trap keeps 100 months; which 100 depends on the order pages were found.
+    // The calendar trap stops once `--trap-after` empty months in a row came back. Its two
+    // chains (earlier and later months) run side by side, so which months, and whether the
+    // other chain's page in flight at that moment is one more, depends on timing; a page
+    // fetched again after a kill also counts once more as evidence. The real pages are
+    // compared exactly below.
     let months = |m: &mut BTreeMap<String, BTreeSet<String>>| {
         let before = m.len();
         m.retain(|k, _| !k.contains("/kalender/"));
         before - m.len()
     };
-    assert_eq!(
-        months(&mut want),
-        months(&mut have),
-        "{site}: calendar pages"
+    let (want_months, have_months) = (months(&mut want), months(&mut have));
+    assert!(
+        want_months.abs_diff(have_months) <= 2
+            && (want_months == 0
+                || have_months >= arkiv::crawl::config::DEFAULT_TRAP_AFTER as usize),
+        "{site}: calendar pages: {have_months} after resuming, {want_months} uninterrupted"
     );
     let want_keys: BTreeSet<&String> = want.keys().collect();
     let have_keys: BTreeSet<&String> = have.keys().collect();

@@ -3,6 +3,7 @@
 mod support;
 
 mod cli;
+mod completeness;
 mod crawl;
 mod extract_links;
 mod fetch_exact;

@@ -8,7 +8,7 @@ use crate::support::arkiv;
 use crate::support::tiny_site::{Answer, not_found, serve};
 
 const ITEMS: u32 = 150;
-const MAX_VARIANTS: u32 = 20;
+const TRAP_AFTER: u32 = 20;
 
 /// A crawl of a tiny site that ended with exit 0, and its `reports/crawl.log`.
 struct Crawl {
@@ -141,7 +141,7 @@ fn a_page_too_deep_by_one_path_is_taken_by_a_shorter_one() {
 fn a_calendar_is_cut_off_and_every_listed_item_is_taken() {
     let crawl = Crawl::of(
         &serve(listing_and_calendar),
-        &["--max-variants", &MAX_VARIANTS.to_string()],
+        &["--trap-after", &TRAP_AFTER.to_string()],
     );
     let log = &crawl.log;
     let archived = |path: &str| {
@@ -155,14 +155,14 @@ fn a_calendar_is_cut_off_and_every_listed_item_is_taken() {
         "every item of the listing is archived:\n{log}"
     );
     let months = archived("/kalender?m=");
-    // The first month is found on the listing (another shape), the next MAX_VARIANTS on months.
+    // The first month is found on the listing (another shape), the next TRAP_AFTER on months.
     assert_eq!(
         months,
-        MAX_VARIANTS as usize + 1,
+        TRAP_AFTER as usize + 1,
         "the calendar stops at the variant limit:\n{log}"
     );
     assert!(
-        log.contains("trap-too-many-variants"),
+        log.contains("trap-no-new-content"),
         "the cut is logged with its reason:\n{log}"
     );
 }

@@ -20,7 +20,7 @@ use super::frontier::Task;
 use super::recover::warc_files as list_warc_files;
 use super::settings::Settings;
 use super::state::{StateOp, StateWriter};
-use crate::report::summary::Failure;
+use crate::report::summary::{Failure, TrapFamily};
 use crate::report::{CrawlLog, LogLine, Summary};
 use crate::warc::cdxj;
 
@@ -125,9 +125,19 @@ pub struct ArchiveStopped;
 
 /// Handle on the archive thread.
 pub struct Archive {
-    tx: mpsc::Sender<ArchiveJob>,
+    tx: mpsc::Sender<Message>,
     thread: std::thread::JoinHandle<anyhow::Result<ArchiveResult>>,
-    interrupted_tx: std::sync::Arc<std::sync::atomic::AtomicBool>,
+}
+
+/// What the thread receives: jobs, then how the crawl ended.
+// `End` comes once; boxing every job to shrink the enum would cost an allocation per record.
+#[allow(clippy::large_enum_variant)]
+enum Message {
+    Job(ArchiveJob),
+    End {
+        interrupted: bool,
+        traps: Vec<TrapFamily>,
+    },
 }
 
 impl Archive {
@@ -135,37 +145,47 @@ impl Archive {
     pub fn start(options: ArchiveOptions) -> anyhow::Result<Archive> {
         let (tx, rx) = mpsc::channel(CHANNEL_CAPACITY);
         let mut state = ArchiveState::open(options)?;
-        let interrupted = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
-        let flag = interrupted.clone();
         let thread = std::thread::Builder::new()
             .name("arkiv-archive".to_string())
             .spawn(move || {
-                let mut rx: mpsc::Receiver<ArchiveJob> = rx;
-                while let Some(job) = rx.blocking_recv() {
-                    state.record(job)?;
+                let mut rx: mpsc::Receiver<Message> = rx;
+                // A sender dropped without an end (the crawl failed) counts as interrupted.
+                let (mut interrupted, mut traps) = (true, Vec::new());
+                while let Some(message) = rx.blocking_recv() {
+                    match message {
+                        Message::Job(job) => state.record(job)?,
+                        Message::End {
+                            interrupted: stopped,
+                            traps: stopped_families,
+                        } => {
+                            (interrupted, traps) = (stopped, stopped_families);
+                            break;
+                        }
+                    }
                 }
-                state.finish(flag.load(std::sync::atomic::Ordering::Relaxed))
+                state.finish(interrupted, traps)
             })?;
-        Ok(Archive {
-            tx,
-            thread,
-            interrupted_tx: interrupted,
-        })
+        Ok(Archive { tx, thread })
     }
 
     /// Queues a job; waits while the archive is behind. Fails when the archive thread stopped
     /// (its error, e.g. a full disk, is reported by [`Archive::finish`]).
     pub async fn send(&self, job: ArchiveJob) -> anyhow::Result<()> {
-        if self.tx.send(job).await.is_err() {
+        if self.tx.send(Message::Job(job)).await.is_err() {
             return Err(ArchiveStopped.into());
         }
         Ok(())
     }
 
-    /// Closes the channel, lets the thread write the index and summary, and returns them.
-    pub async fn finish(self, interrupted: bool) -> anyhow::Result<ArchiveResult> {
-        self.interrupted_tx
-            .store(interrupted, std::sync::atomic::Ordering::Relaxed);
+    /// Lets the thread write the index and summary (with the trap families the crawl stopped)
+    /// after the jobs queued so far, and returns them.
+    pub async fn finish(
+        self,
+        interrupted: bool,
+        traps: Vec<TrapFamily>,
+    ) -> anyhow::Result<ArchiveResult> {
+        // A thread that already stopped has its own error to report, below.
+        let _ = self.tx.send(Message::End { interrupted, traps }).await;
         drop(self.tx);
         let thread = self.thread;
         tokio::task::spawn_blocking(move || thread.join())
@@ -517,7 +537,11 @@ impl ArchiveState {
     }
 
     /// Closes the WARC files, indexes them, and writes the summary.
-    fn finish(mut self, interrupted: bool) -> anyhow::Result<ArchiveResult> {
+    fn finish(
+        mut self,
+        interrupted: bool,
+        traps: Vec<TrapFamily>,
+    ) -> anyhow::Result<ArchiveResult> {
         self.writer.close()?;
         // Every file in the folder, so a resumed crawl's index covers the earlier runs too.
         let warc_files = list_warc_files(&self.out.join("warc"))?;
@@ -527,6 +551,7 @@ impl ArchiveState {
         self.summary.finished = finished.to_rfc3339();
         self.summary.duration_secs = self.started.elapsed().as_secs_f64();
         self.summary.interrupted = interrupted;
+        self.summary.traps = traps;
         self.summary.warc_files = warc_files
             .iter()
             .filter_map(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))

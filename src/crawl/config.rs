@@ -22,9 +22,10 @@ pub const DEFAULT_MAX_URL_LEN: usize = 2048;
 pub const DEFAULT_MAX_PATH_DEPTH: usize = 32;
 /// How often one path segment may repeat in a URL before it is taken for a trap (`/a/b/a/b/a/b`).
 pub const DEFAULT_MAX_SEGMENT_REPEATS: usize = 3;
-/// Distinct URLs one URL shape may produce before the rest are taken for a trap (calendars,
-/// session ids, endless query variants); see `traps::variant_pattern`.
-pub const DEFAULT_MAX_VARIANTS: u32 = 100;
+/// Pages of one URL family in a row that add nothing new (no new text, no new link or resource)
+/// before the family is taken for a trap (an endless calendar, one listing under every sort
+/// order); see `traps::family_guard`. A family whose pages differ is never stopped.
+pub const DEFAULT_TRAP_AFTER: u32 = 50;
 /// Longest redirect chain followed from one URL (browsers stop near 20; wget at 20; we at 10).
 pub const DEFAULT_MAX_REDIRECTS: u32 = 10;
 /// Longest wait a `Retry-After` may impose before the crawl gives the URL up instead.
@@ -84,8 +85,10 @@ pub struct Config {
     pub max_url_len: usize,
     pub max_path_depth: usize,
     pub max_segment_repeats: usize,
-    /// URLs of one shape taken before the rest count as a trap.
-    pub max_variants: u32,
+    /// Barren pages of one family in a row before it counts as a trap; 0: never.
+    pub trap_after: u32,
+    /// URL shapes never taken for a trap (`--not-a-trap`), as the trap report prints them.
+    pub not_a_trap: Vec<String>,
     pub max_redirects: u32,
     pub max_retry_after: Duration,
     pub backoff: Duration,
@@ -128,7 +131,8 @@ impl Config {
             max_url_len: DEFAULT_MAX_URL_LEN,
             max_path_depth: DEFAULT_MAX_PATH_DEPTH,
             max_segment_repeats: DEFAULT_MAX_SEGMENT_REPEATS,
-            max_variants: DEFAULT_MAX_VARIANTS,
+            trap_after: DEFAULT_TRAP_AFTER,
+            not_a_trap: Vec::new(),
             max_redirects: DEFAULT_MAX_REDIRECTS,
             max_retry_after: DEFAULT_MAX_RETRY_AFTER,
             backoff: DEFAULT_BACKOFF,

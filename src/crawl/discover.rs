@@ -5,6 +5,7 @@ use url::Url;
 
 use super::fetch::Exchange;
 use super::frontier::Hop;
+use super::traps::Fingerprint;
 use crate::content_coding;
 use crate::extract::sitemap::SitemapKind;
 use crate::extract::{self, CssOptions, FoundUrl, HtmlOptions, LinkKind};
@@ -20,6 +21,15 @@ pub struct Discovered {
     pub follow: bool,
 }
 
+/// What discovery found in one response.
+#[derive(Debug, Default)]
+pub struct Discovery {
+    pub links: Vec<Discovered>,
+    /// What an HTML page's visible text consists of (see `traps::fingerprint`); `None` for
+    /// other bodies and for pages that could not be read.
+    pub fingerprint: Option<Fingerprint>,
+}
+
 /// What kind of document a body is, for link extraction.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum BodyKind {
@@ -29,23 +39,30 @@ pub enum BodyKind {
     Other,
 }
 
-/// Every link in `exchange` (headers and body). `hop` is how the URL itself was found: a sitemap
-/// is read as a sitemap whatever its content type says. CPU work runs off the async threads.
+/// Every link in `exchange` (headers and body), and an HTML page's fingerprint. `hop` is how
+/// the URL itself was found: a sitemap is read as a sitemap whatever its content type says. CPU
+/// work runs off the async threads.
 pub async fn links_of(
     exchange: &Exchange,
     url: &Url,
     hop: Hop,
     context: &str,
     max_decoded: u64,
-) -> Vec<Discovered> {
+) -> Discovery {
     let mut links = header_links(exchange, url);
     let kind = body_kind(exchange, url, hop, context);
     if kind == BodyKind::Other || exchange.payload.len() > max_decoded {
-        return links;
+        return Discovery {
+            links,
+            fingerprint: None,
+        };
     }
     let body = decoded_body(exchange, max_decoded).await;
     if body.is_empty() {
-        return links;
+        return Discovery {
+            links,
+            fingerprint: None,
+        };
     }
     let content_type = header_text(exchange, "content-type");
     let url = url.clone();
@@ -53,8 +70,11 @@ pub async fn links_of(
         tokio::task::spawn_blocking(move || body_links(&body, &url, kind, content_type.as_deref()))
             .await
             .unwrap_or_default();
-    links.extend(found);
-    links
+    links.extend(found.links);
+    Discovery {
+        links,
+        fingerprint: found.fingerprint,
+    }
 }
 
 /// The payload with its content encoding undone; empty when it cannot be read or decoded (the
@@ -120,17 +140,21 @@ pub fn body_kind(exchange: &Exchange, url: &Url, hop: Hop, context: &str) -> Bod
     BodyKind::Other
 }
 
-fn body_links(
-    body: &[u8],
-    url: &Url,
-    kind: BodyKind,
-    content_type: Option<&str>,
-) -> Vec<Discovered> {
+fn body_links(body: &[u8], url: &Url, kind: BodyKind, content_type: Option<&str>) -> Discovery {
     let charset = content_type.and_then(extract::sniff::charset_from_content_type);
-    match kind {
+    let links = match kind {
         BodyKind::Html => {
-            let scan = extract::scan_html(body, url, HtmlOptions::default().with_charset(charset));
-            scan.urls.into_iter().filter_map(from_found).collect()
+            let options = HtmlOptions::default()
+                .with_charset(charset)
+                .with_visible_text(true);
+            let scan = extract::scan_html(body, url, options);
+            let links: Vec<Discovered> = scan.urls.into_iter().filter_map(from_found).collect();
+            // A page the scanner could not read has no text to judge it by.
+            let fingerprint = scan
+                .error
+                .is_none()
+                .then(|| Fingerprint::of_text(&scan.text, url, links.iter().map(|l| &l.url)));
+            return Discovery { links, fingerprint };
         }
         BodyKind::Css => {
             let scan = extract::scan_css(
@@ -155,11 +179,14 @@ fn body_links(
                     sitemap
                         .urls
                         .into_iter()
-                        .map(|url| Discovered {
-                            url,
-                            hop,
-                            context: "sitemap@loc".to_string(),
-                            follow: true,
+                        .map(|mut url| {
+                            url.set_fragment(None);
+                            Discovered {
+                                url,
+                                hop,
+                                context: "sitemap@loc".to_string(),
+                                follow: true,
+                            }
                         })
                         .collect()
                 }
@@ -170,6 +197,10 @@ fn body_links(
             }
         }
         BodyKind::Other => Vec::new(),
+    };
+    Discovery {
+        links,
+        fingerprint: None,
     }
 }
 
@@ -187,8 +218,11 @@ fn header_links(exchange: &Exchange, url: &Url) -> Vec<Discovered> {
         .collect()
 }
 
+/// A found URL as a link to follow; its fragment is dropped (it names a place in a page, never
+/// another resource: the mirror's rewritten links keep it, the crawl has no use for it).
 fn from_found(found: FoundUrl) -> Option<Discovered> {
-    let url = found.url?;
+    let mut url = found.url?;
+    url.set_fragment(None);
     let (hop, follow) = match found.kind {
         LinkKind::Navigation => (Hop::Link, true),
         LinkKind::Requisite | LinkKind::Embedded => (Hop::Embed, true),

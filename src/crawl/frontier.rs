@@ -62,6 +62,11 @@ pub struct Task {
     pub redirects: u32,
     /// 0 on the first try.
     pub attempt: u32,
+    /// The URL family it belongs to (see `traps::family`).
+    pub family: String,
+    /// Found by a navigation link on a page of its own family: the kind of find a trap makes
+    /// more of, and the only kind the trap guard may decline.
+    pub in_family: bool,
 }
 
 impl Task {
@@ -172,6 +177,12 @@ impl Frontier {
         if prerequisite && let Some(queue) = self.origins.get_mut(&origin) {
             queue.gated = true;
         }
+    }
+
+    /// Forgets that a key was taken (it was declined before it was fetched), so that it can be
+    /// taken again when found another way.
+    pub fn forget(&mut self, key: &str) {
+        self.seen.remove(key);
     }
 
     /// Marks a key as taken without queueing it (resume: already archived or declined).
@@ -345,6 +356,8 @@ mod tests {
             requisite: false,
             redirects: 0,
             attempt: 0,
+            family: String::new(),
+            in_family: false,
         }
     }
 

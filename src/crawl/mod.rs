@@ -17,4 +17,4 @@ pub mod state;
 pub mod traps;
 
 pub use config::{Config, ScopeMode};
-pub use output::{CrawlOutcome, crawl, resume};
+pub use output::{CrawlOutcome, ResumeOptions, crawl, resume};

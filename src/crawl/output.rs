@@ -72,6 +72,18 @@ impl CrawlOutcome {
         for failure in &s.failures {
             let _ = writeln!(text, "  not archived: {} ({})", failure.url, failure.reason);
         }
+        for trap in &s.traps {
+            let how = if trap.lift.starts_with("--not-a-trap") {
+                format!("arkiv crawl --resume {} {}", self.out.display(), trap.lift)
+            } else {
+                format!("a new crawl with {}", trap.lift)
+            };
+            let _ = writeln!(
+                text,
+                "  stopped as a trap: {} ({}): {} URLs not fetched, e.g. {}\n    to take them: {how}",
+                trap.shape, trap.outcome, trap.declined, trap.example
+            );
+        }
         let _ = writeln!(text, "  WARC files: {}", self.out.join("warc").display());
         let _ = writeln!(
             text,
@@ -121,12 +133,21 @@ pub async fn crawl(
     })
 }
 
+/// What a resume may change in the crawl's settings.
+#[derive(Debug, Clone, Default)]
+pub struct ResumeOptions {
+    /// URL families to release from the trap guard (`--not-a-trap`): what they declined is
+    /// taken, and they stay exempt (saved in `arkiv.toml`).
+    pub not_a_trap: Vec<String>,
+}
+
 /// Continues the crawl in `out` after Ctrl-C, `kill -9` or power loss, with the settings in its
 /// `arkiv.toml`: seals truncated WARC tails, fetches what is not archived yet, then rebuilds the
 /// CDXJ index over all WARC files, the summary (recomputed from the WARC for what was archived
 /// before, plus this run's counts) and the mirror.
 pub async fn resume(
     out: &Path,
+    options: ResumeOptions,
     progress: Progress,
     stop: impl std::future::Future<Output = ()>,
 ) -> anyhow::Result<CrawlOutcome> {
@@ -138,8 +159,19 @@ pub async fn resume(
         );
     }
     let _lock = OutLock::acquire(out, "crawl --resume")?;
-    let settings = Settings::read(&settings_path)
+    let mut settings = Settings::read(&settings_path)
         .with_context(|| format!("reading {}", settings_path.display()))?;
+    if let Some(resume) = settings.resume.as_mut() {
+        let added: Vec<String> = options
+            .not_a_trap
+            .into_iter()
+            .filter(|shape| !resume.not_a_trap.contains(shape))
+            .collect();
+        if !added.is_empty() {
+            resume.not_a_trap.extend(added);
+            settings.write(&settings_path)?;
+        }
+    }
     let config = settings.to_config(out)?;
     for dir in ["warc", "indexes", "reports", "mirror", "state", "state/tmp"] {
         fs_err::create_dir_all(out.join(dir))?;

@@ -11,7 +11,7 @@ use super::recover::Recovered;
 use super::robots::Robots;
 use super::scheduler::ROBOTS_TOKEN;
 use super::state::{StoredState, UrlState};
-use super::traps::variant_pattern;
+use super::traps::FamilyRecord;
 use crate::report::Summary;
 use crate::report::summary::Failure;
 
@@ -22,8 +22,11 @@ pub struct Restored {
     pub queue: Vec<Task>,
     /// Keys already settled (archived, or failed with their outcome recorded).
     pub settled: Vec<String>,
-    /// Keys declined before; they stay declined.
+    /// Keys declined before for what they are; they stay declined.
     pub declined: Vec<String>,
+    /// URLs declined before for how they were found, with the reason: taken when found
+    /// another way, or when their trap family is released.
+    pub soft_declined: Vec<(Task, String)>,
     /// Declined in-scope URLs whose outcome record was lost: written again.
     pub redeclare: Vec<(Task, String)>,
     /// Redirect targets of seeds that joined the scope before.
@@ -32,7 +35,12 @@ pub struct Restored {
     pub robots: Vec<(String, Arc<Robots>)>,
     pub pages_taken: u64,
     pub pages_per_origin: HashMap<String, u64>,
-    pub variants: HashMap<String, u32>,
+    /// The trap guard's evidence, and the family of every URL taken.
+    pub families: Vec<FamilyRecord>,
+    pub members: Vec<String>,
+    /// URLs declined by a URL limit (`trap-url-too-long`, …), with the outcome, for the trap
+    /// report.
+    pub url_traps: Vec<(Task, String)>,
     /// For the archive thread (revisits, summary so far, next file serial).
     pub seed: ResumeSeed,
 }
@@ -68,24 +76,22 @@ pub fn plan(recovered: &Recovered, stored: StoredState) -> Restored {
                 restored.pages_taken += 1;
                 *restored.pages_per_origin.entry(origin).or_default() += 1;
             }
-            // Counted as the crawl counted it: only when found on a page of its own shape.
-            let pattern = variant_pattern(&row.task.url);
-            if row
-                .task
-                .via
-                .as_ref()
-                .is_some_and(|via| variant_pattern(via) == pattern)
-            {
-                *restored.variants.entry(pattern).or_default() += 1;
-            }
+            restored.members.push(row.task.family.clone());
         }
         match row.state {
             UrlState::Declined => {
+                let reason = row.reason.unwrap_or_else(|| "declined".to_string());
                 if row.in_scope && !recovered.outcomes.contains(&key) {
-                    let reason = row.reason.unwrap_or_else(|| "declined".to_string());
-                    restored.redeclare.push((row.task, reason));
+                    restored.redeclare.push((row.task.clone(), reason.clone()));
                 }
-                restored.declined.push(key);
+                if row.soft {
+                    restored.soft_declined.push((row.task, reason));
+                } else {
+                    if super::traps::Trap::from_outcome(&reason).is_some() {
+                        restored.url_traps.push((row.task, reason));
+                    }
+                    restored.declined.push(key);
+                }
             }
             UrlState::Failed if recovered.outcomes.contains(&key) && settled_response.is_none() => {
                 summary.urls_taken += 1;
@@ -113,6 +119,7 @@ pub fn plan(recovered: &Recovered, stored: StoredState) -> Restored {
         }
     }
     restored.scope_seeds = stored.scope_seeds;
+    restored.families = stored.families;
     for robots in stored.robots {
         let rules = match (robots.status, url::Url::parse(&robots.url)) {
             (0, _) => Robots::disallow_all(),

@@ -5,7 +5,7 @@
 //! needs a lock; fetches run as tasks in a `JoinSet` bounded by `--concurrency`, and the archive
 //! is reached through a bounded channel, so a slow disk slows the crawl instead of filling memory.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -14,7 +14,7 @@ use url::Url;
 
 use super::archive::{Archive, ArchiveJob, ArchiveOptions, ArchiveResult, ArchiveStopped};
 use super::config::Config;
-use super::discover::{self, Discovered};
+use super::discover::{self, Discovered, Discovery};
 use super::fetch::{Exchange, FetchConfig, FetchError, Fetcher, Truncation};
 use super::frontier::{Frontier, Hop, Task};
 use super::progress::Progress;
@@ -22,13 +22,15 @@ use super::resume::Restored;
 use super::robots::Robots;
 use super::scope::Scope;
 use super::state::{StateError, StateOp, StateWriter};
-use super::traps::{TrapGuard, variant_pattern};
+use super::traps::{
+    FamilyGuard, Fingerprint, Observed, Trap, UrlLimits, family_guard, family_of, shape_of,
+};
 
 mod persist;
+use crate::report::summary::TrapFamily;
 use crate::urls::dedup_key;
 use persist::drive;
 
-pub use super::config::DEFAULT_MAX_VARIANTS;
 /// Why URLs still waiting when Ctrl-C stopped the crawl were not fetched.
 const STOPPED: &str = "not-fetched-crawl-stopped";
 /// The product token arkiv answers to in robots.txt groups.
@@ -54,6 +56,15 @@ struct Fetched {
     task: Task,
     result: Result<Exchange, FetchError>,
     links: Vec<Discovered>,
+    /// What an HTML page's text consists of, for the trap guard.
+    fingerprint: Option<Fingerprint>,
+}
+
+/// URLs one of the [`UrlLimits`] declined, per trap and URL shape, for the trap report.
+#[derive(Debug, Default)]
+struct UrlTrapTally {
+    declined: u64,
+    example: String,
 }
 
 /// Runs one crawl to its end (or until `stop` resolves) and closes its files.
@@ -80,7 +91,9 @@ pub async fn resume_crawl(
 struct Coordinator {
     config: Config,
     scope: Scope,
-    guard: TrapGuard,
+    limits: UrlLimits,
+    families: FamilyGuard,
+    url_traps: BTreeMap<(Trap, String), UrlTrapTally>,
     frontier: Frontier,
     fetcher: Fetcher,
     archive: Archive,
@@ -88,11 +101,10 @@ struct Coordinator {
     robots: HashMap<String, Arc<Robots>>,
     /// Keys of URLs declined once already (each is logged once).
     declined: HashSet<String>,
-    /// Keys declined for how they were found (one variant too many, too deep, from an offsite
-    /// page), not for what they are: considered again when found another way (from a page of
-    /// another shape, by a shorter path, on the site itself), and logged once.
+    /// Keys declined for how they were found (within a stopped trap family, too deep, from an
+    /// offsite page), not for what they are: considered again when found another way (from a
+    /// page of another family, by a shorter path, on the site itself), and logged once.
     soft_declined: HashSet<String>,
-    variants: HashMap<String, u32>,
     pages_taken: u64,
     pages_per_origin: HashMap<String, u64>,
     state: StateWriter,
@@ -113,11 +125,12 @@ impl Coordinator {
             config.include.clone(),
             config.exclude.clone(),
         );
-        let guard = TrapGuard {
+        let limits = UrlLimits {
             max_url_len: config.max_url_len,
             max_path_depth: config.max_path_depth,
             max_segment_repeats: config.max_segment_repeats,
         };
+        let families = FamilyGuard::new(config.trap_after, config.not_a_trap.iter().cloned());
         let fetcher = Fetcher::new(FetchConfig {
             user_agent: config.user_agent(),
             connect_timeout: config.connect_timeout,
@@ -133,14 +146,15 @@ impl Coordinator {
         Ok(Coordinator {
             frontier: Frontier::new(config.per_host),
             scope,
-            guard,
+            limits,
+            families,
+            url_traps: BTreeMap::new(),
             fetcher,
             archive,
             progress,
             robots: HashMap::new(),
             declined: HashSet::new(),
             soft_declined: HashSet::new(),
-            variants: HashMap::new(),
             pages_taken: 0,
             pages_per_origin: HashMap::new(),
             state,
@@ -216,11 +230,20 @@ impl Coordinator {
                     continue;
                 }
             }
+            // Queued before its family was stopped: not fetched now, taken again if the family
+            // is released or the URL is found another way.
+            if self.families.declines(&task.family, task.in_family) {
+                self.frontier.done(&task.origin(), now, Duration::ZERO);
+                self.frontier.forget(&task.key);
+                self.uncount_page(&task);
+                self.decline_in_family(task).await?;
+                continue;
+            }
             let fetcher = self.fetcher.clone();
             let max_decoded = self.config.max_decoded;
             inflight.spawn(async move {
                 let result = fetcher.fetch(&task.url, &[]).await;
-                let links = match &result {
+                let found = match &result {
                     Ok(exchange) => {
                         discover::links_of(
                             exchange,
@@ -231,12 +254,13 @@ impl Coordinator {
                         )
                         .await
                     }
-                    Err(_) => Vec::new(),
+                    Err(_) => Discovery::default(),
                 };
                 Fetched {
                     task,
                     result,
-                    links,
+                    links: found.links,
+                    fingerprint: found.fingerprint,
                 }
             });
         }
@@ -248,6 +272,7 @@ impl Coordinator {
             task,
             result,
             links,
+            fingerprint,
         } = fetched;
         let origin = task.origin();
         let now = Instant::now();
@@ -296,6 +321,13 @@ impl Coordinator {
                 self.frontier.done(&origin, now, pause);
                 if task.hop == Hop::Prerequisite && !retry {
                     self.learn_robots(&task, &exchange).await?;
+                }
+                // What the page holds is evidence on its family, taken in before its links are
+                // considered (they may be the family's next pages).
+                if !retry && task.hop != Hop::Prerequisite && (200..300).contains(&status) {
+                    let fingerprint = fingerprint
+                        .unwrap_or_else(|| Fingerprint::of_payload(&exchange.payload_digest));
+                    self.observe(&task, &fingerprint, &links).await?;
                 }
                 let location = (300..400)
                     .contains(&status)
@@ -434,10 +466,70 @@ impl Coordinator {
             .min(self.config.max_retry_after)
     }
 
+    /// Takes in what a fetched page holds as evidence on its family; a family released by it
+    /// has what it declined taken after all.
+    async fn observe(
+        &mut self,
+        page: &Task,
+        fingerprint: &Fingerprint,
+        links: &[Discovered],
+    ) -> anyhow::Result<()> {
+        let new_links = links
+            .iter()
+            .filter(|link| link.follow && self.leads_somewhere_new(page, link))
+            .count();
+        match self
+            .families
+            .observe(&page.family, page.in_family, fingerprint, new_links)
+        {
+            Observed::Nothing => {}
+            Observed::Stopped => tracing::info!(
+                "{}: {} pages in a row added nothing new; its pages found on its own pages are \
+                 not followed (lift with --not-a-trap '{}')",
+                page.family,
+                self.config.trap_after,
+                page.family
+            ),
+            Observed::Released(declined) => {
+                tracing::info!(
+                    "{}: a page with new content after all; {} declined URLs are taken",
+                    page.family,
+                    declined.len()
+                );
+                for task in declined {
+                    self.soft_declined.remove(&task.key);
+                    if !self.frontier.seen(&task.key) && !self.declined.contains(&task.key) {
+                        self.take(task).await?;
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Whether `link` on `page` leads somewhere the crawl has not been: a URL not taken yet,
+    /// outside the page's own family, into a family whose pages are not barren themselves.
+    fn leads_somewhere_new(&self, page: &Task, link: &Discovered) -> bool {
+        let key = dedup_key(&link.url);
+        if self.frontier.seen(&key)
+            || self.declined.contains(&key)
+            || self.soft_declined.contains(&key)
+        {
+            return false;
+        }
+        let in_scope = self.scope.check(&link.url).is_ok()
+            || (link.hop == Hop::Embed && self.config.offsite_requisites);
+        if !in_scope {
+            return false;
+        }
+        let family = family_of(&link.url, Some((&page.url, &page.family)));
+        family != page.family && self.families.trusts(&family)
+    }
+
     /// Decides whether a found URL is taken, and queues or logs it.
     async fn consider(
         &mut self,
-        url: Url,
+        mut url: Url,
         parent: Option<&Task>,
         hop: Hop,
         context: &str,
@@ -445,6 +537,9 @@ impl Coordinator {
         if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
             return Ok(()); // data:, mailto:, javascript: … are not resources to fetch
         }
+        // A fragment is never sent: it names a place in the page, not another resource, and
+        // has no place in the WARC, the index or the manifest.
+        url.set_fragment(None);
         // A seed that redirects (http → https, example.org → www.example.org) names the site the
         // operator meant: its target becomes a seed of the scope too, as Heritrix does (even when
         // the target was already found another way).
@@ -479,6 +574,11 @@ impl Coordinator {
             (Hop::Redirect, Some(p)) => p.redirects + 1,
             _ => 0,
         };
+        let family = family_of(&url, parent.map(|p| (&p.url, p.family.as_str())));
+        // Only a navigation link found on a page of the same family is what a trap makes more
+        // of: a listing's items, a sitemap's pages, a page's images, a redirect's target are
+        // never declined for their family.
+        let in_family = hop == Hop::Link && parent.is_some_and(|p| p.family == family);
         let task = Task {
             url,
             key,
@@ -489,6 +589,8 @@ impl Coordinator {
             requisite,
             redirects,
             attempt: 0,
+            family,
+            in_family,
         };
         let same_site = self.scope.same_site(&task.url);
         let verdict = if requisite && !same_site {
@@ -511,7 +613,15 @@ impl Coordinator {
             Err(reason) => return self.decline_task(&task, reason, false).await,
             Ok(()) => {}
         }
-        if let Err(trap) = self.guard.check(&task.url) {
+        if let Err(trap) = self.limits.check(&task.url) {
+            let tally = self
+                .url_traps
+                .entry((trap, shape_of(&task.url)))
+                .or_default();
+            tally.declined += 1;
+            if tally.example.is_empty() {
+                tally.example = task.url.to_string();
+            }
             return self.decline_task(&task, trap.as_str(), true).await;
         }
         if redirects > self.config.max_redirects {
@@ -520,22 +630,20 @@ impl Coordinator {
         if self.config.max_depth.is_some_and(|max| depth > max) {
             return self.soft_decline(&task, "max-depth", true).await;
         }
-        // Only a page found on a page of its own shape counts as a variant: a calendar's month
-        // links the next month, and that one the next, without end; a listing's thousand
-        // articles are siblings, each found on a page of another shape, and all are taken. A
-        // page's images, numbered or not, are what it needs, never a trap.
-        let pattern = variant_pattern(&task.url);
-        if !requisite && parent.is_some_and(|p| variant_pattern(&p.url) == pattern) {
-            let seen_variants = self.variants.entry(pattern).or_default();
-            if *seen_variants >= self.config.max_variants {
-                return self
-                    .soft_decline(&task, "trap-too-many-variants", true)
-                    .await;
-            }
-            *seen_variants += 1;
+        let barren_sibling = hop == Hop::Link
+            && !task.in_family
+            && parent.is_some_and(|p| self.families.declines_sibling(&task.family, &p.family));
+        if self.families.declines(&task.family, task.in_family) || barren_sibling {
+            return self.decline_in_family(task).await;
         }
+        self.take(task).await
+    }
+
+    /// Takes a URL into the frontier, within the page caps (requisites are not counted), with
+    /// its origin's robots.txt first.
+    async fn take(&mut self, task: Task) -> anyhow::Result<()> {
         let origin = task.origin();
-        if !requisite {
+        if !task.requisite {
             if self
                 .config
                 .max_pages
@@ -560,7 +668,31 @@ impl Coordinator {
         {
             self.add_robots_task(&task);
         }
+        self.families.admitted(&task.family);
         self.frontier.add(task);
+        Ok(())
+    }
+
+    /// Gives back a taken page's place in the page caps (it was not fetched after all).
+    fn uncount_page(&mut self, task: &Task) {
+        if !task.requisite {
+            self.pages_taken = self.pages_taken.saturating_sub(1);
+            if let Some(count) = self.pages_per_origin.get_mut(&task.origin()) {
+                *count = count.saturating_sub(1);
+            }
+        }
+    }
+
+    /// Declines a URL of a stopped trap family (found on a page of that family, or on a barren
+    /// page of another): softly, and remembered by the guard, which takes it after all if the
+    /// family is released.
+    async fn decline_in_family(&mut self, task: Task) -> anyhow::Result<()> {
+        if self.soft_declined.contains(&task.key) {
+            return Ok(());
+        }
+        self.soft_decline(&task, family_guard::OUTCOME, true)
+            .await?;
+        self.families.note_declined(task);
         Ok(())
     }
 
@@ -580,12 +712,15 @@ impl Coordinator {
             requisite: true,
             redirects: 0,
             attempt: 0,
+            family: shape_of(&first.url),
+            in_family: false,
         });
     }
 
-    /// Declines a URL for now: logged the first time (with an outcome record when in scope), but
-    /// neither remembered as declined nor persisted, so it is taken when found again another way
-    /// (its response then supersedes the outcome record, as in the mirror's catalog).
+    /// Declines a URL for how it was found: logged and persisted the first time (with an
+    /// outcome record when in scope), but not remembered as declined, so it is taken when found
+    /// again another way (its response then supersedes the outcome record, as in the mirror's
+    /// catalog).
     async fn soft_decline(
         &mut self,
         task: &Task,
@@ -595,6 +730,12 @@ impl Coordinator {
         if !self.soft_declined.insert(task.key.clone()) {
             return Ok(());
         }
+        self.pending.push(StateOp::Declined {
+            task: task.clone(),
+            reason: reason.to_string(),
+            in_scope,
+            soft: true,
+        });
         self.log_decline(task, reason, in_scope).await
     }
 
@@ -613,6 +754,7 @@ impl Coordinator {
                 task: task.clone(),
                 reason: reason.to_string(),
                 in_scope,
+                soft: false,
             });
         }
         self.log_decline(task, reason, in_scope).await
@@ -632,16 +774,42 @@ impl Coordinator {
 
     async fn finish(mut self, interrupted: bool) -> anyhow::Result<CrawlResult> {
         let persisted = self.persist(true).await;
+        let traps = self.trap_report();
         let Coordinator {
             archive, progress, ..
         } = self;
         progress.finish();
-        let archive = archive.finish(interrupted).await?;
+        let archive = archive.finish(interrupted, traps).await?;
         persisted?;
         Ok(CrawlResult {
             archive,
             interrupted,
         })
+    }
+}
+
+impl Coordinator {
+    /// Every family of URLs declined as a trap: the families stopped on their content, then the
+    /// URLs over a limit, by limit and shape.
+    fn trap_report(&self) -> Vec<TrapFamily> {
+        let mut report = self.families.report();
+        for ((trap, shape), tally) in &self.url_traps {
+            let now = match trap {
+                Trap::UrlTooLong => self.config.max_url_len,
+                Trap::PathTooDeep => self.config.max_path_depth,
+                Trap::RepeatingSegments => self.config.max_segment_repeats,
+            };
+            report.push(TrapFamily {
+                shape: shape.clone(),
+                outcome: trap.as_str().to_string(),
+                declined: tally.declined,
+                example: tally.example.clone(),
+                fetched: None,
+                barren_in_a_row: None,
+                lift: format!("{} N (now {now})", trap.flag()),
+            });
+        }
+        report
     }
 }
 

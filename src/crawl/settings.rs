@@ -21,8 +21,20 @@ pub struct Settings {
     pub resume: Option<ResumeSettings>,
 }
 
-fn default_max_variants() -> u32 {
-    super::config::DEFAULT_MAX_VARIANTS
+fn default_trap_after() -> u32 {
+    super::config::DEFAULT_TRAP_AFTER
+}
+
+fn default_max_url_len() -> usize {
+    super::config::DEFAULT_MAX_URL_LEN
+}
+
+fn default_max_path_depth() -> usize {
+    super::config::DEFAULT_MAX_PATH_DEPTH
+}
+
+fn default_max_segment_repeats() -> usize {
+    super::config::DEFAULT_MAX_SEGMENT_REPEATS
 }
 
 /// The rest of the resolved [`Config`], for `arkiv crawl --resume`.
@@ -33,8 +45,16 @@ pub struct ResumeSettings {
     pub contact: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_pages_per_host: Option<u64>,
-    #[serde(default = "default_max_variants")]
-    pub max_variants: u32,
+    #[serde(default = "default_trap_after")]
+    pub trap_after: u32,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub not_a_trap: Vec<String>,
+    #[serde(default = "default_max_url_len")]
+    pub max_url_len: usize,
+    #[serde(default = "default_max_path_depth")]
+    pub max_path_depth: usize,
+    #[serde(default = "default_max_segment_repeats")]
+    pub max_segment_repeats: usize,
     pub connect_timeout_ms: u64,
     pub header_timeout_ms: u64,
     pub body_timeout_ms: u64,
@@ -137,7 +157,11 @@ impl Settings {
                 warc_prefix: config.warc_prefix.clone(),
                 contact: config.contact.clone(),
                 max_pages_per_host: config.max_pages_per_host,
-                max_variants: config.max_variants,
+                trap_after: config.trap_after,
+                not_a_trap: config.not_a_trap.clone(),
+                max_url_len: config.max_url_len,
+                max_path_depth: config.max_path_depth,
+                max_segment_repeats: config.max_segment_repeats,
                 connect_timeout_ms: config.connect_timeout.as_millis() as u64,
                 header_timeout_ms: config.header_timeout.as_millis() as u64,
                 body_timeout_ms: config.body_timeout.as_millis() as u64,
@@ -193,7 +217,11 @@ impl Settings {
             config.warc_prefix = r.warc_prefix.clone();
             config.contact = r.contact.clone();
             config.max_pages_per_host = r.max_pages_per_host;
-            config.max_variants = r.max_variants;
+            config.trap_after = r.trap_after;
+            config.not_a_trap = r.not_a_trap.clone();
+            config.max_url_len = r.max_url_len;
+            config.max_path_depth = r.max_path_depth;
+            config.max_segment_repeats = r.max_segment_repeats;
             config.connect_timeout = Duration::from_millis(r.connect_timeout_ms);
             config.header_timeout = Duration::from_millis(r.header_timeout_ms);
             config.body_timeout = Duration::from_millis(r.body_timeout_ms);

@@ -15,6 +15,7 @@ use tokio::sync::{mpsc, oneshot};
 use url::Url;
 
 use super::frontier::{Hop, Task};
+use super::traps::FamilyRecord;
 
 /// The database file inside `<out>/state/`.
 pub const STATE_FILE: &str = "crawl.sqlite3";
@@ -42,12 +43,17 @@ pub enum StateOp {
     Add(Task),
     /// A URL will be tried again; `attempt` is the try that comes next.
     Retry { key: String, attempt: u32 },
-    /// The crawl decided not to fetch a URL.
+    /// The crawl decided not to fetch a URL. A `soft` decline is for how the URL was found (too
+    /// deep, from an offsite page, within a stopped trap family): the URL is taken when it is
+    /// found another way, and [`StateOp::Add`] then turns the row into a queued one.
     Declined {
         task: Task,
         reason: String,
         in_scope: bool,
+        soft: bool,
     },
+    /// What the trap guard knows of a URL family.
+    Family(FamilyRecord),
     /// The archive wrote a URL's final record (`failed`: an outcome record, no response).
     Done {
         key: String,
@@ -82,6 +88,8 @@ pub struct StoredUrl {
     pub state: UrlState,
     pub reason: Option<String>,
     pub in_scope: bool,
+    /// A soft decline (see [`StateOp::Declined`]).
+    pub soft: bool,
 }
 
 /// A stored robots.txt answer.
@@ -100,6 +108,8 @@ pub struct StoredState {
     pub robots: Vec<StoredRobots>,
     /// Redirect targets of seeds that joined the scope, in the order they did.
     pub scope_seeds: Vec<Url>,
+    /// The trap guard's evidence per URL family.
+    pub families: Vec<FamilyRecord>,
 }
 
 #[derive(Debug)]
@@ -234,9 +244,36 @@ fn open(path: &Path) -> Result<Connection, StateError> {
         );
         CREATE TABLE IF NOT EXISTS scope_seeds (
             url TEXT PRIMARY KEY
+        );
+        CREATE TABLE IF NOT EXISTS families (
+            shape TEXT PRIMARY KEY,
+            fetched INTEGER NOT NULL,
+            streak INTEGER NOT NULL,
+            stopped INTEGER NOT NULL,
+            features BLOB NOT NULL
         );",
     )
     .map_err(sql)?;
+    // Columns added since the first release: a state written by an older arkiv gains them.
+    let columns: Vec<String> = conn
+        .prepare("SELECT name FROM pragma_table_info('urls')")
+        .and_then(|mut stmt| {
+            stmt.query_map([], |row| row.get::<_, String>(0))?
+                .collect::<rusqlite::Result<_>>()
+        })
+        .map_err(sql)?;
+    for (column, definition) in [
+        ("soft", "INTEGER NOT NULL DEFAULT 0"),
+        ("family", "TEXT"),
+        ("in_family", "INTEGER NOT NULL DEFAULT 0"),
+    ] {
+        if !columns.iter().any(|c| c == column) {
+            conn.execute_batch(&format!(
+                "ALTER TABLE urls ADD COLUMN {column} {definition}"
+            ))
+            .map_err(sql)?;
+        }
+    }
     Ok(conn)
 }
 
@@ -244,6 +281,12 @@ fn apply(txn: &rusqlite::Transaction<'_>, op: &StateOp) -> rusqlite::Result<()> 
     match op {
         StateOp::Add(task) => {
             insert(txn, task, "queued", None, true, false)?;
+            // A URL declined softly before and found another way now is taken.
+            txn.execute(
+                "UPDATE urls SET state = 'queued', reason = NULL, soft = 0, in_family = ?2
+                 WHERE key = ?1 AND state = 'declined' AND soft = 1",
+                params![task.key, task.in_family],
+            )?;
         }
         StateOp::Retry { key, attempt } => {
             txn.execute(
@@ -255,8 +298,32 @@ fn apply(txn: &rusqlite::Transaction<'_>, op: &StateOp) -> rusqlite::Result<()> 
             task,
             reason,
             in_scope,
+            soft,
         } => {
             insert(txn, task, "declined", Some(reason), *in_scope, true)?;
+            if *soft {
+                txn.execute("UPDATE urls SET soft = 1 WHERE key = ?1", params![task.key])?;
+            }
+        }
+        StateOp::Family(record) => {
+            match &record.features {
+                Some(features) => {
+                    let blob: Vec<u8> = features.iter().flat_map(|f| f.to_le_bytes()).collect();
+                    txn.execute(
+                        "INSERT OR REPLACE INTO families (shape, fetched, streak, stopped, features)
+                         VALUES (?1, ?2, ?3, ?4, ?5)",
+                        params![record.shape, record.fetched, record.streak, record.stopped, blob],
+                    )?;
+                }
+                None => {
+                    txn.execute(
+                        "INSERT INTO families (shape, fetched, streak, stopped, features)
+                         VALUES (?1, ?2, ?3, ?4, x'')
+                         ON CONFLICT(shape) DO UPDATE SET fetched = ?2, streak = ?3, stopped = ?4",
+                        params![record.shape, record.fetched, record.streak, record.stopped],
+                    )?;
+                }
+            }
         }
         StateOp::Done {
             key,
@@ -311,7 +378,8 @@ fn insert(
     txn.execute(
         &format!(
             "{verb} INTO urls (key, url, depth, hop, via, context, requisite, redirects, attempt,
-             state, reason, in_scope) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"
+             state, reason, in_scope, family, in_family)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)"
         ),
         params![
             task.key,
@@ -326,6 +394,8 @@ fn insert(
             state,
             reason,
             in_scope,
+            task.family,
+            task.in_family,
         ],
     )?;
     Ok(())
@@ -349,55 +419,37 @@ pub fn load(out: &Path) -> Result<StoredState, StateError> {
     let mut stmt = conn
         .prepare(
             "SELECT key, url, depth, hop, via, context, requisite, redirects, attempt, state,
-             reason, in_scope FROM urls ORDER BY rowid",
+             reason, in_scope, soft, family, in_family FROM urls ORDER BY rowid",
         )
+        .map_err(sql)?;
+    let rows = stmt.query_map([], stored_url).map_err(sql)?;
+    for row in rows {
+        // A row whose URL no longer parses cannot be fetched; it is skipped, not fatal.
+        if let Some(row) = row.map_err(sql)? {
+            state.urls.push(row);
+        }
+    }
+    let mut stmt = conn
+        .prepare("SELECT shape, fetched, streak, stopped, features FROM families")
         .map_err(sql)?;
     let rows = stmt
         .query_map([], |row| {
-            Ok((
-                row.get::<_, String>(0)?,
-                row.get::<_, String>(1)?,
-                row.get::<_, u32>(2)?,
-                row.get::<_, String>(3)?,
-                row.get::<_, Option<String>>(4)?,
-                row.get::<_, String>(5)?,
-                row.get::<_, bool>(6)?,
-                row.get::<_, u32>(7)?,
-                row.get::<_, u32>(8)?,
-                row.get::<_, String>(9)?,
-                row.get::<_, Option<String>>(10)?,
-                row.get::<_, bool>(11)?,
-            ))
+            let blob: Vec<u8> = row.get(4)?;
+            Ok(FamilyRecord {
+                shape: row.get(0)?,
+                fetched: row.get(1)?,
+                streak: row.get(2)?,
+                stopped: row.get(3)?,
+                features: Some(
+                    blob.chunks_exact(8)
+                        .map(|c| u64::from_le_bytes(c.try_into().unwrap_or_default()))
+                        .collect(),
+                ),
+            })
         })
         .map_err(sql)?;
     for row in rows {
-        let (key, url, depth, hop, via, context, requisite, redirects, attempt, st, reason, scope) =
-            row.map_err(sql)?;
-        // A row whose URL no longer parses cannot be fetched; it is skipped, not fatal.
-        let Ok(url) = Url::parse(&url) else { continue };
-        let task = Task {
-            url,
-            key,
-            depth,
-            hop: hop_from_name(&hop),
-            via: via.and_then(|v| Url::parse(&v).ok()),
-            context,
-            requisite,
-            redirects,
-            attempt,
-        };
-        let state_of = match st.as_str() {
-            "done" => UrlState::Done,
-            "failed" => UrlState::Failed,
-            "declined" => UrlState::Declined,
-            _ => UrlState::Queued,
-        };
-        state.urls.push(StoredUrl {
-            task,
-            state: state_of,
-            reason,
-            in_scope: scope,
-        });
+        state.families.push(row.map_err(sql)?);
     }
     let mut stmt = conn
         .prepare("SELECT origin, url, status, body FROM robots")
@@ -427,6 +479,45 @@ pub fn load(out: &Path) -> Result<StoredState, StateError> {
         }
     }
     Ok(state)
+}
+
+/// One `urls` row; `None` when its URL no longer parses.
+fn stored_url(row: &rusqlite::Row<'_>) -> rusqlite::Result<Option<StoredUrl>> {
+    let Ok(url) = Url::parse(&row.get::<_, String>(1)?) else {
+        return Ok(None);
+    };
+    // Rows of an older arkiv have no family: it is the URL's own shape.
+    let family = row
+        .get::<_, Option<String>>(13)?
+        .unwrap_or_else(|| super::traps::shape_of(&url));
+    let task = Task {
+        url,
+        key: row.get(0)?,
+        depth: row.get(2)?,
+        hop: hop_from_name(&row.get::<_, String>(3)?),
+        via: row
+            .get::<_, Option<String>>(4)?
+            .and_then(|v| Url::parse(&v).ok()),
+        context: row.get(5)?,
+        requisite: row.get(6)?,
+        redirects: row.get(7)?,
+        attempt: row.get(8)?,
+        family,
+        in_family: row.get(14)?,
+    };
+    let state = match row.get::<_, String>(9)?.as_str() {
+        "done" => UrlState::Done,
+        "failed" => UrlState::Failed,
+        "declined" => UrlState::Declined,
+        _ => UrlState::Queued,
+    };
+    Ok(Some(StoredUrl {
+        task,
+        state,
+        reason: row.get(10)?,
+        in_scope: row.get(11)?,
+        soft: row.get(12)?,
+    }))
 }
 
 fn hop_name(hop: Hop) -> &'static str {
@@ -467,6 +558,8 @@ mod tests {
             requisite: true,
             redirects: 0,
             attempt: 0,
+            family: "a/#".to_string(),
+            in_family: false,
         }
     }
 
@@ -491,7 +584,30 @@ mod tests {
                     task: task("http://a/3"),
                     reason: "max-depth".to_string(),
                     in_scope: true,
+                    soft: true,
                 },
+                StateOp::Declined {
+                    task: task("http://a/4"),
+                    reason: "trap-no-new-content".to_string(),
+                    in_scope: true,
+                    soft: true,
+                },
+                // Found another way: taken after all.
+                StateOp::Add(task("http://a/4")),
+                StateOp::Family(FamilyRecord {
+                    shape: "a/#".to_string(),
+                    fetched: 7,
+                    streak: 2,
+                    stopped: false,
+                    features: Some(vec![3, 1 << 60]),
+                }),
+                StateOp::Family(FamilyRecord {
+                    shape: "a/#".to_string(),
+                    fetched: 8,
+                    streak: 3,
+                    stopped: true,
+                    features: None,
+                }),
                 StateOp::Robots {
                     origin: "http://a:80".to_string(),
                     url: "http://a/robots.txt".to_string(),
@@ -523,10 +639,23 @@ mod tests {
                 ("http://a/1".to_string(), UrlState::Done, 0),
                 ("http://a/2".to_string(), UrlState::Queued, 2),
                 ("http://a/3".to_string(), UrlState::Declined, 0),
+                ("http://a/4".to_string(), UrlState::Queued, 0),
             ]
         );
         assert_eq!(state.urls[0].task.hop, Hop::Embed);
+        assert_eq!(state.urls[0].task.family, "a/#");
         assert_eq!(state.urls[2].reason.as_deref(), Some("max-depth"));
+        assert!(state.urls[2].soft && !state.urls[3].soft);
+        assert_eq!(
+            state.families,
+            [FamilyRecord {
+                shape: "a/#".to_string(),
+                fetched: 8,
+                streak: 3,
+                stopped: true,
+                features: Some(vec![3, 1 << 60]),
+            }]
+        );
         assert_eq!(state.robots.len(), 1);
         assert_eq!(state.robots[0].status, 200);
     }

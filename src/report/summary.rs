@@ -25,6 +25,8 @@ pub struct Summary {
     pub by_outcome: BTreeMap<String, u64>,
     /// URLs that could not be archived at all, or only cut short, after all retries.
     pub failures: Vec<Failure>,
+    /// URL families the trap guards stopped, with what they declined and how to take it.
+    pub traps: Vec<TrapFamily>,
     pub warc_files: Vec<String>,
     /// Whether the crawl was stopped early (Ctrl-C).
     pub interrupted: bool,
@@ -34,6 +36,28 @@ pub struct Summary {
 pub struct Failure {
     pub url: String,
     pub reason: String,
+}
+
+/// A family of URLs the crawl declined as a trap: what it looks like and how to take it after all.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TrapFamily {
+    /// The URL shape (host, path with digit runs as `#`, query parameter names), as
+    /// `--not-a-trap` takes it.
+    pub shape: String,
+    /// The crawl.log outcome of the URLs it declined.
+    pub outcome: String,
+    /// Distinct URLs declined.
+    pub declined: u64,
+    /// One of them.
+    pub example: String,
+    /// Pages of the family fetched (for a family stopped on its content).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fetched: Option<u64>,
+    /// How many of the last ones in a row added nothing new.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub barren_in_a_row: Option<u64>,
+    /// The option that takes them after all.
+    pub lift: String,
 }
 
 impl Summary {

@@ -81,7 +81,32 @@ impl Coordinator {
         }
         self.pages_taken = restored.pages_taken;
         self.pages_per_origin = restored.pages_per_origin;
-        self.variants = restored.variants;
+        self.families.restore(restored.families, restored.members);
+        for (task, reason) in restored.url_traps {
+            if let Some(trap) = Trap::from_outcome(&reason) {
+                let tally = self
+                    .url_traps
+                    .entry((trap, shape_of(&task.url)))
+                    .or_default();
+                tally.declined += 1;
+                if tally.example.is_empty() {
+                    tally.example = task.url.to_string();
+                }
+            }
+        }
+        // What a stopped family declined stays declined, unless the family was released (a
+        // `--not-a-trap` given to this resume): then it is taken now.
+        let mut released = Vec::new();
+        for (task, reason) in restored.soft_declined {
+            self.soft_declined.insert(task.key.clone());
+            if reason == family_guard::OUTCOME {
+                if self.families.is_stopped(&task.family) {
+                    self.families.note_declined(task);
+                } else {
+                    released.push(task);
+                }
+            }
+        }
         for (task, reason) in restored.redeclare {
             self.archive
                 .send(ArchiveJob::Declined {
@@ -91,6 +116,12 @@ impl Coordinator {
                 })
                 .await?;
         }
+        for task in released {
+            self.soft_declined.remove(&task.key);
+            if !self.frontier.seen(&task.key) && !self.declined.contains(&task.key) {
+                self.take(task).await?;
+            }
+        }
         Ok(())
     }
 
@@ -98,6 +129,12 @@ impl Coordinator {
     pub(super) async fn persist(&mut self, wait: bool) -> anyhow::Result<()> {
         let mut ops = self.frontier.take_journal();
         ops.append(&mut self.pending);
+        ops.extend(
+            self.families
+                .take_changes()
+                .into_iter()
+                .map(StateOp::Family),
+        );
         if wait {
             self.state.commit(ops).await?;
         } else {

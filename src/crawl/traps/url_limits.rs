@@ -1,4 +1,5 @@
-//! Guards against crawler traps: URLs that a generated site can produce without end.
+//! Limits on a URL by itself: too long, too deep, or a path that repeats its segments. These
+//! need no evidence beyond the URL: no real page has a 3 000-byte address or `/a/b/a/b/a/b/`.
 
 use std::collections::HashMap;
 
@@ -6,14 +7,14 @@ use url::Url;
 
 /// Limits a URL must stay within to be taken.
 #[derive(Debug, Clone, Copy)]
-pub struct TrapGuard {
+pub struct UrlLimits {
     pub max_url_len: usize,
     pub max_path_depth: usize,
     pub max_segment_repeats: usize,
 }
 
 /// Which guard a URL tripped.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Trap {
     UrlTooLong,
     PathTooDeep,
@@ -21,6 +22,7 @@ pub enum Trap {
 }
 
 impl Trap {
+    /// The crawl.log outcome.
     pub fn as_str(self) -> &'static str {
         match self {
             Trap::UrlTooLong => "trap-url-too-long",
@@ -28,9 +30,25 @@ impl Trap {
             Trap::RepeatingSegments => "trap-repeating-segments",
         }
     }
+
+    /// The option that moves this limit (for the trap report).
+    pub fn flag(self) -> &'static str {
+        match self {
+            Trap::UrlTooLong => "--max-url-length",
+            Trap::PathTooDeep => "--max-path-segments",
+            Trap::RepeatingSegments => "--max-segment-repeats",
+        }
+    }
+
+    /// The trap an outcome names, if it names one of these.
+    pub fn from_outcome(outcome: &str) -> Option<Trap> {
+        [Trap::UrlTooLong, Trap::PathTooDeep, Trap::RepeatingSegments]
+            .into_iter()
+            .find(|t| t.as_str() == outcome)
+    }
 }
 
-impl TrapGuard {
+impl UrlLimits {
     pub fn check(&self, url: &Url) -> Result<(), Trap> {
         if url.as_str().len() > self.max_url_len {
             return Err(Trap::UrlTooLong);
@@ -58,7 +76,7 @@ impl TrapGuard {
 mod tests {
     use super::*;
 
-    const GUARD: TrapGuard = TrapGuard {
+    const GUARD: UrlLimits = UrlLimits {
         max_url_len: 200,
         max_path_depth: 8,
         max_segment_repeats: 2,
@@ -87,49 +105,5 @@ mod tests {
             GUARD.check(&Url::parse("http://h/a/b/a/b/a/").unwrap()),
             Err(Trap::RepeatingSegments)
         );
-    }
-}
-
-/// The shape of a URL with the parts that generated pages vary replaced: digit runs in the path
-/// become `#`, and the query keeps only its (sorted) parameter names. A calendar's
-/// `/kalender/?m=2024-01` and `?m=2024-02` share one pattern; so do `/2024/01/` and `/2024/02/`.
-pub fn variant_pattern(url: &Url) -> String {
-    let mut pattern = String::with_capacity(url.as_str().len());
-    pattern.push_str(url.host_str().unwrap_or(""));
-    let mut in_digits = false;
-    for c in url.path().chars() {
-        if c.is_ascii_digit() {
-            if !in_digits {
-                pattern.push('#');
-            }
-            in_digits = true;
-        } else {
-            in_digits = false;
-            pattern.push(c);
-        }
-    }
-    if url.query().is_some() {
-        let mut names: Vec<String> = url.query_pairs().map(|(k, _)| k.into_owned()).collect();
-        names.sort();
-        names.dedup();
-        pattern.push('?');
-        pattern.push_str(&names.join("&"));
-    }
-    pattern
-}
-
-#[cfg(test)]
-mod pattern_tests {
-    use super::*;
-
-    #[test]
-    fn calendars_share_a_pattern() {
-        let a = Url::parse("http://h/kalender/?m=2024-01").unwrap();
-        let b = Url::parse("http://h/kalender/?m=2031-12").unwrap();
-        assert_eq!(variant_pattern(&a), variant_pattern(&b));
-        let c = Url::parse("http://h/arkiv/2024/01/").unwrap();
-        let d = Url::parse("http://h/arkiv/1999/12/").unwrap();
-        assert_eq!(variant_pattern(&c), variant_pattern(&d));
-        assert_ne!(variant_pattern(&a), variant_pattern(&c));
     }
 }
