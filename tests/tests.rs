@@ -4,6 +4,7 @@ mod support;
 
 mod cli;
 mod crawl;
+mod diff;
 mod extract_links;
 mod fetch_exact;
 mod fixture_server;
