@@ -164,7 +164,6 @@ impl DiffArgs {
         }
         options.ignore_markup = self.ignore_markup;
         options.max_diff_lines = self.max_diff_lines;
-        options.detail = !self.summary;
         Ok(options)
     }
 }

@@ -195,7 +195,7 @@ impl Archive {
 fn warc_files(warc_dir: &Path) -> Result<Vec<String>, DiffError> {
     let mut names: Vec<String> = fs_err::read_dir(warc_dir)?
         .filter_map(|entry| entry.ok())
-        .filter(|entry| entry.file_type().is_ok_and(|t| t.is_file()))
+        .filter(|entry| entry.path().is_file())
         .map(|entry| entry.file_name().to_string_lossy().into_owned())
         .filter(|name| name.ends_with(".warc.gz") || name.ends_with(".warc"))
         .collect();

@@ -32,8 +32,6 @@ pub struct CompareOptions {
     pub ignore_markup: bool,
     /// Diff lines kept per changed page or text resource.
     pub max_diff_lines: usize,
-    /// Work out text and link changes (off when only counts are wanted).
-    pub detail: bool,
     /// The old crawl's rebasing, applied to the links of its pages too.
     pub rebase: Vec<Rebase>,
 }
@@ -155,7 +153,7 @@ fn compare_pair(
         new_size: new_body.size(),
     });
     let mut markup_only = false;
-    if o.is_html() && n.is_html() && (options.detail || options.ignore_markup) {
+    if o.is_html() && n.is_html() {
         match (old_body.get(), new_body.get()) {
             (Ok(a), Ok(b)) => {
                 let before = aspects.len();
@@ -172,7 +170,7 @@ fn compare_pair(
                 detail: detail.to_owned(),
             }),
         }
-    } else if o.is_text() && n.is_text() && options.detail {
+    } else if o.is_text() && n.is_text() {
         match (old_body.get(), new_body.get()) {
             (Ok(a), Ok(b)) => {
                 let before = text_lines(&a.body, a.content_type().as_deref());

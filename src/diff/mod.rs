@@ -56,12 +56,10 @@ pub struct DiffOptions {
     pub ignore_markup: bool,
     /// Diff lines kept per changed page or text resource.
     pub max_diff_lines: usize,
-    /// Work out text and link changes; off when only the counts are wanted.
-    pub detail: bool,
 }
 
 impl DiffOptions {
-    /// The defaults a user expects: nothing ignored, no rebasing, markup counts, details shown.
+    /// The defaults a user expects: nothing ignored, no rebasing, markup counts.
     pub fn new(old: impl Into<PathBuf>, new: impl Into<PathBuf>) -> Self {
         DiffOptions {
             old: old.into(),
@@ -70,7 +68,6 @@ impl DiffOptions {
             rebase: Vec::new(),
             ignore_markup: false,
             max_diff_lines: DEFAULT_MAX_DIFF_LINES,
-            detail: true,
         }
     }
 }
@@ -128,7 +125,6 @@ pub fn diff(options: &DiffOptions) -> Result<DiffReport, DiffError> {
     let compare_options = CompareOptions {
         ignore_markup: options.ignore_markup,
         max_diff_lines: options.max_diff_lines,
-        detail: options.detail,
         rebase: options.rebase.clone(),
     };
     let (changes, counts) = compare::compare(&old, &new, &compare_options);

@@ -80,7 +80,16 @@ fn render_text(report: &DiffReport, summary: bool) -> String {
         }
     }
     let _ = writeln!(out, "\n{}", verdict(report));
-    out
+    // Header values and text come from archived responses: none may drive the terminal.
+    out.chars()
+        .map(|c| {
+            if c.is_control() && c != '\n' {
+                char::REPLACEMENT_CHARACTER
+            } else {
+                c
+            }
+        })
+        .collect()
 }
 
 fn side_line(side: &Side) -> String {

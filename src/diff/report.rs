@@ -136,6 +136,7 @@ impl Counts {
 /// One of the two crawls, as the report describes it.
 #[derive(Debug, Clone, Serialize)]
 pub struct Side {
+    #[serde(serialize_with = "lossy_path")]
     pub path: PathBuf,
     /// URLs compared (after `--ignore`).
     pub urls: usize,
@@ -145,6 +146,14 @@ pub struct Side {
     /// Where the captures were listed from: `cdxj` (the crawl's index) or `warc` (rebuilt in
     /// memory from the WARC files, the folder has no usable index).
     pub index: &'static str,
+}
+
+/// A path in JSON even when it is not UTF-8 (serde refuses such a path, and the whole report with it).
+fn lossy_path<S: serde::Serializer>(
+    path: &std::path::Path,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    serializer.serialize_str(&path.to_string_lossy())
 }
 
 /// Everything one `arkiv diff` found.

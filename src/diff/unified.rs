@@ -72,11 +72,24 @@ fn joined(lines: &[String]) -> String {
     text
 }
 
+/// The line cut at [`MAX_LINE_CHARS`], its control characters replaced: text from an archived
+/// page must not drive the reader's terminal (an escape sequence could hide or forge lines).
 fn shortened(line: &str) -> String {
-    match line.char_indices().nth(MAX_LINE_CHARS) {
-        Some((at, _)) => format!("{}…", &line[..at]),
-        None => line.to_owned(),
+    let mut out: String = line
+        .chars()
+        .take(MAX_LINE_CHARS)
+        .map(|c| {
+            if c.is_control() {
+                char::REPLACEMENT_CHARACTER
+            } else {
+                c
+            }
+        })
+        .collect();
+    if line.chars().nth(MAX_LINE_CHARS).is_some() {
+        out.push('…');
     }
+    out
 }
 
 #[cfg(test)]
@@ -111,6 +124,13 @@ mod tests {
         assert_eq!(change.diff.len(), 10);
         assert_eq!(change.omitted, 101 - 10);
         assert_eq!((change.added, change.removed), (50, 50));
+    }
+
+    #[test]
+    fn control_characters_never_reach_the_terminal() {
+        let change =
+            diff_lines(&lines("a"), &["\u{1b}[2Jryddet\u{7}".to_string()], 10).expect("differs");
+        assert_eq!(change.diff[2], "+\u{fffd}[2Jryddet\u{fffd}");
     }
 
     #[test]
