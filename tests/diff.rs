@@ -1005,3 +1005,60 @@ fn an_index_that_does_not_match_its_warc_files_exits_2() {
         run.dump()
     );
 }
+
+#[test]
+fn a_template_change_on_every_page_is_shown_once() {
+    let with_footer = |year: &str, extra_link: bool| -> Site {
+        let footer = format!(
+            "<footer><p>© {year} Realdania</p>{}</footer>",
+            if extra_link {
+                "<a href=\"/presse/\">Presse</a>"
+            } else {
+                ""
+            }
+        );
+        let mut site = Site::new();
+        for (path, title, text) in [
+            (
+                "/",
+                "Forside",
+                "<a href=\"/a/\">a</a> <a href=\"/b/\">b</a>",
+            ),
+            ("/a/", "A", "<p>Side A.</p>"),
+            ("/b/", "B", "<p>Side B.</p>"),
+        ] {
+            site.insert(path, page(title, &format!("<main>{text}</main>{footer}")));
+        }
+        site.insert("/presse/", page("Presse", "<p>Presse.</p>"));
+        site
+    };
+    let server = SiteServer::serve(with_footer("2026", false));
+    let dir = tempfile::tempdir().expect("temp");
+    let (old, new) = (dir.path().join("old"), dir.path().join("new"));
+    crawl(server.url(), &old);
+    server.set(with_footer("2031", true));
+    crawl(server.url(), &new);
+
+    let run = diff(&old, &new, &[]);
+    assert_eq!(run.code, Some(1), "{}", run.dump());
+    assert_eq!(
+        run.stdout.matches("+© 2031 Realdania").count(),
+        1,
+        "{}",
+        run.dump()
+    );
+    let first = server.url().as_str();
+    let same_text = format!("text: 2 lines added, 1 removed, the same change as {first}");
+    let same_links = format!("links: 1 added, 0 removed, the same change as {first}");
+    assert_eq!(run.stdout.matches(&same_text).count(), 2, "{}", run.dump());
+    assert_eq!(run.stdout.matches(&same_links).count(), 2, "{}", run.dump());
+    // JSON and JUnit keep each change whole.
+    let json = diff(&old, &new, &["--format", "json"]).json();
+    let texts = json["changes"]
+        .as_array()
+        .expect("changes")
+        .iter()
+        .filter(|c| c["aspects"].to_string().contains("+© 2031 Realdania"))
+        .count();
+    assert_eq!(texts, 3, "{json:#}");
+}

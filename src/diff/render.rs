@@ -21,6 +21,7 @@
 //! ```
 //! With `--summary`, `changes` is empty: only the counts are reported.
 
+use std::collections::HashMap;
 use std::fmt::Write as _;
 
 use serde::Serialize;
@@ -65,6 +66,7 @@ fn render_text(report: &DiffReport, summary: bool) -> String {
     let _ = writeln!(out, "  old: {}", side_line(&report.old));
     let _ = writeln!(out, "  new: {}", side_line(&report.new));
     if !summary {
+        let mut seen = Seen::default();
         for kind in ChangeKind::ALL {
             let changes: Vec<&Change> = report.changes.iter().filter(|c| c.kind == kind).collect();
             if changes.is_empty() {
@@ -73,7 +75,7 @@ fn render_text(report: &DiffReport, summary: bool) -> String {
             let _ = writeln!(out, "\n{} ({})", kind.name(), changes.len());
             for change in changes {
                 let _ = writeln!(out, "  {}{}", change.url, capture_brief(change));
-                for line in aspect_lines(change) {
+                for line in aspect_lines(change, Some(&mut seen)) {
                     let _ = writeln!(out, "    {line}");
                 }
             }
@@ -154,8 +156,17 @@ fn capture_brief(change: &Change) -> String {
     }
 }
 
-/// The lines that say what changed, for the text report and a JUnit failure.
-fn aspect_lines(change: &Change) -> Vec<String> {
+/// Text and link changes already shown, by what was added and removed: a change to the site's
+/// template (a footer's year, a menu entry) is the same on every page and is shown once.
+#[derive(Default)]
+struct Seen {
+    text: HashMap<Vec<String>, String>,
+    links: HashMap<(Vec<String>, Vec<String>), String>,
+}
+
+/// The lines that say what changed, for the text report (`seen`: refer to an identical text or
+/// link change shown before) and a JUnit failure (each complete on its own).
+fn aspect_lines(change: &Change, mut seen: Option<&mut Seen>) -> Vec<String> {
     let mut lines = Vec::new();
     for aspect in &change.aspects {
         match aspect {
@@ -202,12 +213,31 @@ fn aspect_lines(change: &Change) -> Vec<String> {
                 quoted(new.as_deref())
             )),
             Aspect::Text(text) => {
-                lines.push(format!(
+                let counts = format!(
                     "text: {} {} added, {} removed",
                     text.added,
                     if text.added == 1 { "line" } else { "lines" },
                     text.removed
-                ));
+                );
+                // Only the added and removed lines: the same edit sits at other line numbers
+                // and between other context on each page.
+                let edit: Vec<String> = text
+                    .diff
+                    .iter()
+                    .filter(|l| l.starts_with(['+', '-']))
+                    .cloned()
+                    .collect();
+                if let Some(seen) = seen.as_deref_mut()
+                    && text.omitted == 0
+                    && !edit.is_empty()
+                {
+                    if let Some(first) = seen.text.get(&edit) {
+                        lines.push(format!("{counts}, the same change as {first}"));
+                        continue;
+                    }
+                    seen.text.insert(edit, change.url.clone());
+                }
+                lines.push(counts);
                 lines.extend(text.diff.iter().map(|line| format!("  {line}")));
                 if text.omitted > 0 {
                     lines.push(format!(
@@ -217,11 +247,19 @@ fn aspect_lines(change: &Change) -> Vec<String> {
                 }
             }
             Aspect::Links { added, removed } => {
-                lines.push(format!(
-                    "links: {} added, {} removed",
-                    added.len(),
-                    removed.len()
-                ));
+                let counts = format!("links: {} added, {} removed", added.len(), removed.len());
+                if let Some(seen) = seen.as_deref_mut() {
+                    let urls = |links: &[super::report::Link]| -> Vec<String> {
+                        links.iter().map(|l| l.url.clone()).collect()
+                    };
+                    let edit = (urls(added), urls(removed));
+                    if let Some(first) = seen.links.get(&edit) {
+                        lines.push(format!("{counts}, the same change as {first}"));
+                        continue;
+                    }
+                    seen.links.insert(edit, change.url.clone());
+                }
+                lines.push(counts);
                 for link in added {
                     lines.push(format!("  + {} ({})", link.url, link.context));
                 }
@@ -402,7 +440,7 @@ fn render_junit(report: &DiffReport, summary: bool) -> String {
                     ChangeKind::Added => "added: only in the new crawl".to_owned(),
                     ChangeKind::Removed => "removed: only in the old crawl".to_owned(),
                 };
-                let body = aspect_lines(change).join("\n");
+                let body = aspect_lines(change, None).join("\n");
                 let _ = writeln!(
                     out,
                     "    <testcase classname=\"arkiv.diff.{name}\" name=\"{}\">\n      \
