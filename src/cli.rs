@@ -50,6 +50,8 @@ pub enum Command {
     Verify(VerifyArgs),
     /// Rebuild the offline mirror of an output folder from its WARC files alone
     Mirror(MirrorArgs),
+    /// Compare two crawls of one site URL by URL; exit 0 only if nothing was added, removed or changed
+    Diff(DiffArgs),
     /// Serve a bundled fixture site on 127.0.0.1 until Ctrl-C (for trying arkiv by hand)
     ServeFixture(ServeFixtureArgs),
 }
@@ -97,6 +99,73 @@ pub enum FormatArg {
     Human,
     Json,
     Junit,
+}
+
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// The earlier crawl: an output folder made by `arkiv crawl` [default: none]
+    #[arg(value_name = "OLD")]
+    pub old: PathBuf,
+
+    /// The later crawl of the same site [default: none]
+    #[arg(value_name = "NEW")]
+    pub new: PathBuf,
+
+    /// Report format on stdout (`human` is accepted for `text`, as verify calls it) [default: text]
+    #[arg(long, value_enum, default_value_t = DiffFormatArg::Text, hide_default_value = true)]
+    pub format: DiffFormatArg,
+
+    /// Report only the counts: no URLs, no diffs [default: off]
+    #[arg(long)]
+    pub summary: bool,
+
+    /// Leave out URLs matching this regex, in both crawls (repeatable) [default: none]
+    #[arg(long, value_name = "REGEX")]
+    pub ignore: Vec<String>,
+
+    /// Read OLD's URLs under OLD_PREFIX as under NEW_PREFIX: the site moved host, port or scheme (repeatable) [default: none]
+    #[arg(long, value_name = "OLD_PREFIX=NEW_PREFIX")]
+    pub rebase: Vec<String>,
+
+    /// An HTML page whose title, visible text and links are the same counts as unchanged, even if its bytes differ [default: off]
+    #[arg(long)]
+    pub ignore_markup: bool,
+
+    /// Lines of text diff shown per changed page or text file; 0 shows none [default: 40]
+    #[arg(long, value_name = "N", default_value_t = arkiv::diff::DEFAULT_MAX_DIFF_LINES, hide_default_value = true)]
+    pub max_diff_lines: usize,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DiffFormatArg {
+    #[value(alias = "human")]
+    Text,
+    Json,
+    Junit,
+}
+
+impl DiffArgs {
+    /// Resolves what the user typed into the library's settings (no I/O).
+    pub fn to_options(&self) -> Result<arkiv::diff::DiffOptions, UsageError> {
+        let mut options = arkiv::diff::DiffOptions::new(&self.old, &self.new);
+        for pattern in &self.ignore {
+            let re = regex::Regex::new(pattern)
+                .map_err(|e| UsageError::new(format!("--ignore {pattern:?}: {e}"), None))?;
+            options.ignore.push(re);
+        }
+        for text in &self.rebase {
+            let rebase = arkiv::diff::Rebase::parse(text).map_err(|message| {
+                UsageError::new(
+                    message,
+                    Some("e.g. --rebase http://127.0.0.1:36189/=https://example.org/".to_string()),
+                )
+            })?;
+            options.rebase.push(rebase);
+        }
+        options.ignore_markup = self.ignore_markup;
+        options.max_diff_lines = self.max_diff_lines;
+        Ok(options)
+    }
 }
 
 #[derive(Debug, Args)]

@@ -8,6 +8,7 @@
 pub mod content_coding;
 pub mod crawl;
 pub mod demo;
+pub mod diff;
 pub mod exit;
 pub mod extract;
 pub mod fixture;

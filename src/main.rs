@@ -22,6 +22,7 @@ fn main() -> ExitCode {
         Command::Demo(args) => demo(args, &cli.global),
         Command::Mirror(args) => mirror(args),
         Command::Verify(args) => verify(args, &cli.global),
+        Command::Diff(args) => diff(args, &cli.global),
         Command::ServeFixture(args) => serve_fixture(args),
     };
     match outcome {
@@ -204,6 +205,46 @@ fn verify(args: cli::VerifyArgs, global: &cli::GlobalArgs) -> anyhow::Result<Exi
     };
     bar.finish();
     print!("{}", arkiv::verify::render(&report, format));
+    Ok(report.exit())
+}
+
+fn diff(args: cli::DiffArgs, global: &cli::GlobalArgs) -> anyhow::Result<Exit> {
+    let options = match args.to_options() {
+        Ok(options) => options,
+        Err(usage) => {
+            eprintln!("error: {}", usage.message);
+            if let Some(hint) = usage.hint {
+                eprintln!("hint: {hint}");
+            }
+            return Ok(Exit::CouldNotRun);
+        }
+    };
+    let report = match arkiv::diff::diff(&options) {
+        Ok(report) => report,
+        Err(err) => {
+            eprintln!("error: {err}");
+            return Ok(Exit::CouldNotRun);
+        }
+    };
+    // How the comparison was made; the JSON report carries the notes too.
+    if !global.quiet {
+        for note in &report.notes {
+            eprintln!("note: {note}");
+        }
+        if let Some(hint) = &report.hint {
+            eprintln!("hint: {hint}");
+        }
+    }
+    let format = match args.format {
+        cli::DiffFormatArg::Text => arkiv::diff::Format::Text,
+        cli::DiffFormatArg::Json => arkiv::diff::Format::Json,
+        cli::DiffFormatArg::Junit => arkiv::diff::Format::Junit,
+    };
+    let render = arkiv::diff::RenderOptions {
+        format,
+        summary: args.summary,
+    };
+    print!("{}", arkiv::diff::render(&report, render));
     Ok(report.exit())
 }
 

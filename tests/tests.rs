@@ -5,6 +5,7 @@ mod support;
 mod cli;
 mod completeness;
 mod crawl;
+mod diff;
 mod extract_links;
 mod fetch_exact;
 mod fixture_server;
