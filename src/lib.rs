@@ -16,6 +16,7 @@ pub mod mirror;
 pub mod report;
 pub mod urls;
 pub mod verify;
+pub mod wacz;
 pub mod warc;
 
 /// The tool's name and version as it appears in User-Agent, warcinfo and reports.
