@@ -14,6 +14,7 @@ pub mod fixture;
 pub mod lock;
 pub mod mirror;
 pub mod report;
+pub mod serve;
 pub mod urls;
 pub mod verify;
 pub mod wacz;
