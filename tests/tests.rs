@@ -13,6 +13,7 @@ mod mirror;
 mod path_map;
 mod reference;
 mod replay;
+mod replaywebpage;
 mod resume;
 mod serve;
 mod traps;
