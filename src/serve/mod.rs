@@ -89,6 +89,7 @@ struct Replay {
     wacz_file: PathBuf,
     /// ReplayWeb.page's folder when both files are there, else where it was looked for.
     rwp: Result<PathBuf, Option<PathBuf>>,
+    /// The page ReplayWeb.page opens at: URL and 14-digit timestamp.
     main: Option<(String, String)>,
     title: String,
 }
@@ -144,8 +145,7 @@ impl Server {
             routes.push(("mirror".to_string(), format!("{base}/")));
         }
         if let Some(replay) = &self.site.replay {
-            if let Some((url, date)) = &replay.main {
-                let ts = crate::warc::warc_date_to_timestamp(date);
+            if let Some((url, ts)) = &replay.main {
                 routes.push(("replay".to_string(), format!("{base}/{ts}/{url}")));
             }
             if replay.wacz_file.is_file() {
@@ -234,9 +234,7 @@ impl Replay {
             Some(folder) if replaywebpage::is_installed(&folder) => Ok(folder),
             other => Err(other),
         };
-        let main = crate::mirror::catalog::Catalog::read(&dir.join("warc"))
-            .ok()
-            .and_then(|catalog| crate::wacz::pages::collect_pages(&catalog).main);
+        let main = main_page(dir, &index);
         Ok(Replay {
             index,
             wacz_route: format!("/{}.wacz", encode_segment(&name)),
@@ -246,6 +244,43 @@ impl Replay {
             title: name,
         })
     }
+}
+
+/// The page a replay opens at: the crawl's first seed (from the first WARC file's warcinfo
+/// record, so that starting the server reads one record, not the archive) at its latest capture,
+/// else the first HTML page of the index. (URL, 14-digit timestamp.)
+fn main_page(dir: &Path, index: &CaptureIndex) -> Option<(String, String)> {
+    use std::io::Read as _;
+    let seed = (|| {
+        let first = crate::wacz::list_warc_files(&dir.join("warc"))
+            .ok()?
+            .into_iter()
+            .next()?;
+        let mut reader = crate::warc::WarcReader::open(&first).ok()?;
+        let head = reader.next_record().ok()??;
+        if head.headers.get("WARC-Type") != Some("warcinfo") {
+            return None;
+        }
+        let mut block = Vec::new();
+        reader
+            .block()
+            .take(256 * 1024)
+            .read_to_end(&mut block)
+            .ok()?;
+        let text = String::from_utf8_lossy(&block).into_owned();
+        text.lines()
+            .find_map(|line| line.strip_prefix("arkiv-seed:"))
+            .and_then(|seed| url::Url::parse(seed.trim()).ok())
+    })();
+    if let Some(seed) = seed
+        && let Some(entry) = index.nearest(&seed, "99991231235959")
+    {
+        return Some((seed.to_string(), entry.timestamp.clone()));
+    }
+    index
+        .pages()
+        .first()
+        .map(|e| (e.url.clone(), e.timestamp.clone()))
 }
 
 /// A name as one URL path segment.
@@ -349,12 +384,9 @@ async fn replay_route(
     }
     if path == "/replay/" || path == "/replay/index.html" {
         let page = match (&replay.rwp, &replay.main) {
-            (Ok(_), Some((url, date))) if replay.wacz_file.is_file() => replaywebpage::host_page(
-                &replay.title,
-                &replay.wacz_route,
-                url,
-                &crate::warc::warc_date_to_timestamp(date),
-            ),
+            (Ok(_), Some((url, ts))) if replay.wacz_file.is_file() => {
+                replaywebpage::host_page(&replay.title, &replay.wacz_route, url, ts)
+            }
             (Ok(_), _) => {
                 return Some(text(
                     StatusCode::NOT_FOUND,
