@@ -24,7 +24,7 @@ fn main() -> ExitCode {
         Command::Verify(args) => verify(args, &cli.global),
         Command::ServeFixture(args) => serve_fixture(args),
         Command::Wacz(args) => wacz(args),
-        Command::Serve(args) => serve(args),
+        Command::Serve(args) => serve(args, &cli.global),
     };
     match outcome {
         Ok(exit) => exit.into(),
@@ -297,7 +297,7 @@ fn wacz(args: cli::WaczArgs) -> anyhow::Result<Exit> {
     Ok(Exit::Ok)
 }
 
-fn serve(args: cli::ServeArgs) -> anyhow::Result<Exit> {
+fn serve(args: cli::ServeArgs, global: &cli::GlobalArgs) -> anyhow::Result<Exit> {
     let options = arkiv::serve::ServeOptions {
         dir: args.dir,
         port: args.port,
@@ -316,8 +316,10 @@ fn serve(args: cli::ServeArgs) -> anyhow::Result<Exit> {
         let addr = server.local_addr()?;
         // Data on stdout: the URL, so that `arkiv serve DIR | head -1` gives it to a script.
         println!("http://{addr}/");
-        for (what, url) in server.routes() {
-            eprintln!("{what}: {url}");
+        if !global.quiet {
+            for (what, url) in server.routes() {
+                eprintln!("{what}: {url}");
+            }
         }
         if let Some((wacz, installed, looked)) = server.replaywebpage_state() {
             if !wacz {
@@ -335,9 +337,13 @@ fn serve(args: cli::ServeArgs) -> anyhow::Result<Exit> {
                 );
             }
         }
-        eprintln!("serving {}; press Ctrl-C to stop", options.dir.display());
+        if !global.quiet {
+            eprintln!("serving {}; press Ctrl-C to stop", options.dir.display());
+        }
         server.run(stop_signal()).await?;
-        eprintln!("stopped");
+        if !global.quiet {
+            eprintln!("stopped");
+        }
         Ok(Exit::Ok)
     })
 }
