@@ -37,8 +37,8 @@ from urllib.parse import urlsplit
 sys.dont_write_bytecode = True  # run from the source tree by tests: leave no __pycache__ there
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from cdp_pipe import Browser, BrowserError, CdpError, CdpTimeout, find_chromium  # noqa: E402
+from check_pages import launch  # noqa: E402  (retries a start that does not answer)
 
-STARTUP_TIMEOUT_S = 60.0
 ALLOWED_HOST = "127.0.0.1"
 
 FRAME_STATE_JS = """
@@ -166,7 +166,7 @@ def run(args: argparse.Namespace) -> int:
     browser = None
     code = 2
     try:
-        browser = Browser(find_chromium(args.chromium), flags, STARTUP_TIMEOUT_S)
+        browser = launch(find_chromium(args.chromium), flags)
         requests = Requests(browser)
         # At the browser's level, so that the service worker's session is seen too.
         browser.call("Target.setAutoAttach", {"autoAttach": True, "waitForDebuggerOnStart": True,
