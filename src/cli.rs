@@ -54,6 +54,48 @@ pub enum Command {
     Diff(DiffArgs),
     /// Serve a bundled fixture site on 127.0.0.1 until Ctrl-C (for trying arkiv by hand)
     ServeFixture(ServeFixtureArgs),
+    /// Pack an output folder into a WACZ file (WARC files, index, page list) for replay tools
+    Wacz(WaczArgs),
+    /// Serve an output folder's mirror (and with --replay its archive) on 127.0.0.1 until Ctrl-C
+    Serve(ServeArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct WaczArgs {
+    /// An output folder made by `arkiv crawl` (it holds warc/) [default: none]
+    #[arg(value_name = "DIR")]
+    pub dir: PathBuf,
+
+    /// The WACZ file to write (replaced whole if it exists) [default: DIR/<name of DIR>.wacz]
+    #[arg(long, short, value_name = "FILE.wacz")]
+    pub output: Option<PathBuf>,
+
+    /// Index lines above which the index is written as ZipNum gzip blocks (index.cdx.gz + index.idx, read a block at a time) instead of one index.cdxj; 0 always [default: 10000]
+    #[arg(long, value_name = "LINES", default_value_t = arkiv::wacz::DEFAULT_ZIPNUM_ABOVE, hide_default_value = true)]
+    pub zipnum_above: u64,
+
+    /// Index lines per gzip block of a ZipNum index [default: 1024]
+    #[arg(long, value_name = "LINES", default_value_t = arkiv::wacz::DEFAULT_ZIPNUM_BLOCK as u32, hide_default_value = true, value_parser = clap::value_parser!(u32).range(1..))]
+    pub zipnum_block: u32,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// An output folder made by `arkiv crawl` [default: none]
+    #[arg(value_name = "DIR")]
+    pub dir: PathBuf,
+
+    /// Port on 127.0.0.1 to listen on; 0 picks a free one [default: 0]
+    #[arg(long, default_value_t = 0, hide_default_value = true)]
+    pub port: u16,
+
+    /// Also replay the archive: /<timestamp>/<url> from the WARC files, /<timestamp>id_/<url> raw, /<name>.wacz, and ReplayWeb.page at /replay/ when installed [default: off]
+    #[arg(long)]
+    pub replay: bool,
+
+    /// Folder holding ReplayWeb.page's ui.js and sw.js (npm package replaywebpage) [default: $ARKIV_REPLAYWEBPAGE, else ~/.local/share/arkiv/replaywebpage]
+    #[arg(long, value_name = "DIR", env = "ARKIV_REPLAYWEBPAGE", hide_env = true)]
+    pub replaywebpage: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -15,8 +15,10 @@ pub mod fixture;
 pub mod lock;
 pub mod mirror;
 pub mod report;
+pub mod serve;
 pub mod urls;
 pub mod verify;
+pub mod wacz;
 pub mod warc;
 
 /// The tool's name and version as it appears in User-Agent, warcinfo and reports.

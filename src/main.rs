@@ -24,6 +24,8 @@ fn main() -> ExitCode {
         Command::Verify(args) => verify(args, &cli.global),
         Command::Diff(args) => diff(args, &cli.global),
         Command::ServeFixture(args) => serve_fixture(args),
+        Command::Wacz(args) => wacz(args),
+        Command::Serve(args) => serve(args, &cli.global),
     };
     match outcome {
         Ok(exit) => exit.into(),
@@ -305,4 +307,116 @@ fn serve_fixture(args: cli::ServeFixtureArgs) -> anyhow::Result<Exit> {
     runtime.block_on(tokio::signal::ctrl_c())?;
     server.stop();
     Ok(Exit::Ok)
+}
+
+fn wacz(args: cli::WaczArgs) -> anyhow::Result<Exit> {
+    let mut options = arkiv::wacz::WaczOptions::new(&args.dir);
+    if let Some(output) = args.output {
+        options.output = output;
+    }
+    options.zipnum_above = args.zipnum_above;
+    options.zipnum_block = args.zipnum_block as usize;
+    // A crawl still writing the folder would be packed half-way. A folder that cannot be locked
+    // for another reason (read-only media) has no crawl running in it either.
+    let _lock = match arkiv::lock::OutLock::acquire(&args.dir, "wacz") {
+        Ok(lock) => Some(lock),
+        Err(busy @ arkiv::lock::LockError::Busy { .. }) => return Err(busy.into()),
+        Err(arkiv::lock::LockError::Io { .. }) => None,
+    };
+    let summary = match arkiv::wacz::pack_wacz(&options) {
+        Ok(summary) => summary,
+        Err(err) => {
+            eprintln!("error: {err}");
+            return Ok(Exit::CouldNotRun);
+        }
+    };
+    let index = match summary.zipnum_blocks {
+        Some(blocks) => format!(
+            "{} index lines in {blocks} ZipNum blocks",
+            summary.index_lines
+        ),
+        None => format!("{} index lines", summary.index_lines),
+    };
+    println!(
+        "wacz: {} ({} bytes: {} WARC files, {index}, {} pages)",
+        summary.output.display(),
+        summary.bytes,
+        summary.warc_files,
+        summary.pages
+    );
+    if let Some(main) = &summary.main_page {
+        println!("main page: {main}");
+    }
+    Ok(Exit::Ok)
+}
+
+fn serve(args: cli::ServeArgs, global: &cli::GlobalArgs) -> anyhow::Result<Exit> {
+    let options = arkiv::serve::ServeOptions {
+        dir: args.dir,
+        port: args.port,
+        replay: args.replay,
+        replaywebpage: args.replaywebpage,
+    };
+    let runtime = runtime()?;
+    runtime.block_on(async {
+        let server = match arkiv::serve::Server::bind(&options).await {
+            Ok(server) => server,
+            Err(err) => {
+                eprintln!("error: {}", arkiv::exit::error_line(&err));
+                return Ok(Exit::CouldNotRun);
+            }
+        };
+        let addr = server.local_addr()?;
+        // Data on stdout: the URL, so that `arkiv serve DIR | head -1` gives it to a script.
+        println!("http://{addr}/");
+        if !global.quiet {
+            for (what, url) in server.routes() {
+                eprintln!("{what}: {url}");
+            }
+        }
+        if let Some((wacz, installed, looked)) = server.replaywebpage_state() {
+            if !wacz {
+                eprintln!(
+                    "hint: `arkiv wacz {}` makes the package that ReplayWeb.page opens",
+                    options.dir.display()
+                );
+            }
+            if !installed {
+                let looked =
+                    looked.map_or_else(String::new, |f| format!(" (looked in {})", f.display()));
+                eprintln!(
+                    "hint: ReplayWeb.page is not installed{looked}; {}",
+                    arkiv::serve::replaywebpage::INSTALL_HINT
+                );
+            }
+        }
+        if !global.quiet {
+            eprintln!("serving {}; press Ctrl-C to stop", options.dir.display());
+        }
+        server.run(stop_signal()).await?;
+        if !global.quiet {
+            eprintln!("stopped");
+        }
+        Ok(Exit::Ok)
+    })
+}
+
+/// Resolves on Ctrl-C (SIGINT) or SIGTERM: for `serve`, the normal way to end.
+async fn stop_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let Ok(mut term) = signal(SignalKind::terminate()) else {
+            let _ = tokio::signal::ctrl_c().await;
+            return;
+        };
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
 }

@@ -8,7 +8,16 @@ fn help_lists_every_command_the_readme_documents() {
     assert!(out.status.success());
     let help = String::from_utf8_lossy(&out.stdout);
     let readme = include_str!("../README.md");
-    for command in ["crawl", "mirror", "verify", "diff", "demo", "serve-fixture"] {
+    for command in [
+        "crawl",
+        "mirror",
+        "verify",
+        "demo",
+        "serve-fixture",
+        "diff",
+        "wacz",
+        "serve",
+    ] {
         assert!(help.contains(command), "--help lacks {command}: {help}");
         assert!(
             readme.contains(&format!("`arkiv {command}")),
