@@ -4,9 +4,10 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::crawl::Config;
 use crate::crawl::progress::Progress;
-use crate::crawl::{Config, CrawlOutcome};
 use crate::fixture::{FixtureServer, ServeOptions};
+use crate::run::CrawlReport;
 
 /// The fixture site the demo archives.
 pub const DEMO_SITE: &str = "collective-impact";
@@ -18,7 +19,7 @@ pub const NOTICE_LINK: &str = "https://realdania.dk/collective-impact";
 /// What the demo did.
 #[derive(Debug)]
 pub struct DemoOutcome {
-    pub crawl: CrawlOutcome,
+    pub crawl: CrawlReport,
     pub site_url: url::Url,
     pub verify: crate::verify::VerifyReport,
 }
@@ -43,7 +44,7 @@ pub async fn run_demo(out: &Path, progress: Progress) -> anyhow::Result<DemoOutc
     config.notice_text = Some(NOTICE_TEXT.to_string());
     config.notice_link = Some(NOTICE_LINK.to_string());
     config.description = Some("arkiv demo: the bundled collective-impact fixture site".to_string());
-    let crawl = crate::crawl::crawl(config, progress, std::future::pending()).await?;
+    let crawl = crate::run::crawl(config, progress, std::future::pending()).await?;
     server.stop();
     let mut options = crate::verify::VerifyOptions::new(out, crate::verify::Mode::Full);
     options.notice = Some(crate::verify::NoticeSpec {

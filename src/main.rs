@@ -68,7 +68,7 @@ fn init_logging(global: &cli::GlobalArgs, color: bool) {
 
 fn crawl(args: cli::CrawlArgs, global: &cli::GlobalArgs) -> anyhow::Result<Exit> {
     if let Some(dir) = &args.resume {
-        let options = arkiv::crawl::ResumeOptions {
+        let options = arkiv::run::ResumeOptions {
             not_a_trap: args.not_a_trap.clone(),
         };
         return resume(dir, options, global);
@@ -84,12 +84,12 @@ fn crawl(args: cli::CrawlArgs, global: &cli::GlobalArgs) -> anyhow::Result<Exit>
         }
     };
     let out = config.out.clone();
-    let result = runtime()?.block_on(arkiv::crawl::crawl(config, progress(global), ctrl_c()));
+    let result = runtime()?.block_on(arkiv::run::crawl(config, progress(global), ctrl_c()));
     Ok(crawl_ended(result, &out))
 }
 
 /// What `crawl` and `crawl --resume` print when they end, and their exit code.
-fn crawl_ended(result: anyhow::Result<arkiv::crawl::CrawlOutcome>, out: &std::path::Path) -> Exit {
+fn crawl_ended(result: anyhow::Result<arkiv::run::CrawlReport>, out: &std::path::Path) -> Exit {
     match result {
         Ok(outcome) => {
             print!("{}", outcome.render_summary());
@@ -138,15 +138,10 @@ fn progress(global: &cli::GlobalArgs) -> Progress {
 /// `arkiv crawl --resume DIR`: the same exit codes as a crawl.
 fn resume(
     dir: &std::path::Path,
-    options: arkiv::crawl::ResumeOptions,
+    options: arkiv::run::ResumeOptions,
     global: &cli::GlobalArgs,
 ) -> anyhow::Result<Exit> {
-    let result = runtime()?.block_on(arkiv::crawl::resume(
-        dir,
-        options,
-        progress(global),
-        ctrl_c(),
-    ));
+    let result = runtime()?.block_on(arkiv::run::resume(dir, options, progress(global), ctrl_c()));
     Ok(crawl_ended(result, dir))
 }
 

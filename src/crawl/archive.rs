@@ -1,13 +1,13 @@
-//! The archive thread: the one place that writes WARC records, crawl.log and, at the end, the
-//! CDXJ index and summary.
+//! The archive thread: the one place that writes WARC records and crawl.log during a crawl.
+//! It counts the response records it writes ([`RecordCounts`]); the index and the summary are
+//! made from the closed files and the crawl state afterwards (`crate::run`).
 //!
 //! It runs on its own OS thread (WARC writing is blocking I/O and compression) fed by a bounded
 //! channel: when the disk is slow, `send` waits and the crawl slows with it. The thread owns the
 //! payload-digest table that turns repeated payloads into `revisit` records.
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
-use std::time::Instant;
+use std::path::PathBuf;
 
 use anyhow::Context as _;
 use chrono::{DateTime, Utc};
@@ -15,14 +15,14 @@ use tokio::sync::mpsc;
 
 use super::config::Config;
 use super::discover::Discovered;
-use super::fetch::{Exchange, Truncation};
+use super::fetch::{Exchange, FetchError};
 use super::frontier::Task;
-use super::recover::warc_files as list_warc_files;
 use super::settings::Settings;
 use super::state::{StateOp, StateWriter};
-use crate::report::summary::{Failure, TrapFamily};
-use crate::report::{CrawlLog, LogLine, Summary};
-use crate::warc::cdxj;
+use crate::outcome::{Decline, Outcome, Truncation};
+use crate::report::summary::RecordCounts;
+use crate::report::{CrawlLog, LogLine};
+use crate::warc::{OUTCOME_CONTENT_TYPE, OUTCOME_FIELD};
 
 mod fields;
 use crate::warc::record::{RecordFields, RecordType, Truncated};
@@ -31,7 +31,7 @@ use crate::warc::writer::{
     WriterOptions, WrittenRecord,
 };
 pub use fields::mime_of;
-use fields::{head_bytes, message_len, outlink_hop, short_reason, truncated_outcome};
+use fields::{head_bytes, message_len, outlink_hop};
 
 /// Jobs queued between the scheduler and the archive thread. Small on purpose: back-pressure.
 const CHANNEL_CAPACITY: usize = 32;
@@ -39,11 +39,6 @@ const CHANNEL_CAPACITY: usize = 32;
 /// Test hook: when set to N, the archive fails like a full disk after N more records (the crawl
 /// must stop with a clear error and stay resumable).
 pub const DISK_FULL_ENV: &str = "ARKIV_TEST_DISK_FULL_AFTER";
-
-/// Content type of the metadata records that say why an in-scope URL was not archived.
-pub const OUTCOME_CONTENT_TYPE: &str = "application/warc-fields";
-/// Field naming the outcome in such a record (read back by the mirror).
-pub const OUTCOME_FIELD: &str = "arkiv-outcome";
 
 /// What the archive thread is asked to record.
 #[derive(Debug)]
@@ -58,14 +53,14 @@ pub enum ArchiveJob {
     /// A fetch that got no response at all.
     Failed {
         task: Task,
-        error: String,
+        error: FetchError,
         last: bool,
     },
     /// A URL the crawl decided not to fetch. `in_scope` ones get a metadata record so that the
     /// mirror can show a "not archived" page for them.
     Declined {
         task: Task,
-        reason: String,
+        decline: Decline,
         in_scope: bool,
     },
 }
@@ -91,8 +86,8 @@ pub struct ResumeSeed {
     pub first_serial: u32,
     /// Earlier whole captures, so repeated payloads still become revisits.
     pub first_captures: Vec<(String, String, String, DateTime<Utc>)>,
-    /// The summary so far, recomputed from the WARC files.
-    pub summary: Summary,
+    /// The records so far, counted from the WARC files.
+    pub records: RecordCounts,
 }
 
 impl ArchiveOptions {
@@ -110,14 +105,6 @@ impl ArchiveOptions {
     }
 }
 
-/// What the archive holds when the crawl ends.
-#[derive(Debug)]
-pub struct ArchiveResult {
-    pub summary: Summary,
-    pub warc_files: Vec<PathBuf>,
-    pub cdxj: PathBuf,
-}
-
 /// A job could not be queued: the archive thread stopped, and its own error says why.
 #[derive(Debug, thiserror::Error)]
 #[error("the archive writer stopped")]
@@ -125,19 +112,8 @@ pub struct ArchiveStopped;
 
 /// Handle on the archive thread.
 pub struct Archive {
-    tx: mpsc::Sender<Message>,
-    thread: std::thread::JoinHandle<anyhow::Result<ArchiveResult>>,
-}
-
-/// What the thread receives: jobs, then how the crawl ended.
-// `End` comes once; boxing every job to shrink the enum would cost an allocation per record.
-#[allow(clippy::large_enum_variant)]
-enum Message {
-    Job(ArchiveJob),
-    End {
-        interrupted: bool,
-        traps: Vec<TrapFamily>,
-    },
+    tx: mpsc::Sender<ArchiveJob>,
+    thread: std::thread::JoinHandle<anyhow::Result<RecordCounts>>,
 }
 
 impl Archive {
@@ -148,22 +124,11 @@ impl Archive {
         let thread = std::thread::Builder::new()
             .name("arkiv-archive".to_string())
             .spawn(move || {
-                let mut rx: mpsc::Receiver<Message> = rx;
-                // A sender dropped without an end (the crawl failed) counts as interrupted.
-                let (mut interrupted, mut traps) = (true, Vec::new());
-                while let Some(message) = rx.blocking_recv() {
-                    match message {
-                        Message::Job(job) => state.record(job)?,
-                        Message::End {
-                            interrupted: stopped,
-                            traps: stopped_families,
-                        } => {
-                            (interrupted, traps) = (stopped, stopped_families);
-                            break;
-                        }
-                    }
+                let mut rx: mpsc::Receiver<ArchiveJob> = rx;
+                while let Some(job) = rx.blocking_recv() {
+                    state.record(job)?;
                 }
-                state.finish(interrupted, traps)
+                state.finish()
             })?;
         Ok(Archive { tx, thread })
     }
@@ -171,21 +136,15 @@ impl Archive {
     /// Queues a job; waits while the archive is behind. Fails when the archive thread stopped
     /// (its error, e.g. a full disk, is reported by [`Archive::finish`]).
     pub async fn send(&self, job: ArchiveJob) -> anyhow::Result<()> {
-        if self.tx.send(Message::Job(job)).await.is_err() {
+        if self.tx.send(job).await.is_err() {
             return Err(ArchiveStopped.into());
         }
         Ok(())
     }
 
-    /// Lets the thread write the index and summary (with the trap families the crawl stopped)
-    /// after the jobs queued so far, and returns them.
-    pub async fn finish(
-        self,
-        interrupted: bool,
-        traps: Vec<TrapFamily>,
-    ) -> anyhow::Result<ArchiveResult> {
-        // A thread that already stopped has its own error to report, below.
-        let _ = self.tx.send(Message::End { interrupted, traps }).await;
+    /// Closes the channel, lets the thread write the jobs queued so far and close its file;
+    /// returns what it wrote.
+    pub async fn finish(self) -> anyhow::Result<RecordCounts> {
         drop(self.tx);
         let thread = self.thread;
         tokio::task::spawn_blocking(move || thread.join())
@@ -208,10 +167,8 @@ struct ArchiveState {
     fail_after: Option<u64>,
     writer: WarcWriter,
     log: CrawlLog,
-    summary: Summary,
+    records: RecordCounts,
     first_captures: HashMap<String, FirstCapture>,
-    started: Instant,
-    started_at: DateTime<Utc>,
 }
 
 impl ArchiveState {
@@ -229,13 +186,7 @@ impl ArchiveState {
         let mut writer_options =
             WriterOptions::new(options.out.join("warc"), options.prefix.clone())
                 .with_max_size(options.max_size);
-        let started_at = Utc::now();
-        let mut summary = Summary {
-            software: crate::SOFTWARE.to_string(),
-            seeds: options.seeds.clone(),
-            started: started_at.to_rfc3339(),
-            ..Summary::default()
-        };
+        let mut records = RecordCounts::default();
         let mut first_captures = HashMap::new();
         let resuming = options.resume.is_some();
         if let Some(seed) = options.resume {
@@ -250,13 +201,7 @@ impl ArchiveState {
                     },
                 );
             }
-            // Counts so far come from the WARC; `started` and the duration are this run's.
-            summary = Summary {
-                software: summary.software,
-                seeds: summary.seeds,
-                started: summary.started,
-                ..seed.summary
-            };
+            records = seed.records;
         }
         let mut writer = WarcWriter::new(writer_options, fields.clone());
         // A resumed crawl opens its new file (with its own warcinfo) on the first record, so a
@@ -276,10 +221,8 @@ impl ArchiveState {
             fail_after,
             writer,
             log,
-            summary,
+            records,
             first_captures,
-            started: Instant::now(),
-            started_at,
         })
     }
 
@@ -303,35 +246,24 @@ impl ArchiveState {
                 last,
             } => self.record_exchange(&task, &exchange, &outlinks, last),
             ArchiveJob::Failed { task, error, last } => {
-                let outcome = if last {
-                    format!("failed:{}", short_reason(&error))
-                } else {
-                    "retry".to_string()
-                };
-                self.log(&task, None, None, None, None, &outcome)?;
-                if last {
-                    self.summary.count_outcome("failed");
-                    self.summary.urls_taken += 1;
-                    self.summary.failures.push(Failure {
-                        url: task.url.to_string(),
-                        reason: error.clone(),
-                    });
-                    let written = self.write_outcome(&task, "failed", &error)?;
-                    self.mark_done(&task, true, &written)?;
-                } else {
-                    self.summary.count_outcome("retried");
+                if !last {
+                    return self.log(&task, None, None, None, None, Outcome::Retry);
                 }
-                Ok(())
+                let outcome = Outcome::Failed(error.failure());
+                let detail = error.to_string();
+                self.log(&task, None, None, None, None, outcome)?;
+                let written = self.write_outcome(&task, outcome, &detail)?;
+                self.mark_done(&task, outcome, Some(detail), &written)
             }
             ArchiveJob::Declined {
                 task,
-                reason,
+                decline,
                 in_scope,
             } => {
-                self.log(&task, None, None, None, None, &reason)?;
-                self.summary.count_outcome(&reason);
+                let outcome = Outcome::Declined(decline);
+                self.log(&task, None, None, None, None, outcome)?;
                 if in_scope {
-                    self.write_outcome(&task, &reason, "")?;
+                    self.write_outcome(&task, outcome, "")?;
                 }
                 Ok(())
             }
@@ -366,7 +298,7 @@ impl ArchiveState {
         } else {
             None
         };
-        let (response, outcome) = if let Some(first) = earlier {
+        let (response, outcome, block_len) = if let Some(first) = earlier {
             let head = head_bytes(exchange)?;
             let written = self.writer.write_revisit(
                 &RevisitMeta {
@@ -381,13 +313,13 @@ impl ArchiveState {
                 },
                 &head,
             )?;
-            self.summary.revisits += 1;
-            (written, "revisit")
+            self.records.revisits += 1;
+            (written, Outcome::Revisit, head.len() as u64)
         } else {
             let truncated = exchange.truncated.map(|t| match t {
-                super::fetch::Truncation::Length => Truncated::Length,
-                super::fetch::Truncation::Time => Truncated::Time,
-                super::fetch::Truncation::Disconnect => Truncated::Disconnect,
+                Truncation::Length => Truncated::Length,
+                Truncation::Time => Truncated::Time,
+                Truncation::Disconnect => Truncated::Disconnect,
             });
             let mut reader = exchange.response.reader()?;
             let len = message_len(exchange);
@@ -416,10 +348,10 @@ impl ArchiveState {
                 );
             }
             let outcome = match exchange.truncated {
-                Some(t) => truncated_outcome(t),
-                None => "archived",
+                Some(t) => Outcome::Truncated(t),
+                None => Outcome::Archived,
             };
-            (written, outcome)
+            (written, outcome, len)
         };
         let response_id = response.record_id.clone();
         if !outlinks.is_empty() {
@@ -441,25 +373,21 @@ impl ArchiveState {
             )?;
         }
         let mime = mime_of(exchange);
-        self.summary
-            .count_response(exchange.status, &mime, exchange.response.len());
+        self.records
+            .count_response(exchange.status, &mime, block_len);
         let outcome = if exchange.truncated.is_some() && !last {
-            "retry-truncated"
+            Outcome::RetryTruncated
         } else {
             outcome
         };
         if last {
-            self.mark_done(task, false, &response)?;
-            self.summary.urls_taken += 1;
-            self.summary.count_outcome(outcome);
             // Cut at `--max-size` is the operator's choice, recorded as `WARC-Truncated: length`;
             // only a body cut by the network is a failure to archive.
-            if let Some(t) = exchange.truncated.filter(|t| *t != Truncation::Length) {
-                self.summary.failures.push(Failure {
-                    url: uri.to_string(),
-                    reason: format!("body cut short ({}) after all retries", t.warc_reason()),
-                });
-            }
+            let detail = exchange
+                .truncated
+                .filter(|t| t.is_failure())
+                .map(|t| format!("body cut short ({}) after all retries", t.warc_reason()));
+            self.mark_done(task, outcome, detail, &response)?;
         }
         self.log(
             task,
@@ -475,7 +403,7 @@ impl ArchiveState {
     fn write_outcome(
         &mut self,
         task: &Task,
-        outcome: &str,
+        outcome: Outcome,
         detail: &str,
     ) -> anyhow::Result<WrittenRecord> {
         let mut block = format!("{OUTCOME_FIELD}: {outcome}\r\n");
@@ -497,12 +425,19 @@ impl ArchiveState {
             .write_record(fields, Block::Bytes(block.as_bytes()))?)
     }
 
-    /// Notes in the crawl state that a URL's final record is written (after the write: WARC first).
-    fn mark_done(&self, task: &Task, failed: bool, written: &WrittenRecord) -> anyhow::Result<()> {
+    /// Notes in the crawl state how a URL ended, once its final record is written (WARC first).
+    fn mark_done(
+        &self,
+        task: &Task,
+        outcome: Outcome,
+        detail: Option<String>,
+        written: &WrittenRecord,
+    ) -> anyhow::Result<()> {
         if let Some(state) = &self.state {
             state.send_blocking(vec![StateOp::Done {
                 key: task.key.clone(),
-                failed,
+                outcome,
+                detail,
                 warc_file: written.location.filename.clone(),
                 warc_offset: written.location.offset,
             }])?;
@@ -517,7 +452,7 @@ impl ArchiveState {
         bytes: Option<u64>,
         mime: Option<&str>,
         duration: Option<std::time::Duration>,
-        outcome: &str,
+        outcome: Outcome,
     ) -> anyhow::Result<()> {
         let via = task.via.as_ref().map(|u| u.as_str());
         self.log.write(&LogLine {
@@ -536,45 +471,9 @@ impl ArchiveState {
         Ok(())
     }
 
-    /// Closes the WARC files, indexes them, and writes the summary.
-    fn finish(
-        mut self,
-        interrupted: bool,
-        traps: Vec<TrapFamily>,
-    ) -> anyhow::Result<ArchiveResult> {
+    /// Closes the WARC file; returns the record counts.
+    fn finish(self) -> anyhow::Result<RecordCounts> {
         self.writer.close()?;
-        // Every file in the folder, so a resumed crawl's index covers the earlier runs too.
-        let warc_files = list_warc_files(&self.out.join("warc"))?;
-        let cdxj_path = self.out.join("indexes").join("index.cdxj");
-        write_index(&warc_files, &cdxj_path)?;
-        let finished = Utc::now();
-        self.summary.finished = finished.to_rfc3339();
-        self.summary.duration_secs = self.started.elapsed().as_secs_f64();
-        self.summary.interrupted = interrupted;
-        self.summary.traps = traps;
-        self.summary.warc_files = warc_files
-            .iter()
-            .filter_map(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
-            .collect();
-        let _ = self.started_at;
-        let summary_path = self.out.join("reports").join("summary.json");
-        fs_err::write(&summary_path, serde_json::to_vec_pretty(&self.summary)?)?;
-        Ok(ArchiveResult {
-            summary: self.summary,
-            warc_files,
-            cdxj: cdxj_path,
-        })
+        Ok(self.records)
     }
-}
-
-/// Indexes the WARC files as written (the same path a crash recovery takes), sorted bytewise.
-fn write_index(warc_files: &[PathBuf], cdxj_path: &Path) -> anyhow::Result<()> {
-    let mut entries = Vec::new();
-    for file in warc_files {
-        entries.extend(
-            cdxj::index_warc(file).with_context(|| format!("indexing {}", file.display()))?,
-        );
-    }
-    cdxj::write_index(cdxj_path, &entries)?;
-    Ok(())
 }

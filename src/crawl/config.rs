@@ -7,6 +7,7 @@ use regex::Regex;
 use url::Url;
 
 use super::fetch::CaCert;
+pub use crate::scope::ScopeMode;
 
 pub const DEFAULT_PER_HOST: usize = 2;
 pub const DEFAULT_CONCURRENCY: usize = 16;
@@ -36,21 +37,6 @@ pub const DEFAULT_BACKOFF: Duration = Duration::from_millis(500);
 pub const DEFAULT_SPOOL_THRESHOLD: usize = 1 << 20;
 /// Decoded size cap when a body is decompressed for link extraction (gzip bombs).
 pub const DEFAULT_MAX_DECODED: u64 = 64 << 20;
-
-/// Which URLs belong to the crawl, relative to the seeds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum ScopeMode {
-    /// Same host and port as a seed; http and https count as one where both use default ports.
-    #[default]
-    Origin,
-    /// Same host name as a seed, any port or scheme.
-    Host,
-    /// A seed's host or any of its subdomains (`www.example.org` → `*.example.org`).
-    Domain,
-    /// URLs that start with a seed's URL up to its last `/`.
-    Prefix,
-}
 
 /// Everything one crawl needs to know. Build it with [`Config::new`] and adjust fields.
 #[derive(Debug, Clone)]

@@ -5,16 +5,13 @@ pub mod config;
 pub mod discover;
 pub mod fetch;
 pub mod frontier;
-pub mod output;
 pub mod progress;
 pub mod recover;
 pub mod resume;
 pub mod robots;
 pub mod scheduler;
-pub mod scope;
 pub mod settings;
 pub mod state;
 pub mod traps;
 
 pub use config::{Config, ScopeMode};
-pub use output::{CrawlOutcome, ResumeOptions, crawl, resume};

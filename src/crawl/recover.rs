@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Context as _;
 use chrono::{DateTime, Utc};
 
+use crate::outcome::Truncation;
 use crate::urls::dedup_key;
 use crate::warc::{ReadError, RecordType, WarcReader, parse_response_head};
 
@@ -28,9 +29,12 @@ pub struct ArchivedResponse {
     pub status: Option<u16>,
     pub mime: String,
     pub payload_digest: Option<String>,
-    pub truncated: bool,
+    pub truncated: Option<Truncation>,
     pub revisit: bool,
     pub block_len: u64,
+    /// The WARC file (name) and the record's offset in it.
+    pub file: String,
+    pub offset: u64,
 }
 
 /// What the WARC files of an output folder hold.
@@ -67,7 +71,7 @@ impl Recovered {
             .iter()
             .filter(|r| {
                 !r.revisit
-                    && !r.truncated
+                    && r.truncated.is_none()
                     && r.status.is_some_and(|s| (200..300).contains(&s))
                     && r.payload_digest
                         .as_deref()
@@ -225,7 +229,7 @@ fn scan(file: &Path, recovered: &mut Recovered) -> anyhow::Result<()> {
         let uri = h.get("WARC-Target-URI").unwrap_or_default().to_string();
         match kind {
             Some(RecordType::Metadata)
-                if h.get("Content-Type") == Some(super::archive::OUTCOME_CONTENT_TYPE) =>
+                if h.get("Content-Type") == Some(crate::warc::OUTCOME_CONTENT_TYPE) =>
             {
                 if let Ok(url) = url::Url::parse(&uri) {
                     recovered.outcomes.insert(dedup_key(&url));
@@ -240,7 +244,7 @@ fn scan(file: &Path, recovered: &mut Recovered) -> anyhow::Result<()> {
                     .map(|d| d.with_timezone(&Utc))
                     .unwrap_or_else(Utc::now);
                 let payload_digest = h.get("WARC-Payload-Digest").map(str::to_string);
-                let truncated = h.get("WARC-Truncated").is_some();
+                let truncated = h.get("WARC-Truncated").map(Truncation::from_warc_reason);
                 let mut prefix = Vec::new();
                 let mut buf = vec![0u8; 16 * 1024];
                 while prefix.len() < 64 * 1024 {
@@ -271,6 +275,11 @@ fn scan(file: &Path, recovered: &mut Recovered) -> anyhow::Result<()> {
                     truncated,
                     revisit: kind == RecordType::Revisit,
                     block_len: summary.block_len,
+                    file: file
+                        .file_name()
+                        .map(|n| n.to_string_lossy().into_owned())
+                        .unwrap_or_default(),
+                    offset: summary.offset,
                 });
             }
             _ => {

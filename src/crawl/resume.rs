@@ -7,13 +7,13 @@ use std::sync::Arc;
 
 use super::archive::ResumeSeed;
 use super::frontier::Task;
-use super::recover::Recovered;
+use super::recover::{ArchivedResponse, Recovered};
 use super::robots::Robots;
 use super::scheduler::ROBOTS_TOKEN;
-use super::state::{StoredState, UrlState};
-use super::traps::FamilyRecord;
-use crate::report::Summary;
-use crate::report::summary::Failure;
+use super::state::{StateOp, StoredState, UrlState};
+use super::traps::{FamilyRecord, Trap};
+use crate::outcome::{Decline, Outcome};
+use crate::report::summary::RecordCounts;
 
 /// What the coordinator starts from when it resumes.
 #[derive(Debug, Default)]
@@ -26,9 +26,9 @@ pub struct Restored {
     pub declined: Vec<String>,
     /// URLs declined before for how they were found, with the reason: taken when found
     /// another way, or when their trap family is released.
-    pub soft_declined: Vec<(Task, String)>,
+    pub soft_declined: Vec<(Task, Decline)>,
     /// Declined in-scope URLs whose outcome record was lost: written again.
-    pub redeclare: Vec<(Task, String)>,
+    pub redeclare: Vec<(Task, Decline)>,
     /// Redirect targets of seeds that joined the scope before.
     pub scope_seeds: Vec<url::Url>,
     /// robots.txt rules per origin, as learned before.
@@ -40,8 +40,10 @@ pub struct Restored {
     pub members: Vec<String>,
     /// URLs declined by a URL limit (`trap-url-too-long`, …), with the outcome, for the trap
     /// report.
-    pub url_traps: Vec<(Task, String)>,
-    /// For the archive thread (revisits, summary so far, next file serial).
+    pub url_traps: Vec<(Task, Decline)>,
+    /// State changes the WARC calls for (URLs whose final record the state never heard of).
+    pub fixes: Vec<StateOp>,
+    /// For the archive thread (revisits, record counts so far, next file serial).
     pub seed: ResumeSeed,
 }
 
@@ -49,15 +51,15 @@ pub struct Restored {
 pub fn plan(recovered: &Recovered, stored: StoredState) -> Restored {
     let by_key = recovered.by_key();
     let mut restored = Restored::default();
-    let mut summary = Summary::default();
+    let mut records = RecordCounts::default();
     for response in &recovered.responses {
-        summary.count_response(
+        records.count_response(
             response.status.unwrap_or(0),
             &response.mime,
             response.block_len,
         );
         if response.revisit {
-            summary.revisits += 1;
+            records.revisits += 1;
         }
     }
     for row in stored.urls {
@@ -67,7 +69,8 @@ pub fn plan(recovered: &Recovered, stored: StoredState) -> Restored {
         // settles the URL when the state says it was the last try.
         let settled_response = responses.and_then(|rs| {
             rs.iter().rev().find(|r| {
-                row.state == UrlState::Done || !(r.truncated || matches!(r.status, Some(429 | 503)))
+                row.state == UrlState::Done
+                    || !(r.truncated.is_some() || matches!(r.status, Some(429 | 503)))
             })
         });
         if row.state != UrlState::Declined {
@@ -80,38 +83,30 @@ pub fn plan(recovered: &Recovered, stored: StoredState) -> Restored {
         }
         match row.state {
             UrlState::Declined => {
-                let reason = row.reason.unwrap_or_else(|| "declined".to_string());
-                if row.in_scope && !recovered.outcomes.contains(&key) {
-                    restored.redeclare.push((row.task.clone(), reason.clone()));
-                }
-                if row.soft {
-                    restored.soft_declined.push((row.task, reason));
-                } else {
-                    if super::traps::Trap::from_outcome(&reason).is_some() {
-                        restored.url_traps.push((row.task, reason));
+                if let Some(decline) = row.decline {
+                    if row.in_scope && !recovered.outcomes.contains(&key) {
+                        restored.redeclare.push((row.task.clone(), decline));
                     }
-                    restored.declined.push(key);
+                    if row.soft {
+                        restored.soft_declined.push((row.task, decline));
+                        continue;
+                    }
+                    if Trap::of(decline).is_some() {
+                        restored.url_traps.push((row.task, decline));
+                    }
                 }
+                restored.declined.push(key);
             }
             UrlState::Failed if recovered.outcomes.contains(&key) && settled_response.is_none() => {
-                summary.urls_taken += 1;
-                summary.count_outcome("failed");
-                summary.failures.push(Failure {
-                    url: row.task.url.to_string(),
-                    reason: "no response before the crawl was resumed (see crawl.log)".to_string(),
-                });
                 restored.settled.push(key);
             }
             _ => match settled_response {
                 Some(response) => {
-                    summary.urls_taken += 1;
-                    summary.count_outcome(if response.revisit {
-                        "revisit"
-                    } else if response.truncated {
-                        "archived-truncated"
-                    } else {
-                        "archived"
-                    });
+                    // The WARC holds the URL's final response although the state did not learn
+                    // it (killed between the two): the state is told now.
+                    if row.state != UrlState::Done || row.outcome.is_none() {
+                        restored.fixes.push(done_from_warc(&key, response));
+                    }
                     restored.settled.push(key);
                 }
                 None => restored.queue.push(row.task),
@@ -143,7 +138,28 @@ pub fn plan(recovered: &Recovered, stored: StoredState) -> Restored {
                 ))
             })
             .collect(),
-        summary,
+        records,
     };
     restored
+}
+
+/// The state change that says a URL ended as the WARC shows.
+fn done_from_warc(key: &str, response: &ArchivedResponse) -> StateOp {
+    let outcome = if response.revisit {
+        Outcome::Revisit
+    } else {
+        response
+            .truncated
+            .map_or(Outcome::Archived, Outcome::Truncated)
+    };
+    StateOp::Done {
+        key: key.to_string(),
+        outcome,
+        detail: response
+            .truncated
+            .filter(|t| t.is_failure())
+            .map(|t| format!("body cut short ({}) after all retries", t.warc_reason())),
+        warc_file: response.file.clone(),
+        warc_offset: response.offset,
+    }
 }

@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use tokio::task::JoinSet;
 use url::Url;
 
-use super::archive::{Archive, ArchiveJob, ArchiveOptions, ArchiveResult, ArchiveStopped};
+use super::archive::{Archive, ArchiveJob, ArchiveOptions, ArchiveStopped};
 use super::config::Config;
 use super::discover::{self, Discovered, Discovery};
 use super::fetch::{Exchange, FetchConfig, FetchError, Fetcher, Truncation};
@@ -20,35 +20,29 @@ use super::frontier::{Frontier, Hop, Task};
 use super::progress::Progress;
 use super::resume::Restored;
 use super::robots::Robots;
-use super::scope::Scope;
 use super::state::{StateError, StateOp, StateWriter};
-use super::traps::{
-    FamilyGuard, Fingerprint, Observed, Trap, UrlLimits, family_guard, family_of, shape_of,
-};
+use super::traps::{FamilyGuard, Fingerprint, Observed, Trap, UrlLimits, family_of, shape_of};
+use crate::scope::Scope;
 
 mod persist;
-use crate::report::summary::TrapFamily;
+use crate::outcome::Decline;
+use crate::report::summary::{RecordCounts, TrapFamily};
 use crate::urls::dedup_key;
 use persist::drive;
 
-/// Why URLs still waiting when Ctrl-C stopped the crawl were not fetched.
-const STOPPED: &str = "not-fetched-crawl-stopped";
 /// The product token arkiv answers to in robots.txt groups.
 pub const ROBOTS_TOKEN: &str = "arkiv";
 
-/// How a crawl ended.
+/// How a crawl ended: what its archive thread wrote, the trap families it stopped, and whether
+/// Ctrl-C stopped it. How each URL ended is in the crawl state (`state::tally`).
 #[derive(Debug)]
 pub struct CrawlResult {
-    pub archive: ArchiveResult,
-    /// Stopped early by Ctrl-C.
+    pub records: RecordCounts,
+    pub traps: Vec<TrapFamily>,
     pub interrupted: bool,
-}
-
-impl CrawlResult {
-    /// Whether every URL taken ended in an archived, whole response.
-    pub fn complete(&self) -> bool {
-        self.archive.summary.failures.is_empty()
-    }
+    /// When this run started, and how long it took.
+    pub started: chrono::DateTime<chrono::Utc>,
+    pub duration: Duration,
 }
 
 /// What a fetch task hands back to the coordinator.
@@ -110,6 +104,9 @@ struct Coordinator {
     state: StateWriter,
     /// State changes the frontier does not journal itself (declines, robots.txt).
     pending: Vec<StateOp>,
+    /// When this run started (for the summary).
+    started: chrono::DateTime<chrono::Utc>,
+    clock: Instant,
 }
 
 impl Coordinator {
@@ -159,6 +156,8 @@ impl Coordinator {
             pages_per_origin: HashMap::new(),
             state,
             pending: Vec::new(),
+            started: chrono::Utc::now(),
+            clock: Instant::now(),
             config,
         })
     }
@@ -201,7 +200,8 @@ impl Coordinator {
         }
         if stopping {
             for task in self.frontier.drain() {
-                self.decline_task(&task, STOPPED, true).await?;
+                self.decline_task(&task, Decline::CrawlStopped, true)
+                    .await?;
             }
         }
         Ok(stopping)
@@ -222,9 +222,9 @@ impl Coordinator {
                 {
                     self.frontier.done(&origin, now, Duration::ZERO);
                     let reason = if robots.is_unreachable() {
-                        "robots-unreachable"
+                        Decline::RobotsUnreachable
                     } else {
-                        "excluded-by-robots"
+                        Decline::ExcludedByRobots
                     };
                     self.decline_task(&task, reason, true).await?;
                     continue;
@@ -299,7 +299,7 @@ impl Coordinator {
                 self.archive
                     .send(ArchiveJob::Failed {
                         task,
-                        error: error.to_string(),
+                        error,
                         last: !retry,
                     })
                     .await?;
@@ -369,7 +369,7 @@ impl Coordinator {
                             context: "location".to_string(),
                             ..task.clone()
                         };
-                        self.log_decline(&skipped, "robots-redirect-not-followed", false)
+                        self.log_decline(&skipped, Decline::RobotsRedirectNotFollowed, false)
                             .await?;
                     } else {
                         self.consider(target, Some(&task), Hop::Redirect, "location")
@@ -595,23 +595,23 @@ impl Coordinator {
         let same_site = self.scope.same_site(&task.url);
         let verdict = if requisite && !same_site {
             if !self.config.offsite_requisites {
-                Err("offsite-requisite-skipped")
+                Err(Decline::OffsiteRequisiteSkipped)
             } else {
-                self.scope.check_patterns(&task.url).map_err(|e| e.as_str())
+                self.scope.check_patterns(&task.url)
             }
         } else if !requisite && parent_offsite && parent.is_some() {
-            Err("not-followed-from-offsite")
-        } else {
-            self.scope.check(&task.url).map_err(|e| e.as_str())
-        };
-        match verdict {
             // How it was found, not what it is: an in-site page reached from an offsite one is
             // still taken when the site's own pages link it.
-            Err(reason @ "not-followed-from-offsite") => {
-                return self.soft_decline(&task, reason, false).await;
-            }
-            Err(reason) => return self.decline_task(&task, reason, false).await,
-            Ok(()) => {}
+            Err(Decline::NotFollowedFromOffsite)
+        } else {
+            self.scope.check(&task.url)
+        };
+        if let Err(decline) = verdict {
+            return if decline.is_soft() {
+                self.soft_decline(&task, decline, false).await
+            } else {
+                self.decline_task(&task, decline, false).await
+            };
         }
         if let Err(trap) = self.limits.check(&task.url) {
             let tally = self
@@ -622,13 +622,15 @@ impl Coordinator {
             if tally.example.is_empty() {
                 tally.example = task.url.to_string();
             }
-            return self.decline_task(&task, trap.as_str(), true).await;
+            return self.decline_task(&task, trap.decline(), true).await;
         }
         if redirects > self.config.max_redirects {
-            return self.decline_task(&task, "too-many-redirects", true).await;
+            return self
+                .decline_task(&task, Decline::TooManyRedirects, true)
+                .await;
         }
         if self.config.max_depth.is_some_and(|max| depth > max) {
-            return self.soft_decline(&task, "max-depth", true).await;
+            return self.soft_decline(&task, Decline::MaxDepth, true).await;
         }
         let barren_sibling = hop == Hop::Link
             && !task.in_family
@@ -649,7 +651,7 @@ impl Coordinator {
                 .max_pages
                 .is_some_and(|max| self.pages_taken >= max)
             {
-                return self.decline_task(&task, "max-pages", true).await;
+                return self.decline_task(&task, Decline::MaxPages, true).await;
             }
             let per_origin = self.pages_per_origin.entry(origin.clone()).or_default();
             if self
@@ -657,7 +659,9 @@ impl Coordinator {
                 .max_pages_per_host
                 .is_some_and(|max| *per_origin >= max)
             {
-                return self.decline_task(&task, "max-pages-per-host", true).await;
+                return self
+                    .decline_task(&task, Decline::MaxPagesPerHost, true)
+                    .await;
             }
             *per_origin += 1;
             self.pages_taken += 1;
@@ -690,7 +694,7 @@ impl Coordinator {
         if self.soft_declined.contains(&task.key) {
             return Ok(());
         }
-        self.soft_decline(&task, family_guard::OUTCOME, true)
+        self.soft_decline(&task, Decline::TrapNoNewContent, true)
             .await?;
         self.families.note_declined(task);
         Ok(())
@@ -724,7 +728,7 @@ impl Coordinator {
     async fn soft_decline(
         &mut self,
         task: &Task,
-        reason: &str,
+        decline: Decline,
         in_scope: bool,
     ) -> anyhow::Result<()> {
         if !self.soft_declined.insert(task.key.clone()) {
@@ -732,11 +736,11 @@ impl Coordinator {
         }
         self.pending.push(StateOp::Declined {
             task: task.clone(),
-            reason: reason.to_string(),
+            decline,
             in_scope,
             soft: true,
         });
-        self.log_decline(task, reason, in_scope).await
+        self.log_decline(task, decline, in_scope).await
     }
 
     /// Logs a URL the crawl does not fetch. `in_scope` ones are also recorded in the WARC (as
@@ -744,29 +748,34 @@ impl Coordinator {
     async fn decline_task(
         &mut self,
         task: &Task,
-        reason: &str,
+        decline: Decline,
         in_scope: bool,
     ) -> anyhow::Result<()> {
         self.declined.insert(task.key.clone());
         // URLs left waiting by Ctrl-C stay queued in the state: a resume fetches them.
-        if reason != STOPPED {
+        if decline != Decline::CrawlStopped {
             self.pending.push(StateOp::Declined {
                 task: task.clone(),
-                reason: reason.to_string(),
+                decline,
                 in_scope,
                 soft: false,
             });
         }
-        self.log_decline(task, reason, in_scope).await
+        self.log_decline(task, decline, in_scope).await
     }
 
     /// Hands a decline to the archive thread: a crawl.log line, and for `in_scope` ones an
     /// outcome record in the WARC.
-    async fn log_decline(&self, task: &Task, reason: &str, in_scope: bool) -> anyhow::Result<()> {
+    async fn log_decline(
+        &self,
+        task: &Task,
+        decline: Decline,
+        in_scope: bool,
+    ) -> anyhow::Result<()> {
         self.archive
             .send(ArchiveJob::Declined {
                 task: task.clone(),
-                reason: reason.to_string(),
+                decline,
                 in_scope,
             })
             .await
@@ -775,15 +784,19 @@ impl Coordinator {
     async fn finish(mut self, interrupted: bool) -> anyhow::Result<CrawlResult> {
         let persisted = self.persist(true).await;
         let traps = self.trap_report();
+        let self_started = (self.started, self.clock);
         let Coordinator {
             archive, progress, ..
         } = self;
         progress.finish();
-        let archive = archive.finish(interrupted, traps).await?;
+        let records = archive.finish().await?;
         persisted?;
         Ok(CrawlResult {
-            archive,
+            records,
+            traps,
             interrupted,
+            started: self_started.0,
+            duration: self_started.1.elapsed(),
         })
     }
 }
@@ -801,7 +814,7 @@ impl Coordinator {
             };
             report.push(TrapFamily {
                 shape: shape.clone(),
-                outcome: trap.as_str().to_string(),
+                outcome: trap.decline().to_string(),
                 declined: tally.declined,
                 example: tally.example.clone(),
                 fetched: None,

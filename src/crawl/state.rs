@@ -16,6 +16,8 @@ use url::Url;
 
 use super::frontier::{Hop, Task};
 use super::traps::FamilyRecord;
+use crate::outcome::{Decline, Outcome};
+use crate::report::summary::{Failure, Tally};
 
 /// The database file inside `<out>/state/`.
 pub const STATE_FILE: &str = "crawl.sqlite3";
@@ -48,16 +50,18 @@ pub enum StateOp {
     /// found another way, and [`StateOp::Add`] then turns the row into a queued one.
     Declined {
         task: Task,
-        reason: String,
+        decline: Decline,
         in_scope: bool,
         soft: bool,
     },
     /// What the trap guard knows of a URL family.
     Family(FamilyRecord),
-    /// The archive wrote a URL's final record (`failed`: an outcome record, no response).
+    /// The archive wrote a URL's final record: its response, or (for a failure) an outcome
+    /// record; `detail` says what went wrong for a failure or a body cut short.
     Done {
         key: String,
-        failed: bool,
+        outcome: Outcome,
+        detail: Option<String>,
         warc_file: String,
         warc_offset: u64,
     },
@@ -86,7 +90,11 @@ pub enum UrlState {
 pub struct StoredUrl {
     pub task: Task,
     pub state: UrlState,
-    pub reason: Option<String>,
+    /// Why it was declined (a reason an older arkiv wrote that names no [`Decline`] now reads
+    /// as `None`).
+    pub decline: Option<Decline>,
+    /// How it ended (done and failed rows).
+    pub outcome: Option<Outcome>,
     pub in_scope: bool,
     /// A soft decline (see [`StateOp::Declined`]).
     pub soft: bool,
@@ -266,6 +274,8 @@ fn open(path: &Path) -> Result<Connection, StateError> {
         ("soft", "INTEGER NOT NULL DEFAULT 0"),
         ("family", "TEXT"),
         ("in_family", "INTEGER NOT NULL DEFAULT 0"),
+        ("outcome", "TEXT"),
+        ("detail", "TEXT"),
     ] {
         if !columns.iter().any(|c| c == column) {
             conn.execute_batch(&format!(
@@ -296,11 +306,18 @@ fn apply(txn: &rusqlite::Transaction<'_>, op: &StateOp) -> rusqlite::Result<()> 
         }
         StateOp::Declined {
             task,
-            reason,
+            decline,
             in_scope,
             soft,
         } => {
-            insert(txn, task, "declined", Some(reason), *in_scope, true)?;
+            insert(
+                txn,
+                task,
+                "declined",
+                Some(decline.as_str()),
+                *in_scope,
+                true,
+            )?;
             if *soft {
                 txn.execute("UPDATE urls SET soft = 1 WHERE key = ?1", params![task.key])?;
             }
@@ -327,17 +344,26 @@ fn apply(txn: &rusqlite::Transaction<'_>, op: &StateOp) -> rusqlite::Result<()> 
         }
         StateOp::Done {
             key,
-            failed,
+            outcome,
+            detail,
             warc_file,
             warc_offset,
         } => {
+            let state = if outcome.is_archived() {
+                "done"
+            } else {
+                "failed"
+            };
             txn.execute(
-                "UPDATE urls SET state = ?2, warc_file = ?3, warc_offset = ?4 WHERE key = ?1",
+                "UPDATE urls SET state = ?2, warc_file = ?3, warc_offset = ?4, outcome = ?5,
+                 detail = ?6 WHERE key = ?1",
                 params![
                     key,
-                    if *failed { "failed" } else { "done" },
+                    state,
                     warc_file,
-                    *warc_offset as i64
+                    *warc_offset as i64,
+                    outcome.to_string(),
+                    detail
                 ],
             )?;
         }
@@ -366,7 +392,7 @@ fn insert(
     txn: &rusqlite::Transaction<'_>,
     task: &Task,
     state: &str,
-    reason: Option<&String>,
+    reason: Option<&str>,
     in_scope: bool,
     replace: bool,
 ) -> rusqlite::Result<()> {
@@ -419,7 +445,7 @@ pub fn load(out: &Path) -> Result<StoredState, StateError> {
     let mut stmt = conn
         .prepare(
             "SELECT key, url, depth, hop, via, context, requisite, redirects, attempt, state,
-             reason, in_scope, soft, family, in_family FROM urls ORDER BY rowid",
+             reason, in_scope, soft, family, in_family, outcome FROM urls ORDER BY rowid",
         )
         .map_err(sql)?;
     let rows = stmt.query_map([], stored_url).map_err(sql)?;
@@ -481,6 +507,77 @@ pub fn load(out: &Path) -> Result<StoredState, StateError> {
     Ok(state)
 }
 
+/// How every URL of the crawl in `out` ended, from its state: done and failed URLs by their
+/// outcome, declined ones by their reason, and those still waiting (a crawl stopped by Ctrl-C)
+/// as `not-fetched-crawl-stopped`. One count per URL, so a crawl that took several runs
+/// tallies as one that took one.
+pub fn tally(out: &Path) -> Result<Tally, StateError> {
+    let path = out.join("state").join(STATE_FILE);
+    let mut tally = Tally::default();
+    if !path.exists() {
+        return Ok(tally);
+    }
+    let sql = |source| StateError::Sqlite {
+        path: path.clone(),
+        source,
+    };
+    let conn = open(&path).map_err(|e| match e {
+        StateError::Sqlite { source, .. } => sql(source),
+        other => other,
+    })?;
+    let mut stmt = conn
+        .prepare(
+            "SELECT state, outcome, reason, COUNT(*), SUM(attempt) FROM urls
+             GROUP BY state, outcome, reason",
+        )
+        .map_err(sql)?;
+    let rows = stmt
+        .query_map([], |row| {
+            Ok((
+                row.get::<_, String>(0)?,
+                row.get::<_, Option<String>>(1)?,
+                row.get::<_, Option<String>>(2)?,
+                row.get::<_, u64>(3)?,
+                row.get::<_, Option<u64>>(4)?,
+            ))
+        })
+        .map_err(sql)?;
+    for row in rows {
+        let (state, outcome, reason, count, attempts) = row.map_err(sql)?;
+        let name = match state.as_str() {
+            "done" | "failed" => {
+                tally.urls_taken += count;
+                tally.retries += attempts.unwrap_or(0);
+                outcome.unwrap_or_else(|| state.clone())
+            }
+            "declined" => reason.unwrap_or_else(|| "declined".to_string()),
+            _ => Decline::CrawlStopped.as_str().to_string(),
+        };
+        *tally.by_outcome.entry(name).or_default() += count;
+    }
+    let mut stmt = conn
+        .prepare(
+            "SELECT url, outcome, detail FROM urls WHERE state = 'failed'
+             OR (state = 'done' AND detail IS NOT NULL) ORDER BY rowid",
+        )
+        .map_err(sql)?;
+    let rows = stmt
+        .query_map([], |row| {
+            Ok(Failure {
+                url: row.get(0)?,
+                reason: row
+                    .get::<_, Option<String>>(2)?
+                    .or(row.get::<_, Option<String>>(1)?)
+                    .unwrap_or_else(|| "failed".to_string()),
+            })
+        })
+        .map_err(sql)?;
+    for row in rows {
+        tally.failures.push(row.map_err(sql)?);
+    }
+    Ok(tally)
+}
+
 /// One `urls` row; `None` when its URL no longer parses.
 fn stored_url(row: &rusqlite::Row<'_>) -> rusqlite::Result<Option<StoredUrl>> {
     let Ok(url) = Url::parse(&row.get::<_, String>(1)?) else {
@@ -511,10 +608,17 @@ fn stored_url(row: &rusqlite::Row<'_>) -> rusqlite::Result<Option<StoredUrl>> {
         "declined" => UrlState::Declined,
         _ => UrlState::Queued,
     };
+    let decline = row
+        .get::<_, Option<String>>(10)?
+        .and_then(|reason| reason.parse().ok());
+    let outcome = row
+        .get::<_, Option<String>>(15)?
+        .and_then(|outcome| outcome.parse().ok());
     Ok(Some(StoredUrl {
         task,
         state,
-        reason: row.get(10)?,
+        decline,
+        outcome,
         in_scope: row.get(11)?,
         soft: row.get(12)?,
     }))
@@ -582,13 +686,13 @@ mod tests {
                 },
                 StateOp::Declined {
                     task: task("http://a/3"),
-                    reason: "max-depth".to_string(),
+                    decline: Decline::MaxDepth,
                     in_scope: true,
                     soft: true,
                 },
                 StateOp::Declined {
                     task: task("http://a/4"),
-                    reason: "trap-no-new-content".to_string(),
+                    decline: Decline::TrapNoNewContent,
                     in_scope: true,
                     soft: true,
                 },
@@ -620,7 +724,8 @@ mod tests {
         writer
             .send_blocking(vec![StateOp::Done {
                 key: "http://a/1".to_string(),
-                failed: false,
+                outcome: Outcome::Revisit,
+                detail: None,
                 warc_file: "f.warc.gz".to_string(),
                 warc_offset: 42,
             }])
@@ -644,7 +749,8 @@ mod tests {
         );
         assert_eq!(state.urls[0].task.hop, Hop::Embed);
         assert_eq!(state.urls[0].task.family, "a/#");
-        assert_eq!(state.urls[2].reason.as_deref(), Some("max-depth"));
+        assert_eq!(state.urls[0].outcome, Some(Outcome::Revisit));
+        assert_eq!(state.urls[2].decline, Some(Decline::MaxDepth));
         assert!(state.urls[2].soft && !state.urls[3].soft);
         assert_eq!(
             state.families,
@@ -658,6 +764,22 @@ mod tests {
         );
         assert_eq!(state.robots.len(), 1);
         assert_eq!(state.robots[0].status, 200);
+        let tally = tally(dir.path()).expect("tally");
+        assert_eq!(tally.urls_taken, 1);
+        assert_eq!(tally.retries, 0, "attempts of finished URLs only");
+        let counts: Vec<(&str, u64)> = tally
+            .by_outcome
+            .iter()
+            .map(|(k, v)| (k.as_str(), *v))
+            .collect();
+        assert_eq!(
+            counts,
+            [
+                ("max-depth", 1),
+                ("not-fetched-crawl-stopped", 2),
+                ("revisit", 1)
+            ]
+        );
     }
 
     #[test]

@@ -10,10 +10,9 @@ use std::path::{Path, PathBuf};
 
 use url::Url;
 
-use crate::crawl::archive::{OUTCOME_CONTENT_TYPE, OUTCOME_FIELD};
-use crate::crawl::fetch::parse_response_head;
 use crate::urls::dedup_key;
 use crate::warc::reader::WarcReader;
+use crate::warc::{OUTCOME_CONTENT_TYPE, OUTCOME_FIELD, parse_response_head};
 
 /// How much of a response block is read to find its HTTP head.
 const MAX_HEAD: usize = 256 * 1024;

@@ -99,25 +99,48 @@ pub fn not_archived_page(original_url: &str, reason: &str) -> String {
     page("Not archived", "", &body)
 }
 
-/// Turns the crawl's reason codes into words a researcher understands.
+/// Turns the crawl's outcome (as its outcome record names it) into words a researcher
+/// understands; text no outcome reads as (an older arkiv's) is shown as it is.
 pub fn describe_reason(reason: &str) -> String {
-    let words = match reason {
-        "excluded-by-robots" => "the site's robots.txt asked crawlers not to fetch it",
-        "robots-unreachable" => {
-            "the site's robots.txt could not be fetched, and a polite crawler then fetches nothing \
-             from the site"
-        }
-        "max-depth" => "it lay deeper than the crawl's depth limit",
-        "max-pages" | "max-pages-per-host" => "the crawl reached its page limit",
-        "not-fetched-crawl-stopped" => "the crawl was stopped before it got there",
-        "too-many-redirects" => "it redirected too many times",
-        r if r.starts_with("trap") => {
-            "it looked like an endless series of generated pages (a crawler trap)"
-        }
-        r if r.starts_with("failed") || r.starts_with("error") => {
+    use crate::outcome::{Decline, Outcome};
+    let Ok(outcome) = reason.parse::<Outcome>() else {
+        return format!("the crawl did not fetch it ({reason})");
+    };
+    let words = match outcome {
+        Outcome::Declined(decline) => match decline {
+            Decline::ExcludedByRobots => "the site's robots.txt asked crawlers not to fetch it",
+            Decline::RobotsUnreachable => {
+                "the site's robots.txt could not be fetched, and a polite crawler then fetches \
+                 nothing from the site"
+            }
+            Decline::MaxDepth => "it lay deeper than the crawl's depth limit",
+            Decline::MaxPages | Decline::MaxPagesPerHost => "the crawl reached its page limit",
+            Decline::CrawlStopped => "the crawl was stopped before it got there",
+            Decline::TooManyRedirects => "it redirected too many times",
+            Decline::TrapNoNewContent => {
+                "it belongs to a series of generated pages that kept repeating each other \
+                 without adding anything new (a crawler trap)"
+            }
+            Decline::TrapUrlTooLong | Decline::TrapPathTooDeep | Decline::TrapRepeatingSegments => {
+                "its address looked generated without end (a crawler trap)"
+            }
+            Decline::ExcludedByPattern | Decline::NotIncludedByPattern => {
+                "the crawl's include and exclude patterns left it out"
+            }
+            Decline::OutOfScope
+            | Decline::UnsupportedScheme
+            | Decline::OffsiteRequisiteSkipped
+            | Decline::NotFollowedFromOffsite
+            | Decline::RobotsRedirectNotFollowed => {
+                return format!("the crawl did not fetch it ({reason})");
+            }
+        },
+        Outcome::Failed(_) | Outcome::Retry => {
             "it could not be fetched (a network or server error)"
         }
-        _ => return format!("the crawl did not fetch it ({reason})"),
+        Outcome::Archived | Outcome::Revisit | Outcome::Truncated(_) | Outcome::RetryTruncated => {
+            return format!("the crawl did not fetch it ({reason})");
+        }
     };
     words.to_string()
 }

@@ -87,7 +87,7 @@ impl Read for BlockOwner {
 
 /// Reads and parses the HTTP response head (through its blank line, 1xx heads included),
 /// leaving the reader at the first payload byte.
-fn read_head(block: &mut impl Read) -> io::Result<crate::crawl::fetch::ResponseHead> {
+fn read_head(block: &mut impl Read) -> io::Result<crate::warc::ResponseHead> {
     let mut head = Vec::new();
     let mut byte = [0u8; 1];
     loop {
@@ -99,9 +99,9 @@ fn read_head(block: &mut impl Read) -> io::Result<crate::crawl::fetch::ResponseH
         }
         head.push(byte[0]);
         if head.ends_with(b"\n\r\n") || head.ends_with(b"\n\n") {
-            match crate::crawl::fetch::parse_response_head(&head) {
+            match crate::warc::parse_response_head(&head) {
                 Ok(parsed) => return Ok(parsed),
-                Err(crate::crawl::fetch::HeadError::Incomplete) => {} // an interim 1xx head
+                Err(crate::warc::HeadError::Incomplete) => {} // an interim 1xx head
                 Err(err) => return Err(io::Error::other(format!("bad HTTP head: {err:?}"))),
             }
         }

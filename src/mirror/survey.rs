@@ -12,10 +12,9 @@ use url::Url;
 use super::builder::{MAX_REDIRECT_HOPS, MAX_REWRITE};
 use super::catalog::{Capture, Catalog, Entry};
 use super::payload;
-use crate::crawl::config::ScopeMode;
-use crate::crawl::scope::Scope;
 use crate::extract::sniff::{is_generic_mime, sniff_mime};
 use crate::extract::{self, CssOptions, FoundUrl, HtmlOptions, LinkKind};
+use crate::scope::{Scope, ScopeMode};
 use crate::urls::dedup_key;
 
 /// The crawl's scope, as its warcinfo records it.

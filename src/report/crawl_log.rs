@@ -23,7 +23,7 @@ pub struct LogLine<'a> {
     pub via: Option<&'a str>,
     pub context: &'a str,
     pub duration: Option<Duration>,
-    pub outcome: &'a str,
+    pub outcome: crate::outcome::Outcome,
 }
 
 /// The log file, flushed line by line so that a killed crawl leaves a readable log.
@@ -64,7 +64,7 @@ impl CrawlLog {
             field(line.via.unwrap_or("")),
             field(line.context),
             dash(line.duration.map(|d| format!("{}ms", d.as_millis()))),
-            field(line.outcome),
+            line.outcome,
         )?;
         self.out.flush()
     }

@@ -16,6 +16,7 @@ pub use reader::{BlockReader, ReadError, RecordHead, RecordSummary, WarcReader, 
 pub use record::{
     RecordError, RecordFields, RecordType, Truncated, WarcHeaders, format_warc_date, new_record_id,
 };
+pub use record_meta::{OUTCOME_CONTENT_TYPE, OUTCOME_FIELD};
 pub use seal::{SealReport, seal_truncated_tail};
 pub use writer::{
     Block, DEFAULT_MAX_SIZE, Hop, HttpRecordMeta, MetadataMeta, Outlink,

@@ -1,11 +1,17 @@
 //! What callers say about each record: warcinfo fields, HTTP/revisit/metadata/resource fields,
-//! and the Heritrix-style outlink lines of a metadata record.
+//! the Heritrix-style outlink lines of a metadata record, and arkiv's outcome records.
 
 use std::net::IpAddr;
 
 use chrono::{DateTime, Utc};
 
 use super::record::{RecordError, Truncated};
+
+/// Content type of the metadata records that say why an in-scope URL was not archived.
+pub const OUTCOME_CONTENT_TYPE: &str = "application/warc-fields";
+/// The field that names the outcome (its text form, `crate::outcome::Outcome`) in such a record;
+/// `via:` and `detail:` lines may follow. Written by the crawl, read by resume and the mirror.
+pub const OUTCOME_FIELD: &str = "arkiv-outcome";
 
 /// The `application/warc-fields` body of every file's warcinfo record, in order.
 #[derive(Debug, Clone, PartialEq, Eq)]

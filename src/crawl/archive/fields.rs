@@ -1,5 +1,5 @@
 //! What the archive thread derives from an exchange for its records and crawl.log: the HTTP
-//! message's length, its head, media type, outcome tags and outlink hop letters.
+//! message's length, its head, media type and outlink hop letters.
 
 use crate::crawl::fetch::Exchange;
 use crate::warc::writer::Hop as WarcHop;
@@ -46,14 +46,6 @@ pub fn mime_of(exchange: &Exchange) -> String {
         .unwrap_or_default()
 }
 
-pub(super) fn truncated_outcome(t: crate::crawl::fetch::Truncation) -> &'static str {
-    match t {
-        crate::crawl::fetch::Truncation::Length => "archived-truncated-length",
-        crate::crawl::fetch::Truncation::Time => "archived-truncated-time",
-        crate::crawl::fetch::Truncation::Disconnect => "archived-truncated-disconnect",
-    }
-}
-
 /// The hop letter an outlink line carries (Heritrix's: L, E, R).
 pub(super) fn outlink_hop(hop: crate::crawl::frontier::Hop) -> WarcHop {
     match hop {
@@ -61,52 +53,5 @@ pub(super) fn outlink_hop(hop: crate::crawl::frontier::Hop) -> WarcHop {
         crate::crawl::frontier::Hop::Redirect => WarcHop::Redirect,
         crate::crawl::frontier::Hop::Prerequisite => WarcHop::Prerequisite,
         _ => WarcHop::Link,
-    }
-}
-
-/// A short, space-free tag for crawl.log from an error message (`connect`, `timeout`, …). A TLS
-/// handshake failure names its certificate problem (`tls-unknown-issuer`, `tls-wrong-host`, …).
-pub(super) fn short_reason(error: &str) -> &'static str {
-    // First: the message may also hold words like "connect" (rustls' text, the URL).
-    if let Some(problem) = crate::crawl::fetch::TlsProblem::from_message(error) {
-        return problem.tag();
-    }
-    let e = error.to_ascii_lowercase();
-    if e.contains("dns") {
-        "dns"
-    } else if e.contains("timed out") {
-        "timeout"
-    } else if e.contains("connect") {
-        "connect"
-    } else if e.contains("tls") {
-        "tls"
-    } else if e.contains("protocol") {
-        "protocol"
-    } else {
-        "io"
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::short_reason;
-
-    #[test]
-    fn tls_failures_name_the_certificate_problem() {
-        let unknown = "https://connect.example/: TLS handshake failed: [tls-unknown-issuer] the \
-                       certificate is not signed by a trusted CA: invalid peer certificate: \
-                       UnknownIssuer";
-        assert_eq!(short_reason(unknown), "tls-unknown-issuer");
-        let host = "https://127.0.0.1:1/: TLS handshake failed: [tls-wrong-host] the certificate \
-                    names other hosts: certificate not valid for name \"127.0.0.1\"";
-        assert_eq!(short_reason(host), "tls-wrong-host");
-        assert_eq!(
-            short_reason("https://x/: timed out during TLS handshake"),
-            "timeout"
-        );
-        assert_eq!(
-            short_reason("https://x/: connect failed: refused"),
-            "connect"
-        );
     }
 }

@@ -2,10 +2,10 @@
 //!
 //! TLS uses rustls with the `ring` provider and the webpki-roots trust anchors (plus any
 //! `--ca-cert` anchors, never fewer), and offers only `http/1.1` in ALPN: the recorder and the
-//! WARC record assume HTTP/1.1 framing on the wire. A failed handshake is classified as a
-//! [`TlsProblem`] whose tag ends up in crawl.log (`failed:tls-unknown-issuer`), so an operator can
-//! tell an untrusted private CA from a certificate for the wrong host without reading rustls'
-//! error text.
+//! WARC record assume HTTP/1.1 framing on the wire. A failed handshake carries its
+//! [`crate::outcome::TlsProblem`] (see `error.rs`), whose tag ends up in crawl.log
+//! (`failed:tls-unknown-issuer`), so an operator can tell an untrusted private CA from a
+//! certificate for the wrong host without reading rustls' error text.
 
 use std::io;
 use std::net::{IpAddr, SocketAddr};
@@ -25,7 +25,7 @@ use tokio::time::Instant;
 use tokio_rustls::TlsConnector;
 use tokio_rustls::client::TlsStream;
 
-use super::error::{FetchError, TimeoutStage};
+use super::error::{FetchError, TimeoutStage, classify_tls};
 use super::recorder::{Recorder, TapeHandle};
 use super::trust::CaCert;
 
@@ -155,7 +155,8 @@ pub(crate) async fn open(
             .map_err(|_| timeout(TimeoutStage::Tls))?
             .map_err(|source| FetchError::Tls {
                 url: url.to_owned(),
-                source: describe_tls_failure(source),
+                problem: classify_tls(&source),
+                source,
             })?;
         Stream::Tls(Box::new(tls_stream))
     } else {
@@ -228,156 +229,6 @@ fn server_name(host: &url::Host<String>) -> Result<ServerName<'static>, String> 
     }
 }
 
-/// Why a TLS handshake failed, in the terms an operator acts on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TlsProblem {
-    /// The chain does not lead to a trusted root (self-signed, private CA without `--ca-cert`).
-    UnknownIssuer,
-    /// The certificate is valid, but for other host names or addresses.
-    WrongHost,
-    /// Past the certificate's `notAfter`.
-    Expired,
-    /// Before the certificate's `notBefore` (or the local clock is wrong).
-    NotYetValid,
-    /// The certificate was revoked.
-    Revoked,
-    /// Anything else wrong with the certificate (bad signature, encoding, purpose, extensions).
-    BadCertificate,
-    /// The server sent a TLS alert (it refused the handshake).
-    Refused,
-    /// The handshake broke for another reason (protocol mismatch, connection cut mid-handshake).
-    Handshake,
-}
-
-/// Every problem, for looking tags up.
-const TLS_PROBLEMS: [TlsProblem; 8] = [
-    TlsProblem::UnknownIssuer,
-    TlsProblem::WrongHost,
-    TlsProblem::Expired,
-    TlsProblem::NotYetValid,
-    TlsProblem::Revoked,
-    TlsProblem::BadCertificate,
-    TlsProblem::Refused,
-    TlsProblem::Handshake,
-];
-
-/// The phrase [`FetchError::Tls`] puts before its source; it holds spaces, so no URL contains it.
-const TLS_FAILED: &str = "TLS handshake failed: ";
-
-impl TlsProblem {
-    /// The crawl.log tag (`failed:<tag>`); stable, space-free and documented in the README.
-    pub fn tag(self) -> &'static str {
-        match self {
-            TlsProblem::UnknownIssuer => "tls-unknown-issuer",
-            TlsProblem::WrongHost => "tls-wrong-host",
-            TlsProblem::Expired => "tls-expired",
-            TlsProblem::NotYetValid => "tls-not-yet-valid",
-            TlsProblem::Revoked => "tls-revoked",
-            TlsProblem::BadCertificate => "tls-bad-certificate",
-            TlsProblem::Refused => "tls-refused",
-            TlsProblem::Handshake => "tls-handshake",
-        }
-    }
-
-    fn explain(self) -> &'static str {
-        match self {
-            TlsProblem::UnknownIssuer => {
-                "the certificate is not signed by a trusted CA (if the site uses a private CA, \
-                 pass its certificate with --ca-cert)"
-            }
-            TlsProblem::WrongHost => "the certificate names other hosts",
-            TlsProblem::Expired => "the certificate has expired",
-            TlsProblem::NotYetValid => "the certificate is not valid yet (or the clock is wrong)",
-            TlsProblem::Revoked => "the certificate is revoked",
-            TlsProblem::BadCertificate => "the certificate is unusable",
-            TlsProblem::Refused => "the server refused the handshake",
-            TlsProblem::Handshake => "the handshake broke off",
-        }
-    }
-
-    /// A problem with the certificate itself, which the same handshake meets on every try (a
-    /// refused or broken handshake may be passing trouble).
-    pub fn is_certificate(self) -> bool {
-        !matches!(self, TlsProblem::Refused | TlsProblem::Handshake)
-    }
-
-    /// Classifies a handshake error from tokio-rustls (which wraps `rustls::Error` in `io::Error`).
-    pub fn of(error: &io::Error) -> TlsProblem {
-        use rustls::CertificateError as C;
-        let Some(tls) = error
-            .get_ref()
-            .and_then(|inner| inner.downcast_ref::<rustls::Error>())
-        else {
-            return TlsProblem::Handshake;
-        };
-        match tls {
-            rustls::Error::InvalidCertificate(cert) => match cert {
-                C::UnknownIssuer => TlsProblem::UnknownIssuer,
-                C::NotValidForName | C::NotValidForNameContext { .. } => TlsProblem::WrongHost,
-                C::Expired | C::ExpiredContext { .. } => TlsProblem::Expired,
-                C::NotValidYet | C::NotValidYetContext { .. } => TlsProblem::NotYetValid,
-                C::Revoked => TlsProblem::Revoked,
-                _ => TlsProblem::BadCertificate,
-            },
-            rustls::Error::NoCertificatesPresented => TlsProblem::BadCertificate,
-            rustls::Error::AlertReceived(_) => TlsProblem::Refused,
-            _ => TlsProblem::Handshake,
-        }
-    }
-
-    /// The problem a [`FetchError::Tls`] source was classified as when the handshake failed.
-    pub fn recorded_in(error: &io::Error) -> Option<TlsProblem> {
-        error
-            .get_ref()?
-            .downcast_ref::<TlsFailure>()
-            .map(|failure| failure.problem)
-    }
-
-    /// Finds the problem in a [`FetchError::Tls`] message (crawl.log gets only the message text).
-    pub fn from_message(message: &str) -> Option<TlsProblem> {
-        let (_, rest) = message.split_once(TLS_FAILED)?;
-        let tag = rest.strip_prefix('[')?.split(']').next()?;
-        TLS_PROBLEMS.into_iter().find(|p| p.tag() == tag)
-    }
-}
-
-/// Puts the problem's tag and explanation before rustls' own words, keeping rustls' error as the
-/// source: `[tls-wrong-host] the certificate names other hosts: certificate not valid for name …`.
-fn describe_tls_failure(error: io::Error) -> io::Error {
-    let problem = TlsProblem::of(&error);
-    io::Error::new(
-        error.kind(),
-        TlsFailure {
-            problem,
-            source: error,
-        },
-    )
-}
-
-#[derive(Debug)]
-struct TlsFailure {
-    problem: TlsProblem,
-    source: io::Error,
-}
-
-impl std::fmt::Display for TlsFailure {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "[{}] {}: {}",
-            self.problem.tag(),
-            self.problem.explain(),
-            self.source
-        )
-    }
-}
-
-impl std::error::Error for TlsFailure {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        self.source.get_ref().map(|e| e as _)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -386,36 +237,6 @@ mod tests {
     fn tls_config_offers_exactly_http11() {
         let config = tls_config(&[]).expect("config builds");
         assert_eq!(config.alpn_protocols, vec![b"http/1.1".to_vec()]);
-    }
-
-    #[test]
-    fn handshake_errors_are_classified_and_tagged() {
-        let wrapped = |e: rustls::Error| io::Error::new(io::ErrorKind::InvalidData, e);
-        let unknown = wrapped(rustls::Error::InvalidCertificate(
-            rustls::CertificateError::UnknownIssuer,
-        ));
-        assert_eq!(TlsProblem::of(&unknown), TlsProblem::UnknownIssuer);
-        let name = wrapped(rustls::Error::InvalidCertificate(
-            rustls::CertificateError::NotValidForName,
-        ));
-        assert_eq!(TlsProblem::of(&name), TlsProblem::WrongHost);
-        let cut = io::Error::new(io::ErrorKind::UnexpectedEof, "eof");
-        assert_eq!(TlsProblem::of(&cut), TlsProblem::Handshake);
-
-        let error = FetchError::Tls {
-            url: "https://dns.example/connect".into(),
-            source: describe_tls_failure(name),
-        };
-        let message = error.to_string();
-        assert!(message.contains("[tls-wrong-host]"), "{message}");
-        assert_eq!(
-            TlsProblem::from_message(&message),
-            Some(TlsProblem::WrongHost)
-        );
-        assert_eq!(TlsProblem::from_message("https://x/: connect failed"), None);
-        for problem in TLS_PROBLEMS {
-            assert!(!problem.tag().contains(char::is_whitespace));
-        }
     }
 
     #[test]

@@ -3,6 +3,9 @@
 use std::fmt;
 use std::io;
 
+use crate::outcome::Failure;
+pub use crate::outcome::TlsProblem;
+
 /// The wait that ran out of time before the response head was complete.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TimeoutStage {
@@ -27,27 +30,7 @@ impl fmt::Display for TimeoutStage {
     }
 }
 
-/// Why a body stopped before its natural end. The exchange keeps what arrived.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Truncation {
-    /// `max_size` was reached and reading stopped.
-    Length,
-    /// The body went idle past `body_timeout`, or the fetch ran past `total_timeout`.
-    Time,
-    /// The connection was closed or reset mid-body, or the body's framing broke.
-    Disconnect,
-}
-
-impl Truncation {
-    /// The value for a WARC `WARC-Truncated` header.
-    pub fn warc_reason(self) -> &'static str {
-        match self {
-            Truncation::Length => "length",
-            Truncation::Time => "time",
-            Truncation::Disconnect => "disconnect",
-        }
-    }
-}
+pub use crate::outcome::Truncation;
 
 /// A fetch that produced no response head. Every variant names the URL in its message.
 #[derive(Debug, thiserror::Error)]
@@ -61,9 +44,13 @@ pub enum FetchError {
     /// No TCP connection could be made (refused, unreachable).
     #[error("{url}: connect failed: {source}")]
     Connect { url: String, source: io::Error },
-    /// The TLS handshake failed (certificate, protocol).
-    #[error("{url}: TLS handshake failed: {source}")]
-    Tls { url: String, source: io::Error },
+    /// The TLS handshake failed (certificate, protocol), for `problem`.
+    #[error("{url}: TLS handshake failed: [{}] {}: {source}", problem.tag(), problem.explain())]
+    Tls {
+        url: String,
+        problem: TlsProblem,
+        source: io::Error,
+    },
     /// A wait ran out of time before the response head was complete.
     #[error("{url}: timed out during {stage}")]
     Timeout { url: String, stage: TimeoutStage },
@@ -82,14 +69,93 @@ pub enum FetchError {
 }
 
 impl FetchError {
+    /// What kind of failure this is, for crawl.log, the summary and the state.
+    pub fn failure(&self) -> Failure {
+        match self {
+            FetchError::Request { .. } => Failure::Request,
+            FetchError::Dns { .. } => Failure::Dns,
+            FetchError::Connect { .. } => Failure::Connect,
+            FetchError::Tls { problem, .. } => Failure::Tls(*problem),
+            FetchError::Timeout { .. } => Failure::Timeout,
+            FetchError::Protocol { .. } => Failure::Protocol,
+            FetchError::Io { .. } => Failure::Io,
+        }
+    }
+
     /// A failure the same request meets on every try (an unbuildable request, a certificate
     /// that is not trusted or not for this host): retrying only delays the crawl.
     pub fn is_permanent(&self) -> bool {
         match self {
             FetchError::Request { .. } => true,
-            FetchError::Tls { source, .. } => super::connect::TlsProblem::recorded_in(source)
-                .is_some_and(super::connect::TlsProblem::is_certificate),
+            FetchError::Tls { problem, .. } => problem.is_certificate(),
             _ => false,
         }
+    }
+}
+
+/// Classifies a handshake error from tokio-rustls (which wraps `rustls::Error` in `io::Error`).
+pub fn classify_tls(error: &io::Error) -> TlsProblem {
+    use rustls::CertificateError as C;
+    let Some(tls) = error
+        .get_ref()
+        .and_then(|inner| inner.downcast_ref::<rustls::Error>())
+    else {
+        return TlsProblem::Handshake;
+    };
+    match tls {
+        rustls::Error::InvalidCertificate(cert) => match cert {
+            C::UnknownIssuer => TlsProblem::UnknownIssuer,
+            C::NotValidForName | C::NotValidForNameContext { .. } => TlsProblem::WrongHost,
+            C::Expired | C::ExpiredContext { .. } => TlsProblem::Expired,
+            C::NotValidYet | C::NotValidYetContext { .. } => TlsProblem::NotYetValid,
+            C::Revoked => TlsProblem::Revoked,
+            _ => TlsProblem::BadCertificate,
+        },
+        rustls::Error::NoCertificatesPresented => TlsProblem::BadCertificate,
+        rustls::Error::AlertReceived(_) => TlsProblem::Refused,
+        _ => TlsProblem::Handshake,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn handshake_errors_are_classified_and_named_in_the_message() {
+        let wrapped = |e: rustls::Error| io::Error::new(io::ErrorKind::InvalidData, e);
+        let unknown = wrapped(rustls::Error::InvalidCertificate(
+            rustls::CertificateError::UnknownIssuer,
+        ));
+        assert_eq!(classify_tls(&unknown), TlsProblem::UnknownIssuer);
+        let name = wrapped(rustls::Error::InvalidCertificate(
+            rustls::CertificateError::NotValidForName,
+        ));
+        assert_eq!(classify_tls(&name), TlsProblem::WrongHost);
+        let cut = io::Error::new(io::ErrorKind::UnexpectedEof, "eof");
+        assert_eq!(classify_tls(&cut), TlsProblem::Handshake);
+        let error = FetchError::Tls {
+            url: "https://dns.example/connect".into(),
+            problem: classify_tls(&name),
+            source: name,
+        };
+        assert_eq!(error.failure(), Failure::Tls(TlsProblem::WrongHost));
+        assert!(error.is_permanent());
+        assert!(error.to_string().contains("[tls-wrong-host]"), "{error}");
+    }
+
+    /// The kind comes from the type: words in the URL or the message do not change it.
+    #[test]
+    fn failures_are_named_from_their_type_not_their_text() {
+        let refused = FetchError::Connect {
+            url: "http://127.0.0.1:9/dnsimple/protocol.html".into(),
+            source: io::Error::new(io::ErrorKind::ConnectionRefused, "timed out? no: refused"),
+        };
+        assert_eq!(refused.failure(), Failure::Connect);
+        let timeout = FetchError::Timeout {
+            url: "http://h/connect-tls".into(),
+            stage: TimeoutStage::Connect,
+        };
+        assert_eq!(timeout.failure(), Failure::Timeout);
     }
 }

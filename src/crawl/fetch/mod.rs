@@ -39,8 +39,8 @@ use tokio_rustls::TlsConnector;
 use url::Url;
 
 pub use crate::warc::http_head::{HeadError, ResponseHead, parse_response_head};
-pub use connect::{ALPN_HTTP11, TlsProblem, tls_config};
-pub use error::{FetchError, TimeoutStage, Truncation};
+pub use connect::{ALPN_HTTP11, tls_config};
+pub use error::{FetchError, TimeoutStage, TlsProblem, Truncation, classify_tls};
 pub use request::ACCEPT_ENCODING;
 pub use spool::{Spool, SpoolReader, SpoolWriter};
 pub use trust::{CA_CERT_HINT, CaCert, CaCertError};

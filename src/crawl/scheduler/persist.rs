@@ -82,8 +82,9 @@ impl Coordinator {
         self.pages_taken = restored.pages_taken;
         self.pages_per_origin = restored.pages_per_origin;
         self.families.restore(restored.families, restored.members);
-        for (task, reason) in restored.url_traps {
-            if let Some(trap) = Trap::from_outcome(&reason) {
+        self.pending.extend(restored.fixes);
+        for (task, decline) in restored.url_traps {
+            if let Some(trap) = Trap::of(decline) {
                 let tally = self
                     .url_traps
                     .entry((trap, shape_of(&task.url)))
@@ -97,9 +98,9 @@ impl Coordinator {
         // What a stopped family declined stays declined, unless the family was released (a
         // `--not-a-trap` given to this resume): then it is taken now.
         let mut released = Vec::new();
-        for (task, reason) in restored.soft_declined {
+        for (task, decline) in restored.soft_declined {
             self.soft_declined.insert(task.key.clone());
-            if reason == family_guard::OUTCOME {
+            if decline == Decline::TrapNoNewContent {
                 if self.families.is_stopped(&task.family) {
                     self.families.note_declined(task);
                 } else {
@@ -107,11 +108,11 @@ impl Coordinator {
                 }
             }
         }
-        for (task, reason) in restored.redeclare {
+        for (task, decline) in restored.redeclare {
             self.archive
                 .send(ArchiveJob::Declined {
                     task,
-                    reason,
+                    decline,
                     in_scope: true,
                 })
                 .await?;

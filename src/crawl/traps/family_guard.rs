@@ -27,6 +27,7 @@ use std::collections::{HashMap, HashSet};
 
 use super::fingerprint::{Fingerprint, fnv1a};
 use crate::crawl::frontier::Task;
+use crate::outcome::Decline;
 use crate::report::summary::TrapFamily;
 
 /// Parts remembered per family; a family with more distinct parts than this is rich in content,
@@ -37,8 +38,6 @@ const DISTRUST_AFTER: u32 = 3;
 /// Fingerprints of single pages kept (the most recent), so that a family's second page can be
 /// compared with its first: most families never get a second page, so they keep no evidence.
 const SINGLE_PAGES_KEPT: usize = 1024;
-/// The crawl.log outcome of a URL this guard declines.
-pub const OUTCOME: &str = "trap-no-new-content";
 
 /// The evidence gathered on one family.
 #[derive(Debug)]
@@ -274,7 +273,7 @@ impl FamilyGuard {
             .filter(|e| e.stopped && !e.declined.is_empty())
             .map(|e| TrapFamily {
                 shape: e.shape.clone(),
-                outcome: OUTCOME.to_string(),
+                outcome: Decline::TrapNoNewContent.to_string(),
                 declined: e.declined.len() as u64,
                 example: e.declined[0].url.to_string(),
                 fetched: Some(u64::from(e.fetched)),

@@ -5,6 +5,8 @@ use std::collections::HashMap;
 
 use url::Url;
 
+use crate::outcome::Decline;
+
 /// Limits a URL must stay within to be taken.
 #[derive(Debug, Clone, Copy)]
 pub struct UrlLimits {
@@ -22,12 +24,12 @@ pub enum Trap {
 }
 
 impl Trap {
-    /// The crawl.log outcome.
-    pub fn as_str(self) -> &'static str {
+    /// The decline it makes.
+    pub fn decline(self) -> Decline {
         match self {
-            Trap::UrlTooLong => "trap-url-too-long",
-            Trap::PathTooDeep => "trap-path-too-deep",
-            Trap::RepeatingSegments => "trap-repeating-segments",
+            Trap::UrlTooLong => Decline::TrapUrlTooLong,
+            Trap::PathTooDeep => Decline::TrapPathTooDeep,
+            Trap::RepeatingSegments => Decline::TrapRepeatingSegments,
         }
     }
 
@@ -40,11 +42,11 @@ impl Trap {
         }
     }
 
-    /// The trap an outcome names, if it names one of these.
-    pub fn from_outcome(outcome: &str) -> Option<Trap> {
+    /// The limit a decline names, if it names one of these.
+    pub fn of(decline: Decline) -> Option<Trap> {
         [Trap::UrlTooLong, Trap::PathTooDeep, Trap::RepeatingSegments]
             .into_iter()
-            .find(|t| t.as_str() == outcome)
+            .find(|t| t.decline() == decline)
     }
 }
 

@@ -1,32 +1,24 @@
-//! Decides which URLs belong to the crawl (the seeds' scope plus include/exclude patterns).
+//! Decides which URLs belong to the crawl (the seeds' scope plus include/exclude patterns). The
+//! crawl asks it what to fetch; the mirror asks it which links stay inside the archived site.
 
 use regex::Regex;
 use url::Url;
 
-use super::config::ScopeMode;
+use crate::outcome::Decline;
 
-/// Why a URL is outside the crawl.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum OutOfScope {
-    /// Not http or https.
-    Scheme,
-    /// Another site than the seeds'.
-    OtherSite,
-    /// Matched an `--exclude` pattern.
-    Excluded,
-    /// `--include` patterns were given and none matched.
-    NotIncluded,
-}
-
-impl OutOfScope {
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            OutOfScope::Scheme => "unsupported-scheme",
-            OutOfScope::OtherSite => "out-of-scope",
-            OutOfScope::Excluded => "excluded-by-pattern",
-            OutOfScope::NotIncluded => "not-included-by-pattern",
-        }
-    }
+/// Which URLs belong to the crawl, relative to the seeds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ScopeMode {
+    /// Same host and port as a seed; http and https count as one where both use default ports.
+    #[default]
+    Origin,
+    /// Same host name as a seed, any port or scheme.
+    Host,
+    /// A seed's host or any of its subdomains (`www.example.org` → `*.example.org`).
+    Domain,
+    /// URLs that start with a seed's URL up to its last `/`.
+    Prefix,
 }
 
 /// The crawl's scope, built once from the seeds.
@@ -63,24 +55,24 @@ impl Scope {
     }
 
     /// The full decision: site, then `--exclude`, then `--include`.
-    pub fn check(&self, url: &Url) -> Result<(), OutOfScope> {
+    pub fn check(&self, url: &Url) -> Result<(), Decline> {
         if !matches!(url.scheme(), "http" | "https") {
-            return Err(OutOfScope::Scheme);
+            return Err(Decline::UnsupportedScheme);
         }
         if !self.same_site(url) {
-            return Err(OutOfScope::OtherSite);
+            return Err(Decline::OutOfScope);
         }
         self.check_patterns(url)
     }
 
     /// Only the `--include`/`--exclude` patterns (they apply to requisites from other hosts too).
-    pub fn check_patterns(&self, url: &Url) -> Result<(), OutOfScope> {
+    pub fn check_patterns(&self, url: &Url) -> Result<(), Decline> {
         let text = url.as_str();
         if self.exclude.iter().any(|re| re.is_match(text)) {
-            return Err(OutOfScope::Excluded);
+            return Err(Decline::ExcludedByPattern);
         }
         if !self.include.is_empty() && !self.include.iter().any(|re| re.is_match(text)) {
-            return Err(OutOfScope::NotIncluded);
+            return Err(Decline::NotIncludedByPattern);
         }
         Ok(())
     }
@@ -146,15 +138,15 @@ mod tests {
         assert!(scope.check(&url("http://EXAMPLE.org:80/a")).is_ok());
         assert_eq!(
             scope.check(&url("http://example.org:8080/")),
-            Err(OutOfScope::OtherSite)
+            Err(Decline::OutOfScope)
         );
         assert_eq!(
             scope.check(&url("http://www.example.org/")),
-            Err(OutOfScope::OtherSite)
+            Err(Decline::OutOfScope)
         );
         assert_eq!(
             scope.check(&url("mailto:a@example.org")),
-            Err(OutOfScope::Scheme)
+            Err(Decline::UnsupportedScheme)
         );
     }
 
@@ -169,11 +161,11 @@ mod tests {
         assert!(scope.check(&url("http://127.0.0.1:4000/x")).is_ok());
         assert_eq!(
             scope.check(&url("http://127.0.0.1:4001/x")),
-            Err(OutOfScope::OtherSite)
+            Err(Decline::OutOfScope)
         );
         assert_eq!(
             scope.check(&url("https://127.0.0.1:4000/x")),
-            Err(OutOfScope::OtherSite)
+            Err(Decline::OutOfScope)
         );
     }
 
@@ -209,11 +201,11 @@ mod tests {
         assert!(scope.check(&url("http://example.org/docs/a")).is_ok());
         assert_eq!(
             scope.check(&url("http://example.org/docs/a.pdf")),
-            Err(OutOfScope::Excluded)
+            Err(Decline::ExcludedByPattern)
         );
         assert_eq!(
             scope.check(&url("http://example.org/blog")),
-            Err(OutOfScope::NotIncluded)
+            Err(Decline::NotIncludedByPattern)
         );
     }
 }

@@ -1,136 +1,37 @@
-//! Runs a whole crawl into an output folder: prepares the folder, crawls, builds the mirror, and
-//! says how it went.
+//! `arkiv crawl` and `arkiv crawl --resume`: prepare (or reopen) the output folder, crawl into
+//! it, then make what is derived from the closed WARC files and the crawl state.
 
-use std::fmt::Write as _;
+use std::path::Path;
 
 use anyhow::Context as _;
-use std::path::{Path, PathBuf};
 
-use super::config::Config;
-use super::progress::Progress;
-use super::recover::recover;
-use super::resume::plan;
-use super::scheduler::{CrawlResult, resume_crawl, run_crawl};
-use super::settings::Settings;
-use super::state;
-use crate::exit::Exit;
+use super::finish::finish;
+use super::report::CrawlReport;
+use crate::crawl::config::Config;
+use crate::crawl::progress::Progress;
+use crate::crawl::recover::recover;
+use crate::crawl::resume::plan;
+use crate::crawl::scheduler::{resume_crawl, run_crawl};
+use crate::crawl::settings::Settings;
+use crate::crawl::state;
 use crate::lock::OutLock;
-
-/// What `arkiv crawl` reports when it ends.
-#[derive(Debug)]
-pub struct CrawlOutcome {
-    pub out: PathBuf,
-    pub result: CrawlResult,
-    /// The mirror built after the crawl (`None` with `--no-mirror`).
-    pub mirror: Option<crate::mirror::MirrorReport>,
-}
-
-impl CrawlOutcome {
-    /// 0 when every URL taken ended in an archived response, 1 when some could not be archived
-    /// (each in the summary), 130 after Ctrl-C.
-    pub fn exit(&self) -> Exit {
-        if self.result.interrupted {
-            Exit::Interrupted
-        } else if self.result.complete() {
-            Exit::Ok
-        } else {
-            Exit::Findings
-        }
-    }
-
-    /// The human summary printed on stdout.
-    pub fn render_summary(&self) -> String {
-        let s = &self.result.archive.summary;
-        let mut text = String::new();
-        let _ = writeln!(
-            text,
-            "crawled {} URLs in {:.1}s: {} responses ({} bytes), {} revisits, {} failures{}",
-            s.urls_taken,
-            s.duration_secs,
-            s.responses,
-            s.bytes,
-            s.revisits,
-            s.failures.len(),
-            if self.result.interrupted {
-                " (interrupted)"
-            } else {
-                ""
-            }
-        );
-        let statuses: Vec<String> = s
-            .by_status
-            .iter()
-            .map(|(k, v)| format!("{k}: {v}"))
-            .collect();
-        let _ = writeln!(text, "  by status: {}", statuses.join(", "));
-        let outcomes: Vec<String> = s
-            .by_outcome
-            .iter()
-            .map(|(k, v)| format!("{k}: {v}"))
-            .collect();
-        let _ = writeln!(text, "  by outcome: {}", outcomes.join(", "));
-        for failure in &s.failures {
-            let _ = writeln!(text, "  not archived: {} ({})", failure.url, failure.reason);
-        }
-        for trap in &s.traps {
-            let how = if trap.lift.starts_with("--not-a-trap") {
-                format!("arkiv crawl --resume {} {}", self.out.display(), trap.lift)
-            } else {
-                format!("a new crawl with {}", trap.lift)
-            };
-            let _ = writeln!(
-                text,
-                "  stopped as a trap: {} ({}): {} URLs not fetched, e.g. {}\n    to take them: {how}",
-                trap.shape, trap.outcome, trap.declined, trap.example
-            );
-        }
-        let _ = writeln!(text, "  WARC files: {}", self.out.join("warc").display());
-        let _ = writeln!(
-            text,
-            "  index:      {}",
-            self.out.join("indexes").join("index.cdxj").display()
-        );
-        let _ = writeln!(text, "  reports:    {}", self.out.join("reports").display());
-        if let Some(mirror) = &self.mirror {
-            let _ = writeln!(
-                text,
-                "  mirror:     {} ({} files: {} archived, {} redirects, {} not archived)",
-                self.out.join("mirror").join("index.html").display(),
-                mirror.files,
-                mirror.archived,
-                mirror.redirects.len(),
-                mirror.not_archived.len()
-            );
-        }
-        text
-    }
-}
 
 /// Prepares `config.out`, crawls, writes reports, and returns how it went.
 pub async fn crawl(
     config: Config,
     progress: Progress,
     stop: impl std::future::Future<Output = ()>,
-) -> anyhow::Result<CrawlOutcome> {
+) -> anyhow::Result<CrawlReport> {
     // Taken before the folder is checked, so two crawls started at once cannot both pass.
     let _lock = OutLock::acquire(&config.out, "crawl")?;
     prepare_out(&config.out)?;
     let started = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
     Settings::from_config(&config, &started).write(&config.out.join("arkiv.toml"))?;
     let out = config.out.clone();
+    let seeds = config.seeds.clone();
     let build = config.mirror;
     let result = run_crawl(config, &started, progress, stop).await?;
-    let mirror = if build {
-        let dir = out.clone();
-        Some(tokio::task::spawn_blocking(move || crate::mirror::build_mirror(&dir)).await??)
-    } else {
-        None
-    };
-    Ok(CrawlOutcome {
-        out,
-        result,
-        mirror,
-    })
+    finish(&out, &seeds, result, build).await
 }
 
 /// What a resume may change in the crawl's settings.
@@ -150,7 +51,7 @@ pub async fn resume(
     options: ResumeOptions,
     progress: Progress,
     stop: impl std::future::Future<Output = ()>,
-) -> anyhow::Result<CrawlOutcome> {
+) -> anyhow::Result<CrawlReport> {
     let settings_path = out.join("arkiv.toml");
     if !settings_path.is_file() {
         anyhow::bail!(
@@ -193,19 +94,10 @@ pub async fn resume(
     let stored = state::load(out)?;
     let restored = plan(&recovered, stored);
     let started = settings.crawl.started.clone();
+    let seeds = config.seeds.clone();
     let build = config.mirror;
     let result = resume_crawl(config, &started, progress, stop, restored).await?;
-    let mirror = if build {
-        let dir = out.to_path_buf();
-        Some(tokio::task::spawn_blocking(move || crate::mirror::build_mirror(&dir)).await??)
-    } else {
-        None
-    };
-    Ok(CrawlOutcome {
-        out: out.to_path_buf(),
-        result,
-        mirror,
-    })
+    finish(out, &seeds, result, build).await
 }
 
 /// Creates the folder layout; refuses a folder that already holds a crawl, so nothing archived

@@ -1,0 +1,65 @@
+//! What a crawl's output folder gets once the crawl is over, in this order: the CDXJ index over
+//! every WARC file, `reports/summary.json` (record counts from the archive thread, how every
+//! URL ended from the crawl state, the trap families), then the mirror.
+
+use std::path::Path;
+
+use anyhow::Context as _;
+use url::Url;
+
+use super::report::CrawlReport;
+use crate::crawl::recover::warc_files;
+use crate::crawl::scheduler::CrawlResult;
+use crate::crawl::state;
+use crate::report::Summary;
+use crate::report::summary::RunFacts;
+use crate::warc::cdxj;
+
+/// Indexes, summarizes and mirrors the crawl in `out`.
+pub async fn finish(
+    out: &Path,
+    seeds: &[Url],
+    result: CrawlResult,
+    build_mirror: bool,
+) -> anyhow::Result<CrawlReport> {
+    let warc = warc_files(&out.join("warc"))?;
+    index(&warc, &out.join("indexes").join("index.cdxj"))?;
+    let tally = state::tally(out)?;
+    let facts = RunFacts {
+        seeds: seeds.iter().map(Url::to_string).collect(),
+        started: result.started.to_rfc3339(),
+        finished: chrono::Utc::now().to_rfc3339(),
+        duration_secs: result.duration.as_secs_f64(),
+        interrupted: result.interrupted,
+        warc_files: warc
+            .iter()
+            .filter_map(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+            .collect(),
+    };
+    let summary = Summary::assemble(facts, result.records, tally, result.traps);
+    let summary_path = out.join("reports").join("summary.json");
+    fs_err::write(&summary_path, serde_json::to_vec_pretty(&summary)?)?;
+    let mirror = if build_mirror {
+        let dir = out.to_path_buf();
+        Some(tokio::task::spawn_blocking(move || crate::mirror::build_mirror(&dir)).await??)
+    } else {
+        None
+    };
+    Ok(CrawlReport {
+        out: out.to_path_buf(),
+        summary,
+        mirror,
+    })
+}
+
+/// Indexes the WARC files as written (the same path a crash recovery takes), sorted bytewise.
+fn index(warc_files: &[std::path::PathBuf], cdxj_path: &Path) -> anyhow::Result<()> {
+    let mut entries = Vec::new();
+    for file in warc_files {
+        entries.extend(
+            cdxj::index_warc(file).with_context(|| format!("indexing {}", file.display()))?,
+        );
+    }
+    cdxj::write_index(cdxj_path, &entries)?;
+    Ok(())
+}
