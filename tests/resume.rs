@@ -195,6 +195,54 @@ fn assert_same_archive(site: &str, expected: &Path, got: &Path) {
     }
 }
 
+fn summary(out: &Path) -> serde_json::Value {
+    let text = fs_err::read_to_string(out.join("reports/summary.json")).expect("summary.json");
+    serde_json::from_str(&text).expect("summary.json parses")
+}
+
+/// `summary.json` of a crawl that was killed and resumed counts what an uninterrupted crawl
+/// counts: one final outcome per URL, the same failures. On edge-cases the calendar trap's
+/// months (see [`assert_same_archive`]) and the fault routes' retries (their `fail_times`
+/// counters are shared by both crawls of one server) may differ; everything else may not.
+fn assert_same_summary(site: &str, baseline: &Path, killed: &Path) {
+    let (want, have) = (summary(baseline), summary(killed));
+    let failures = |s: &serde_json::Value| -> BTreeSet<String> {
+        s["failures"]
+            .as_array()
+            .expect("failures")
+            .iter()
+            .map(|f| f["url"].as_str().unwrap_or("").to_string())
+            .collect()
+    };
+    assert_eq!(failures(&want), failures(&have), "{site}: failures");
+    let mut outcomes = |s: &serde_json::Value| -> BTreeMap<String, u64> {
+        s["by_outcome"]
+            .as_object()
+            .expect("by_outcome")
+            .iter()
+            .filter(|(k, _)| {
+                site == "collective-impact"
+                    || !matches!(k.as_str(), "archived" | "revisit" | "trap-no-new-content")
+            })
+            .map(|(k, v)| (k.clone(), v.as_u64().unwrap_or(0)))
+            .collect()
+    };
+    assert_eq!(outcomes(&want), outcomes(&have), "{site}: by_outcome");
+    if site == "collective-impact" {
+        for field in [
+            "urls_taken",
+            "responses",
+            "revisits",
+            "bytes",
+            "retries",
+            "by_status",
+            "by_mime",
+        ] {
+            assert_eq!(want[field], have[field], "{site}: {field}");
+        }
+    }
+}
+
 /// Every URL of collective-impact has exactly one full (non-revisit) response.
 fn assert_no_double_responses(out: &Path) {
     let entries = arkiv::warc::read_index(&out.join("indexes/index.cdxj")).expect("index.cdxj");
@@ -334,6 +382,7 @@ fn killed_crawls_resume_to_the_archive_of_an_uninterrupted_one() {
         eprintln!("{site}: {kills} kills");
         total_kills += kills;
         assert_same_archive(site, &baseline, &killed);
+        assert_same_summary(site, &baseline, &killed);
         if site == "collective-impact" {
             assert_no_double_responses(&killed);
         }
