@@ -3,6 +3,8 @@
 
 use std::path::PathBuf;
 
+use arkiv::crawl::ScopeMode;
+use arkiv::crawl::options::{CrawlOptions, Size};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 /// Preserve websites that have stopped changing.
@@ -17,6 +19,7 @@ pub struct Cli {
 }
 
 #[derive(Debug, Args)]
+#[command(next_help_heading = "Global options")]
 pub struct GlobalArgs {
     /// More output on stderr (-v: debug, -vv: trace) [default: info]
     #[arg(short, long, global = true, action = clap::ArgAction::Count, conflicts_with = "quiet")]
@@ -246,6 +249,10 @@ pub struct CrawlArgs {
     #[arg(long, value_name = "FILE")]
     pub seeds_file: Option<PathBuf>,
 
+    /// Start from the options in this file: the [crawl] table of an earlier crawl's arkiv.toml, or one written by hand with the same keys (the flags' names); flags given here win [default: none]
+    #[arg(long, value_name = "FILE", conflicts_with = "resume")]
+    pub config: Option<PathBuf>,
+
     /// Output folder for WARC files, index, reports and mirror; must not hold a crawl yet [default: none]
     #[arg(long, short, value_name = "DIR", required_unless_present = "resume")]
     pub out: Option<PathBuf>,
@@ -255,8 +262,8 @@ pub struct CrawlArgs {
     pub resume: Option<PathBuf>,
 
     /// Which URLs belong to the crawl: the seeds' origin, host, domain (with subdomains) or URL prefix [default: origin]
-    #[arg(long, value_enum, default_value_t = ScopeArg::Origin, hide_default_value = true)]
-    pub scope: ScopeArg,
+    #[arg(long, value_enum)]
+    pub scope: Option<ScopeArg>,
 
     /// Only take URLs matching this regex (repeatable) [default: all]
     #[arg(long, value_name = "REGEX")]
@@ -279,24 +286,24 @@ pub struct CrawlArgs {
     pub max_pages_per_host: Option<u64>,
 
     /// Take a family of URLs (one shape: digits aside, the same query names) for a trap once this many of its pages in a row added nothing new: no new text, no new link or resource. Then the links its pages make to its own shape are declined; what the rest of the site links is always taken. 0: never [default: 50]
-    #[arg(long, value_name = "N", default_value_t = arkiv::crawl::config::DEFAULT_TRAP_AFTER, hide_default_value = true)]
-    pub trap_after: u32,
+    #[arg(long, value_name = "N")]
+    pub trap_after: Option<u32>,
 
     /// A URL family that is no trap, written as the crawl's trap report prints it (e.g. 'example.org/kalender?m'); with --resume, what it declined is taken (repeatable) [default: none]
     #[arg(long, value_name = "SHAPE")]
     pub not_a_trap: Vec<String>,
 
     /// Longest URL in bytes to take; longer ones are taken for a trap [default: 2048]
-    #[arg(long, value_name = "BYTES", default_value_t = arkiv::crawl::config::DEFAULT_MAX_URL_LEN, hide_default_value = true)]
-    pub max_url_length: usize,
+    #[arg(long, value_name = "BYTES")]
+    pub max_url_length: Option<usize>,
 
     /// Most path segments a URL may have; deeper ones are taken for a trap [default: 32]
-    #[arg(long, value_name = "N", default_value_t = arkiv::crawl::config::DEFAULT_MAX_PATH_DEPTH, hide_default_value = true)]
-    pub max_path_segments: usize,
+    #[arg(long, value_name = "N")]
+    pub max_path_segments: Option<usize>,
 
     /// How often one path segment may occur in a URL (/a/b/a/b/…) before it is taken for a trap [default: 3]
-    #[arg(long, value_name = "N", default_value_t = arkiv::crawl::config::DEFAULT_MAX_SEGMENT_REPEATS, hide_default_value = true)]
-    pub max_segment_repeats: usize,
+    #[arg(long, value_name = "N")]
+    pub max_segment_repeats: Option<usize>,
 
     /// Fetch page requisites (images, CSS, fonts) only from the crawl's own scope [default: off]
     #[arg(long)]
@@ -307,51 +314,36 @@ pub struct CrawlArgs {
     pub ignore_robots: bool,
 
     /// Fetches in flight per host [default: 2]
-    #[arg(long, value_name = "N", default_value_t = 2, hide_default_value = true, value_parser = clap::value_parser!(u16).range(1..))]
-    pub per_host: u16,
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub per_host: Option<u16>,
 
     /// Fetches in flight in all [default: 16]
-    #[arg(long, value_name = "N", default_value_t = 16, hide_default_value = true, value_parser = clap::value_parser!(u16).range(1..))]
-    pub concurrency: u16,
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub concurrency: Option<u16>,
 
     /// Pause between two fetches from one host, in seconds (robots.txt Crawl-delay wins if longer) [default: 0]
-    #[arg(
-        long,
-        value_name = "SECS",
-        default_value_t = 0.0,
-        hide_default_value = true
-    )]
-    pub delay: f64,
+    #[arg(long, value_name = "SECS")]
+    pub delay: Option<f64>,
 
     /// Retries of a URL after a network error, a cut-short body, 429 or 503 [default: 3]
-    #[arg(long, value_name = "N", default_value_t = 3, hide_default_value = true)]
-    pub retries: u32,
+    #[arg(long, value_name = "N")]
+    pub retries: Option<u32>,
 
     /// Seconds to wait for a connection, for response headers, and between body reads [default: 30]
-    #[arg(
-        long,
-        value_name = "SECS",
-        default_value_t = 30.0,
-        hide_default_value = true
-    )]
-    pub timeout: f64,
+    #[arg(long, value_name = "SECS")]
+    pub timeout: Option<f64>,
 
     /// Largest response body to archive whole; longer ones are cut (WARC-Truncated: length) [default: unlimited]
     #[arg(long, value_name = "SIZE", value_parser = parse_size)]
     pub max_size: Option<u64>,
 
     /// Start a new WARC file when the current one would pass this size [default: 1G]
-    #[arg(long, value_name = "SIZE", value_parser = parse_size, default_value = "1G", hide_default_value = true)]
-    pub warc_max_size: u64,
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    pub warc_max_size: Option<u64>,
 
     /// WARC file name prefix: <prefix>-<timestamp>-<serial>.warc.gz [default: arkiv]
-    #[arg(
-        long,
-        value_name = "NAME",
-        default_value = "arkiv",
-        hide_default_value = true
-    )]
-    pub warc_prefix: String,
+    #[arg(long, value_name = "NAME")]
+    pub warc_prefix: Option<String>,
 
     /// A URL or e-mail address for site operators, added to the User-Agent [default: none]
     #[arg(long, value_name = "CONTACT")]
@@ -388,31 +380,7 @@ pub enum ScopeArg {
 
 /// `1500`, `64K`, `10M`, `1G` (powers of 1024; a trailing `B` or `iB` is allowed).
 pub fn parse_size(text: &str) -> Result<u64, String> {
-    let t = text.trim();
-    let t = t
-        .strip_suffix("iB")
-        .or_else(|| t.strip_suffix('B'))
-        .unwrap_or(t);
-    let (digits, unit) = match t.char_indices().find(|(_, c)| c.is_ascii_alphabetic()) {
-        Some((i, _)) => (&t[..i], &t[i..]),
-        None => (t, ""),
-    };
-    let shift = match unit.to_ascii_uppercase().as_str() {
-        "" => 0,
-        "K" => 10,
-        "M" => 20,
-        "G" => 30,
-        "T" => 40,
-        _ => return Err(format!("unknown size unit {unit:?}; use K, M, G or T")),
-    };
-    let number: u64 = digits
-        .trim()
-        .parse()
-        .map_err(|_| format!("not a size: {text:?} (e.g. 10M, 1G)"))?;
-    number
-        .checked_shl(shift)
-        .filter(|v| v >> shift == number)
-        .ok_or_else(|| format!("size too large: {text:?}"))
+    arkiv::crawl::options::parse_size(text)
 }
 
 /// A usage error: what is wrong, and how to fix it.
@@ -431,126 +399,84 @@ impl UsageError {
     }
 }
 
+impl From<arkiv::crawl::options::OptionsError> for UsageError {
+    fn from(err: arkiv::crawl::options::OptionsError) -> UsageError {
+        UsageError {
+            message: err.message,
+            hint: err.hint,
+        }
+    }
+}
+
 impl CrawlArgs {
-    /// Resolves what the user typed into the library's settings (no network, reads only the
-    /// seeds file).
-    pub fn to_config(&self) -> Result<arkiv::crawl::Config, UsageError> {
-        let mut seeds_text: Vec<String> = self.seeds.clone();
+    /// What the user typed, as the library's options (reads only the seeds file).
+    pub fn to_options(&self) -> Result<CrawlOptions, UsageError> {
+        let mut seeds: Vec<String> = self.seeds.clone();
         if let Some(file) = &self.seeds_file {
-            let text =
-                fs_err::read_to_string(file).map_err(|e| UsageError::new(e.to_string(), None))?;
-            seeds_text.extend(
+            let text = fs_err::read_to_string(file).map_err(|e| UsageError {
+                message: e.to_string(),
+                hint: None,
+            })?;
+            seeds.extend(
                 text.lines()
                     .map(str::trim)
                     .filter(|l| !l.is_empty() && !l.starts_with('#'))
                     .map(String::from),
             );
         }
-        if seeds_text.is_empty() {
-            return Err(UsageError::new(
-                "no seed URL given",
-                Some("arkiv crawl https://example.org/ --out archive/example".to_string()),
-            ));
+        let flag = |set: bool| set.then_some(true);
+        Ok(CrawlOptions {
+            seeds,
+            scope: self.scope.map(|scope| match scope {
+                ScopeArg::Origin => ScopeMode::Origin,
+                ScopeArg::Host => ScopeMode::Host,
+                ScopeArg::Domain => ScopeMode::Domain,
+                ScopeArg::Prefix => ScopeMode::Prefix,
+            }),
+            include: self.include.clone(),
+            exclude: self.exclude.clone(),
+            max_depth: self.max_depth,
+            max_pages: self.max_pages,
+            max_pages_per_host: self.max_pages_per_host,
+            trap_after: self.trap_after,
+            not_a_trap: self.not_a_trap.clone(),
+            max_url_length: self.max_url_length,
+            max_path_segments: self.max_path_segments,
+            max_segment_repeats: self.max_segment_repeats,
+            no_offsite_requisites: flag(self.no_offsite_requisites),
+            ignore_robots: flag(self.ignore_robots),
+            per_host: self.per_host,
+            concurrency: self.concurrency,
+            delay: self.delay,
+            retries: self.retries,
+            timeout: self.timeout,
+            max_size: self.max_size.map(Size),
+            warc_max_size: self.warc_max_size.map(Size),
+            warc_prefix: self.warc_prefix.clone(),
+            contact: self.contact.clone(),
+            description: self.description.clone(),
+            notice_text: self.notice_text.clone(),
+            notice_link: self.notice_link.clone(),
+            notice_exempt: Vec::new(),
+            no_mirror: flag(self.no_mirror),
+            ca_cert: self.ca_cert.clone(),
+        })
+    }
+
+    /// Resolves what the user typed, over the `--config` file if one is given, into the
+    /// library's settings (no network; reads only the seeds and config files).
+    pub fn to_config(&self) -> Result<arkiv::crawl::Config, UsageError> {
+        let mut options = self.to_options()?;
+        if let Some(file) = &self.config {
+            options = options.over(arkiv::crawl::settings::Settings::read_options(file)?);
         }
-        let mut seeds = Vec::new();
-        for text in &seeds_text {
-            let url = url::Url::parse(text).map_err(|e| {
-                UsageError::new(
-                    format!("seed {text:?} is not a URL: {e}"),
-                    Some("write it in full, e.g. https://example.org/".to_string()),
-                )
-            })?;
-            if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
-                return Err(UsageError::new(
-                    format!("seed {text:?} is not an http(s) URL"),
-                    None,
-                ));
-            }
-            seeds.push(url);
-        }
-        let regexes = |patterns: &[String], flag: &str| -> Result<Vec<regex::Regex>, UsageError> {
-            patterns
-                .iter()
-                .map(|p| {
-                    regex::Regex::new(p)
-                        .map_err(|e| UsageError::new(format!("--{flag} {p:?}: {e}"), None))
-                })
-                .collect()
-        };
-        let seconds = |value: f64, flag: &str| -> Result<std::time::Duration, UsageError> {
-            std::time::Duration::try_from_secs_f64(value).map_err(|_| {
-                UsageError::new(format!("--{flag} {value}: not a number of seconds"), None)
-            })
-        };
         let Some(out) = self.out.clone() else {
-            return Err(UsageError::new(
-                "no --out folder given",
-                Some("arkiv crawl https://example.org/ --out archive/example".to_string()),
-            ));
+            return Err(UsageError {
+                message: "no --out folder given".to_string(),
+                hint: Some("arkiv crawl https://example.org/ --out archive/example".to_string()),
+            });
         };
-        let mut config = arkiv::crawl::Config::new(seeds, out);
-        config.scope = match self.scope {
-            ScopeArg::Origin => arkiv::crawl::ScopeMode::Origin,
-            ScopeArg::Host => arkiv::crawl::ScopeMode::Host,
-            ScopeArg::Domain => arkiv::crawl::ScopeMode::Domain,
-            ScopeArg::Prefix => arkiv::crawl::ScopeMode::Prefix,
-        };
-        config.include = regexes(&self.include, "include")?;
-        config.exclude = regexes(&self.exclude, "exclude")?;
-        config.max_depth = self.max_depth;
-        config.max_pages = self.max_pages;
-        config.max_pages_per_host = self.max_pages_per_host;
-        config.trap_after = self.trap_after;
-        config.not_a_trap = self.not_a_trap.clone();
-        config.max_url_len = self.max_url_length;
-        config.max_path_depth = self.max_path_segments;
-        config.max_segment_repeats = self.max_segment_repeats;
-        config.offsite_requisites = !self.no_offsite_requisites;
-        config.obey_robots = !self.ignore_robots;
-        config.per_host = usize::from(self.per_host);
-        config.concurrency = usize::from(self.concurrency);
-        config.delay = seconds(self.delay, "delay")?;
-        config.retries = self.retries;
-        let timeout = seconds(self.timeout, "timeout")?;
-        config.connect_timeout = timeout;
-        config.header_timeout = timeout;
-        config.body_timeout = timeout;
-        config.max_size = self.max_size;
-        config.warc_max_size = self.warc_max_size;
-        let prefix_ok = !self.warc_prefix.is_empty()
-            && self.warc_prefix.len() <= 64
-            && self
-                .warc_prefix
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
-            && !self.warc_prefix.starts_with('.');
-        if !prefix_ok {
-            return Err(UsageError::new(
-                format!(
-                    "--warc-prefix {:?}: use letters, digits, '-', '_' or '.' (at most 64)",
-                    self.warc_prefix
-                ),
-                None,
-            ));
-        }
-        config.warc_prefix = self.warc_prefix.clone();
-        config.contact = self.contact.clone();
-        config.description = self.description.clone();
-        config.notice_text = self.notice_text.clone();
-        config.notice_link = self.notice_link.clone();
-        config.mirror = !self.no_mirror;
-        for path in &self.ca_cert {
-            // Absolute, so that `--resume` from another folder finds the same file.
-            let path = std::path::absolute(path).unwrap_or_else(|_| path.clone());
-            let ca = arkiv::crawl::fetch::CaCert::load(&path).map_err(|err| {
-                UsageError::new(
-                    format!("--ca-cert: {err}"),
-                    Some(arkiv::crawl::fetch::CA_CERT_HINT.to_string()),
-                )
-            })?;
-            config.ca_certs.push(ca);
-        }
-        Ok(config)
+        Ok(options.resolve(&out)?)
     }
 }
 
@@ -586,18 +512,59 @@ mod tests {
         );
     }
 
+    /// `[default: …]` of `arkiv crawl --help` say what `Config::default()` holds: the library
+    /// is the one source of the defaults, the help only repeats them.
     #[test]
-    fn the_command_line_is_consistent() {
-        Cli::command().debug_assert();
+    fn crawl_defaults_in_the_help_are_the_librarys() {
+        let d = arkiv::crawl::Config::default();
+        let secs = |t: std::time::Duration| format!("{}", t.as_secs_f64());
+        let off = |on: bool| if on { "on" } else { "off" }.to_string();
+        let unlimited = |v: Option<u64>| v.map_or("unlimited".to_string(), |n| n.to_string());
+        let size = |n: u64| match n {
+            n if n % (1 << 30) == 0 => format!("{}G", n >> 30),
+            n if n % (1 << 20) == 0 => format!("{}M", n >> 20),
+            n => n.to_string(),
+        };
+        assert!(d.connect_timeout == d.header_timeout && d.header_timeout == d.body_timeout);
+        let expected = [
+            ("scope", "origin".to_string()),
+            ("max_depth", unlimited(d.max_depth.map(u64::from))),
+            ("max_pages", unlimited(d.max_pages)),
+            ("max_pages_per_host", unlimited(d.max_pages_per_host)),
+            ("trap_after", d.trap_after.to_string()),
+            ("max_url_length", d.max_url_len.to_string()),
+            ("max_path_segments", d.max_path_depth.to_string()),
+            ("max_segment_repeats", d.max_segment_repeats.to_string()),
+            ("no_offsite_requisites", off(!d.offsite_requisites)),
+            ("ignore_robots", off(!d.obey_robots)),
+            ("per_host", d.per_host.to_string()),
+            ("concurrency", d.concurrency.to_string()),
+            ("delay", secs(d.delay)),
+            ("retries", d.retries.to_string()),
+            ("timeout", secs(d.header_timeout)),
+            ("max_size", unlimited(d.max_size)),
+            ("warc_max_size", size(d.warc_max_size)),
+            ("warc_prefix", d.warc_prefix.clone()),
+            ("no_mirror", off(!d.mirror)),
+        ];
+        let cli = Cli::command();
+        let crawl = cli.find_subcommand("crawl").expect("crawl");
+        for (id, want) in expected {
+            let arg = crawl
+                .get_arguments()
+                .find(|a| a.get_id() == id)
+                .unwrap_or_else(|| panic!("no --{id}"));
+            let help = arg.get_help().map(|h| h.to_string()).unwrap_or_default();
+            let said = help
+                .rsplit_once("[default: ")
+                .map(|(_, d)| d.trim_end().trim_end_matches(']'))
+                .unwrap_or("");
+            assert_eq!(said, want, "--{id}: {help}");
+        }
     }
 
     #[test]
-    fn sizes_parse_with_binary_units() {
-        assert_eq!(parse_size("1500"), Ok(1500));
-        assert_eq!(parse_size("64K"), Ok(64 << 10));
-        assert_eq!(parse_size("10MiB"), Ok(10 << 20));
-        assert_eq!(parse_size("1G"), Ok(1 << 30));
-        assert!(parse_size("1X").is_err());
-        assert!(parse_size("99999999999T").is_err());
+    fn the_command_line_is_consistent() {
+        Cli::command().debug_assert();
     }
 }

@@ -1,5 +1,17 @@
 //! The thin binary: parse the command line, call the library, map the outcome to an exit code.
 
+/// `print!` for data on stdout: a closed pipe (`arkiv verify DIR --format json | head -1`) ends
+/// the process quietly with exit 0, as ripgrep does; any other write error is exit 2.
+macro_rules! out {
+    ($($arg:tt)*) => { $crate::emit(format_args!($($arg)*)) };
+}
+
+/// `println!` for data on stdout (see [`out!`]).
+macro_rules! outln {
+    () => { $crate::emit(format_args!("\n")) };
+    ($($arg:tt)*) => {{ $crate::emit(format_args!($($arg)*)); $crate::emit(format_args!("\n")) }};
+}
+
 mod cli;
 mod progress;
 
@@ -33,6 +45,18 @@ fn main() -> ExitCode {
             eprintln!("error: {}", arkiv::exit::error_line(&err));
             Exit::CouldNotRun.into()
         }
+    }
+}
+
+fn emit(args: std::fmt::Arguments<'_>) {
+    use std::io::Write as _;
+    let mut stdout = std::io::stdout().lock();
+    if let Err(err) = stdout.write_fmt(args).and_then(|()| stdout.flush()) {
+        if err.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(Exit::Ok.code());
+        }
+        eprintln!("error: writing to stdout: {err}");
+        std::process::exit(Exit::CouldNotRun.code());
     }
 }
 
@@ -92,7 +116,7 @@ fn crawl(args: cli::CrawlArgs, global: &cli::GlobalArgs) -> anyhow::Result<Exit>
 fn crawl_ended(result: anyhow::Result<arkiv::run::CrawlReport>, out: &std::path::Path) -> Exit {
     match result {
         Ok(outcome) => {
-            print!("{}", outcome.render_summary());
+            out!("{}", outcome.render_summary());
             outcome.exit()
         }
         Err(err) => stopped(&err, out),
@@ -149,16 +173,16 @@ fn demo(args: cli::DemoArgs, global: &cli::GlobalArgs) -> anyhow::Result<Exit> {
     let out = args.out.unwrap_or_else(arkiv::demo::default_out);
     let runtime = runtime()?;
     let outcome = runtime.block_on(arkiv::demo::run_demo(&out, progress(global)))?;
-    println!("archived the demo site (served at {})", outcome.site_url);
-    print!("{}", outcome.crawl.render_summary());
-    println!();
-    print!(
+    outln!("archived the demo site (served at {})", outcome.site_url);
+    out!("{}", outcome.crawl.render_summary());
+    outln!();
+    out!(
         "{}",
         arkiv::verify::render(&outcome.verify, arkiv::verify::Format::Human)
     );
     let index = outcome.crawl.out.join("mirror").join("index.html");
-    println!();
-    println!(
+    outln!();
+    outln!(
         "open the mirror: {}",
         std::path::absolute(&index).unwrap_or(index).display()
     );
@@ -201,7 +225,7 @@ fn verify(args: cli::VerifyArgs, global: &cli::GlobalArgs) -> anyhow::Result<Exi
         }
     };
     bar.finish();
-    print!("{}", arkiv::verify::render(&report, format));
+    out!("{}", arkiv::verify::render(&report, format));
     Ok(report.exit())
 }
 
@@ -241,7 +265,7 @@ fn diff(args: cli::DiffArgs, global: &cli::GlobalArgs) -> anyhow::Result<Exit> {
         format,
         summary: args.summary,
     };
-    print!("{}", arkiv::diff::render(&report, render));
+    out!("{}", arkiv::diff::render(&report, render));
     Ok(report.exit())
 }
 
@@ -253,7 +277,7 @@ fn mirror(args: cli::MirrorArgs) -> anyhow::Result<Exit> {
     }
     let _lock = arkiv::lock::OutLock::acquire(&args.out, "mirror")?;
     let report = arkiv::mirror::build_mirror(&args.out)?;
-    println!(
+    outln!(
         "mirror: {} ({} files: {} archived, {} rewritten, {} redirects, {} not archived)",
         args.out.join("mirror").join("index.html").display(),
         report.files,
@@ -294,7 +318,7 @@ fn serve_fixture(args: cli::ServeFixtureArgs) -> anyhow::Result<Exit> {
     };
     let server = arkiv::fixture::FixtureServer::start(&args.site, options)?;
     // Data on stdout: the URL, so that `arkiv serve-fixture | head -1` gives it to a script.
-    println!("{}", server.url());
+    outln!("{}", server.url());
     eprintln!("serving fixture site {:?}; press Ctrl-C to stop", args.site);
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -332,7 +356,7 @@ fn wacz(args: cli::WaczArgs) -> anyhow::Result<Exit> {
         ),
         None => format!("{} index lines", summary.index_lines),
     };
-    println!(
+    outln!(
         "wacz: {} ({} bytes: {} WARC files, {index}, {} pages)",
         summary.output.display(),
         summary.bytes,
@@ -340,7 +364,7 @@ fn wacz(args: cli::WaczArgs) -> anyhow::Result<Exit> {
         summary.pages
     );
     if let Some(main) = &summary.main_page {
-        println!("main page: {main}");
+        outln!("main page: {main}");
     }
     Ok(Exit::Ok)
 }
@@ -363,7 +387,7 @@ fn serve(args: cli::ServeArgs, global: &cli::GlobalArgs) -> anyhow::Result<Exit>
         };
         let addr = server.local_addr()?;
         // Data on stdout: the URL, so that `arkiv serve DIR | head -1` gives it to a script.
-        println!("http://{addr}/");
+        outln!("http://{addr}/");
         if !global.quiet {
             for (what, url) in server.routes() {
                 eprintln!("{what}: {url}");

@@ -196,7 +196,8 @@ fn collective_impact_over_https_with_ca_cert_archives_verifies_and_mirrors() {
     assert!(info.contains(&format!("arkiv-ca-cert: {ca}\r\n")), "{info}");
     assert!(info.contains("arkiv-ca-cert-sha256: sha256:"), "{info}");
     let toml = fs_err::read_to_string(out.join("arkiv.toml")).expect("arkiv.toml");
-    assert!(toml.contains("ca_certs"), "{toml}");
+    assert!(toml.contains("ca-cert = ["), "{toml}");
+    assert!(toml.contains("ca-cert-sha256 = [\"sha256:"), "{toml}");
 
     let responses: Vec<&WarcRec> = records.iter().filter(|r| r.kind == "response").collect();
     assert!(responses.len() >= 20, "{} responses", responses.len());

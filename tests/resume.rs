@@ -215,7 +215,7 @@ fn assert_same_summary(site: &str, baseline: &Path, killed: &Path) {
             .collect()
     };
     assert_eq!(failures(&want), failures(&have), "{site}: failures");
-    let mut outcomes = |s: &serde_json::Value| -> BTreeMap<String, u64> {
+    let outcomes = |s: &serde_json::Value| -> BTreeMap<String, u64> {
         s["by_outcome"]
             .as_object()
             .expect("by_outcome")
@@ -479,6 +479,11 @@ fn a_full_disk_stops_the_crawl_naming_the_path_and_resume_finishes_it() {
     let (code, stderr) = run(cmd);
     assert_eq!(code, Some(2), "a full disk is an I/O error: {stderr}");
     assert!(stderr.contains("No space left"), "{stderr}");
+    // The same hint a real full disk gets: the simulated one takes the same path.
+    assert!(
+        stderr.contains("hint:") && stderr.contains("free space") && stderr.contains("--resume"),
+        "{stderr}"
+    );
     assert!(
         stderr.contains(&out.join("warc").display().to_string()),
         "the error names the path: {stderr}"

@@ -36,8 +36,9 @@ use fields::{head_bytes, message_len, outlink_hop};
 /// Jobs queued between the scheduler and the archive thread. Small on purpose: back-pressure.
 const CHANNEL_CAPACITY: usize = 32;
 
-/// Test hook: when set to N, the archive fails like a full disk after N more records (the crawl
-/// must stop with a clear error and stay resumable).
+/// Test hook: when set to N, the WARC writer fails like a full disk after N more records, through
+/// the path a real full disk takes (the crawl must stop with the same error and hint, and stay
+/// resumable).
 pub const DISK_FULL_ENV: &str = "ARKIV_TEST_DISK_FULL_AFTER";
 
 /// What the archive thread is asked to record.
@@ -161,10 +162,7 @@ struct FirstCapture {
 }
 
 struct ArchiveState {
-    out: PathBuf,
     state: Option<StateWriter>,
-    /// Test hook for full-disk handling: records left before writes fail (see [`DISK_FULL_ENV`]).
-    fail_after: Option<u64>,
     writer: WarcWriter,
     log: CrawlLog,
     records: RecordCounts,
@@ -183,9 +181,13 @@ impl ArchiveState {
                 fields.also(name, value)
             };
         }
+        let full_after = std::env::var(DISK_FULL_ENV)
+            .ok()
+            .and_then(|v| v.parse().ok());
         let mut writer_options =
             WriterOptions::new(options.out.join("warc"), options.prefix.clone())
-                .with_max_size(options.max_size);
+                .with_max_size(options.max_size)
+                .with_full_after(full_after);
         let mut records = RecordCounts::default();
         let mut first_captures = HashMap::new();
         let resuming = options.resume.is_some();
@@ -212,13 +214,8 @@ impl ArchiveState {
                 .context("writing the first warcinfo record")?;
         }
         let log = CrawlLog::create(&options.out.join("reports").join("crawl.log"))?;
-        let fail_after = std::env::var(DISK_FULL_ENV)
-            .ok()
-            .and_then(|v| v.parse().ok());
         Ok(ArchiveState {
-            out: options.out,
             state: options.state,
-            fail_after,
             writer,
             log,
             records,
@@ -227,17 +224,6 @@ impl ArchiveState {
     }
 
     fn record(&mut self, job: ArchiveJob) -> anyhow::Result<()> {
-        if let Some(left) = self.fail_after.as_mut() {
-            if *left == 0 {
-                let dir = self.out.join("warc");
-                let err = std::io::Error::new(
-                    std::io::ErrorKind::StorageFull,
-                    "No space left on device (injected by ARKIV_TEST_DISK_FULL_AFTER)",
-                );
-                anyhow::bail!("writing a WARC record in {}: {err}", dir.display());
-            }
-            *left -= 1;
-        }
         match job {
             ArchiveJob::Exchange {
                 task,

@@ -1,4 +1,6 @@
-//! The crawl's resolved settings: a plain struct the CLI builds, with documented defaults.
+//! The crawl's resolved settings: a plain struct with documented defaults. [`Config::default`]
+//! is the one source of every default: the command line's `[default: …]` texts are tested
+//! against it, `arkiv demo` crawls with it, and an option left out of a config file takes it.
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -12,11 +14,15 @@ pub use crate::scope::ScopeMode;
 pub const DEFAULT_PER_HOST: usize = 2;
 pub const DEFAULT_CONCURRENCY: usize = 16;
 pub const DEFAULT_RETRIES: u32 = 3;
-pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(15);
+/// Connect, response head and each pause in a body (one `--timeout` sets all three).
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
 pub const DEFAULT_HEADER_TIMEOUT: Duration = Duration::from_secs(30);
 pub const DEFAULT_BODY_TIMEOUT: Duration = Duration::from_secs(30);
 pub const DEFAULT_TOTAL_TIMEOUT: Duration = Duration::from_secs(600);
-pub const DEFAULT_WARC_MAX_SIZE: u64 = 1_000_000_000;
+/// WARC files rotate before they would pass this size (`--warc-max-size 1G`).
+pub const DEFAULT_WARC_MAX_SIZE: u64 = 1 << 30;
+/// `<prefix>-<timestamp>-<serial>.warc.gz`.
+pub const DEFAULT_WARC_PREFIX: &str = "arkiv";
 /// Longest URL (bytes) the crawl takes; longer ones are almost always generated traps.
 pub const DEFAULT_MAX_URL_LEN: usize = 2048;
 /// Deepest path (segments) the crawl takes.
@@ -68,6 +74,8 @@ pub struct Config {
     pub description: Option<String>,
     pub notice_text: Option<String>,
     pub notice_link: Option<String>,
+    /// URL regexes of pages `arkiv verify` does not expect the notice on.
+    pub notice_exempt: Vec<String>,
     pub max_url_len: usize,
     pub max_path_depth: usize,
     pub max_segment_repeats: usize,
@@ -87,10 +95,30 @@ pub struct Config {
 }
 
 impl Config {
+    /// The defaults, with these seeds and output folder.
     pub fn new(seeds: Vec<Url>, out: PathBuf) -> Config {
         Config {
             seeds,
             out,
+            ..Config::default()
+        }
+    }
+
+    /// `arkiv/<version> (+<contact>)`, the User-Agent every request carries.
+    pub fn user_agent(&self) -> String {
+        match &self.contact {
+            Some(contact) => format!("{} (+{contact})", crate::SOFTWARE),
+            None => crate::SOFTWARE.to_string(),
+        }
+    }
+}
+
+impl Default for Config {
+    /// Every default of a crawl; seeds and output folder are empty.
+    fn default() -> Config {
+        Config {
+            seeds: Vec::new(),
+            out: PathBuf::new(),
             scope: ScopeMode::default(),
             include: Vec::new(),
             exclude: Vec::new(),
@@ -109,11 +137,12 @@ impl Config {
             total_timeout: DEFAULT_TOTAL_TIMEOUT,
             max_size: None,
             warc_max_size: DEFAULT_WARC_MAX_SIZE,
-            warc_prefix: "arkiv".to_string(),
+            warc_prefix: DEFAULT_WARC_PREFIX.to_string(),
             contact: None,
             description: None,
             notice_text: None,
             notice_link: None,
+            notice_exempt: Vec::new(),
             max_url_len: DEFAULT_MAX_URL_LEN,
             max_path_depth: DEFAULT_MAX_PATH_DEPTH,
             max_segment_repeats: DEFAULT_MAX_SEGMENT_REPEATS,
@@ -126,14 +155,6 @@ impl Config {
             max_decoded: DEFAULT_MAX_DECODED,
             mirror: true,
             ca_certs: Vec::new(),
-        }
-    }
-
-    /// `arkiv/<version> (+<contact>)`, the User-Agent every request carries.
-    pub fn user_agent(&self) -> String {
-        match &self.contact {
-            Some(contact) => format!("{} (+{contact})", crate::SOFTWARE),
-            None => crate::SOFTWARE.to_string(),
         }
     }
 }

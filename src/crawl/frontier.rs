@@ -152,11 +152,6 @@ impl Frontier {
         self.seen.contains(key)
     }
 
-    /// Number of distinct URLs taken so far.
-    pub fn seen_count(&self) -> usize {
-        self.seen.len()
-    }
-
     /// Takes a new URL; false when it was seen before.
     pub fn add(&mut self, task: Task) -> bool {
         if !self.seen.insert(task.key.clone()) {
@@ -255,13 +250,6 @@ impl Frontier {
             seq: self.seq,
             task,
         }));
-    }
-
-    /// Holds an origin back until `until` (Retry-After, back-off).
-    pub fn pause_origin(&mut self, origin: &str, until: Instant) {
-        if let Some(queue) = self.origins.get_mut(origin) {
-            queue.not_before = Some(queue.not_before.map_or(until, |t| t.max(until)));
-        }
     }
 
     /// The next task that may start now, honouring per-origin limits; `None` when none may.

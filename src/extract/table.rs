@@ -20,13 +20,6 @@ pub enum LinkKind {
     Redirect,
 }
 
-impl LinkKind {
-    /// True for what belongs to the page itself and is fetched with it.
-    pub fn is_requisite(self) -> bool {
-        matches!(self, LinkKind::Requisite | LinkKind::Embedded)
-    }
-}
-
 /// How an attribute's value holds its URLs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ValueSyntax {

@@ -62,16 +62,14 @@ pub async fn resume(
     let _lock = OutLock::acquire(out, "crawl --resume")?;
     let mut settings = Settings::read(&settings_path)
         .with_context(|| format!("reading {}", settings_path.display()))?;
-    if let Some(resume) = settings.resume.as_mut() {
-        let added: Vec<String> = options
-            .not_a_trap
-            .into_iter()
-            .filter(|shape| !resume.not_a_trap.contains(shape))
-            .collect();
-        if !added.is_empty() {
-            resume.not_a_trap.extend(added);
-            settings.write(&settings_path)?;
-        }
+    let added: Vec<String> = options
+        .not_a_trap
+        .into_iter()
+        .filter(|shape| !settings.crawl.not_a_trap.contains(shape))
+        .collect();
+    if !added.is_empty() {
+        settings.crawl.not_a_trap.extend(added);
+        settings.write(&settings_path)?;
     }
     let config = settings.to_config(out)?;
     for dir in ["warc", "indexes", "reports", "mirror", "state", "state/tmp"] {
@@ -93,7 +91,10 @@ pub async fn resume(
     }
     let stored = state::load(out)?;
     let restored = plan(&recovered, stored);
-    let started = settings.crawl.started.clone();
+    let started = settings
+        .started()
+        .map(str::to_string)
+        .unwrap_or_else(|| chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true));
     let seeds = config.seeds.clone();
     let build = config.mirror;
     let result = resume_crawl(config, &started, progress, stop, restored).await?;

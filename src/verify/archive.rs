@@ -15,6 +15,10 @@ use super::{NoticeSpec, VerifyError, VerifyOptions};
 /// The landing page's path in the mirror: not archived, exempt from the manifest-line rule.
 pub const LANDING: &str = "index.html";
 
+/// What verify reads of `arkiv.toml` (on its own, not through the crawl's code): the seeds, the
+/// scope and the notice. Today's file names them as the crawl's flags in `[crawl]`
+/// (`notice-text`, `notice-link`, `notice-exempt`); an older arkiv wrote `[notice]` with `text`,
+/// `link` and `exempt`. Both are read.
 #[derive(Debug, Deserialize, Default)]
 struct Config {
     #[serde(default)]
@@ -27,6 +31,12 @@ struct CrawlSection {
     #[serde(default)]
     seeds: Vec<String>,
     scope: Option<String>,
+    #[serde(rename = "notice-text")]
+    notice_text: Option<String>,
+    #[serde(rename = "notice-link")]
+    notice_link: Option<String>,
+    #[serde(rename = "notice-exempt", default)]
+    notice_exempt: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -79,19 +89,26 @@ impl Archive {
             Some("domain") => Scope::Domain,
             _ => Scope::Origin,
         };
-        let (notice, exempt) = match config.notice {
-            Some(n) => (
+        let (notice, exempt) = match (config.notice, config.crawl.notice_text) {
+            (Some(n), _) => (
                 Some(NoticeSpec {
                     text: n.text,
                     link: n.link,
                 }),
                 n.exempt,
             ),
-            None => (None, Vec::new()),
+            (None, Some(text)) => (
+                Some(NoticeSpec {
+                    text,
+                    link: config.crawl.notice_link.unwrap_or_default(),
+                }),
+                config.crawl.notice_exempt,
+            ),
+            (None, None) => (None, Vec::new()),
         };
         let notice_exempt = exempt
             .iter()
-            .map(|re| Regex::new(re).map_err(|e| bad(format!("notice.exempt: {e}"))))
+            .map(|re| Regex::new(re).map_err(|e| bad(format!("notice exempt: {e}"))))
             .collect::<Result<_, _>>()?;
         let mut warc_files = Vec::new();
         let warc_dir = out.join("warc");

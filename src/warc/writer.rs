@@ -43,6 +43,9 @@ pub struct WriterOptions {
     pub max_size: u64,
     /// Serial number of the first file [default: 0]; taken serials are skipped, never overwritten.
     pub first_serial: u32,
+    /// A test hook: after this many records, every write fails as on a full disk, through the
+    /// same path a real `ENOSPC` takes [default: never].
+    pub full_after: Option<u64>,
 }
 
 impl WriterOptions {
@@ -53,7 +56,14 @@ impl WriterOptions {
             prefix: prefix.into(),
             max_size: DEFAULT_MAX_SIZE,
             first_serial: 0,
+            full_after: None,
         }
+    }
+
+    /// Makes the disk "full" after `records` more records (tests of full-disk handling).
+    pub fn with_full_after(mut self, records: Option<u64>) -> Self {
+        self.full_after = records;
+        self
     }
 
     /// Sets the rotation size.
@@ -345,7 +355,21 @@ impl WarcWriter {
             });
         };
         let offset = cur.size;
+        let full = match self.options.full_after.as_mut() {
+            Some(0) => true,
+            Some(left) => {
+                *left -= 1;
+                false
+            }
+            None => false,
+        };
         let result = (|| -> io::Result<()> {
+            if full {
+                return Err(io::Error::new(
+                    io::ErrorKind::StorageFull,
+                    "No space left on device (a full disk simulated for a test)",
+                ));
+            }
             if member.is_rolled() {
                 let mut buf = vec![0u8; COPY_BUFFER];
                 loop {

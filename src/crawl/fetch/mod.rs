@@ -49,16 +49,11 @@ use connect::{Conn, Origin};
 use cookies::CookieJar;
 use pool::Pool;
 
-/// Default time for DNS, TCP connect and TLS handshake together.
-pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(15);
-/// Default time from sending the request to a complete response head.
-pub const DEFAULT_HEADER_TIMEOUT: Duration = Duration::from_secs(30);
-/// Default longest silence between two pieces of a body.
-pub const DEFAULT_BODY_TIMEOUT: Duration = Duration::from_secs(30);
-/// Default limit on a whole fetch.
-pub const DEFAULT_TOTAL_TIMEOUT: Duration = Duration::from_secs(300);
-/// Default size up to which bodies stay in memory.
-pub const DEFAULT_SPOOL_THRESHOLD: usize = 1024 * 1024;
+// The fetcher's defaults are the crawl's (one place for every default).
+pub use crate::crawl::config::{
+    DEFAULT_BODY_TIMEOUT, DEFAULT_CONNECT_TIMEOUT, DEFAULT_HEADER_TIMEOUT, DEFAULT_SPOOL_THRESHOLD,
+    DEFAULT_TOTAL_TIMEOUT,
+};
 /// Default number of idle keep-alive connections kept per origin.
 pub const DEFAULT_MAX_IDLE_PER_ORIGIN: usize = 4;
 /// Default `Accept` header: what a browser asks for, so servers answer as they did to visitors.
