@@ -5,7 +5,7 @@
 //! `verify` reads all of it back independently.
 #![forbid(unsafe_code)]
 
-pub mod content_coding;
+pub mod content;
 pub mod crawl;
 pub mod demo;
 pub mod diff;

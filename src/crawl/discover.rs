@@ -4,9 +4,11 @@
 use url::Url;
 
 use super::fetch::Exchange;
-use super::frontier::Hop;
+use super::task::Hop;
 use super::traps::Fingerprint;
-use crate::content_coding;
+use crate::content::coding as content_coding;
+use crate::content::kind::{BodyFacts, linked_as_stylesheet};
+use crate::content::{self, SNIFF_BYTES};
 use crate::extract::sitemap::SitemapKind;
 use crate::extract::{self, CssOptions, FoundUrl, HtmlOptions, LinkKind};
 
@@ -30,7 +32,8 @@ pub struct Discovery {
     pub fingerprint: Option<Fingerprint>,
 }
 
-/// What kind of document a body is, for link extraction.
+/// What kind of document a body is, for link extraction: [`content::BodyKind`], or a sitemap
+/// (which only how it was found says).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum BodyKind {
     Html,
@@ -50,7 +53,7 @@ pub async fn links_of(
     max_decoded: u64,
 ) -> Discovery {
     let mut links = header_links(exchange, url);
-    let kind = body_kind(exchange, url, hop, context);
+    let kind = body_kind(exchange, hop, context);
     if kind == BodyKind::Other || exchange.payload.len() > max_decoded {
         return Discovery {
             links,
@@ -109,35 +112,40 @@ fn header_text(exchange: &Exchange, name: &str) -> Option<String> {
         .map(|v| String::from_utf8_lossy(v).into_owned())
 }
 
-/// Decides how to read a body: by content type, by how it was linked, by sniffing its start.
-pub fn body_kind(exchange: &Exchange, url: &Url, hop: Hop, context: &str) -> BodyKind {
+/// Decides how to read a body: a sitemap by how it was found, anything else as
+/// [`content::classify`] says (the rule the mirror uses too).
+pub fn body_kind(exchange: &Exchange, hop: Hop, context: &str) -> BodyKind {
     if hop == Hop::Sitemap {
         return BodyKind::Sitemap;
     }
-    let mime = super::archive::mime_of(exchange);
-    match mime.as_str() {
-        "text/html" | "application/xhtml+xml" => return BodyKind::Html,
-        "text/css" => return BodyKind::Css,
-        _ => {}
+    let media_type = super::archive::mime_of(exchange);
+    let start = if crate::extract::sniff::is_generic_mime(&media_type) {
+        sniff_start(exchange)
+    } else {
+        Vec::new()
+    };
+    let facts = BodyFacts {
+        media_type: &media_type,
+        linked_as_stylesheet: linked_as_stylesheet(context, hop == Hop::Embed),
+        start: &start,
+    };
+    match content::classify(facts) {
+        content::BodyKind::Html => BodyKind::Html,
+        content::BodyKind::Css => BodyKind::Css,
+        content::BodyKind::Other => BodyKind::Other,
     }
-    // Mislabelled bodies: a stylesheet served as text/plain is still a stylesheet to the page that
-    // links it; an HTML page served as octet-stream is still a page. Sniff what the label hides.
-    if !extract::sniff::is_generic_mime(&mime) {
-        return BodyKind::Other;
+}
+
+/// The first [`SNIFF_BYTES`] of the payload with its content coding undone.
+fn sniff_start(exchange: &Exchange) -> Vec<u8> {
+    use std::io::Read as _;
+    let mut raw = Vec::new();
+    if let Ok(reader) = exchange.payload.reader() {
+        // Enough compressed bytes for the decoded start (a compressed page's head is small).
+        let _ = reader.take(64 * 1024).read_to_end(&mut raw);
     }
-    if context.starts_with("css@") || (context == "link@href" && url.path().ends_with(".css")) {
-        return BodyKind::Css;
-    }
-    let start = exchange
-        .payload
-        .bytes()
-        .map(|b| &b[..b.len().min(512)])
-        .unwrap_or_default();
     let coding = header_text(exchange, "content-encoding");
-    if coding.is_none() && extract::sniff::sniff_mime(start) == Some("text/html") {
-        return BodyKind::Html;
-    }
-    BodyKind::Other
+    content_coding::decoded_prefix(coding.as_deref(), &raw, SNIFF_BYTES)
 }
 
 fn body_links(body: &[u8], url: &Url, kind: BodyKind, content_type: Option<&str>) -> Discovery {

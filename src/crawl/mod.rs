@@ -13,6 +13,7 @@ pub mod robots;
 pub mod scheduler;
 pub mod settings;
 pub mod state;
+pub mod task;
 pub mod traps;
 
 pub use config::{Config, ScopeMode};

@@ -263,13 +263,7 @@ fn scan(file: &Path, recovered: &mut Recovered) -> anyhow::Result<()> {
                     status: http.as_ref().map(|h| h.status),
                     mime: http
                         .and_then(|h| h.content_type())
-                        .map(|m| {
-                            m.split(';')
-                                .next()
-                                .unwrap_or("")
-                                .trim()
-                                .to_ascii_lowercase()
-                        })
+                        .map(|m| crate::content::media_type(&m))
                         .unwrap_or_default(),
                     payload_digest,
                     truncated,

@@ -6,11 +6,11 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use super::archive::ResumeSeed;
-use super::frontier::Task;
 use super::recover::{ArchivedResponse, Recovered};
 use super::robots::Robots;
 use super::scheduler::ROBOTS_TOKEN;
 use super::state::{StateOp, StoredState, UrlState};
+use super::task::Task;
 use super::traps::{FamilyRecord, Trap};
 use crate::outcome::{Decline, Outcome};
 use crate::report::summary::RecordCounts;

@@ -14,7 +14,7 @@ use rusqlite::{Connection, params};
 use tokio::sync::{mpsc, oneshot};
 use url::Url;
 
-use super::frontier::{Hop, Task};
+use super::task::{Hop, Task};
 use super::traps::FamilyRecord;
 use crate::outcome::{Decline, Outcome};
 use crate::report::summary::{Failure, Tally};

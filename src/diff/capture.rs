@@ -84,7 +84,7 @@ impl Capture {
             truncated: heads.warc.get("WARC-Truncated").map(str::to_owned),
             content_encoding: heads
                 .http_header("Content-Encoding")
-                .filter(|c| !crate::content_coding::codings(Some(c)).is_empty()),
+                .filter(|c| !crate::content::coding::codings(Some(c)).is_empty()),
             refers_to_url: heads
                 .warc
                 .get("WARC-Refers-To-Target-URI")

@@ -112,7 +112,7 @@ pub enum PayloadError {
     #[error("the payload is larger than {cap} bytes")]
     TooLarge { cap: u64 },
     #[error("{0}")]
-    Decode(#[from] crate::content_coding::DecodeError),
+    Decode(#[from] crate::content::coding::DecodeError),
 }
 
 /// Reads the entity body of the response record at `offset` of `path`, refusing blocks and
@@ -151,10 +151,10 @@ pub fn read_payload(path: &Path, offset: u64, cap: u64) -> Result<Payload, Paylo
         entity.to_vec()
     };
     let coding = heads.http_header("Content-Encoding");
-    let body = if crate::content_coding::codings(coding.as_deref()).is_empty() {
+    let body = if crate::content::coding::codings(coding.as_deref()).is_empty() {
         entity.clone()
     } else {
-        crate::content_coding::decode(coding.as_deref(), &entity, cap)?
+        crate::content::coding::decode(coding.as_deref(), &entity, cap)?
     };
     Ok(Payload {
         heads,

@@ -222,23 +222,14 @@ impl Catalog {
                         continue;
                     };
                     let header = |name: &str| {
-                        http.headers
-                            .iter()
-                            .rev()
-                            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-                            .map(|(_, v)| String::from_utf8_lossy(v).trim().to_string())
+                        http.header(name)
+                            .map(|v| String::from_utf8_lossy(v).trim().to_string())
                     };
                     let content_type = header("content-type");
                     let capture = Capture {
                         mime: content_type
                             .as_deref()
-                            .map(|c| {
-                                c.split(';')
-                                    .next()
-                                    .unwrap_or("")
-                                    .trim()
-                                    .to_ascii_lowercase()
-                            })
+                            .map(crate::content::media_type)
                             .unwrap_or_default(),
                         content_type,
                         location: header("location"),

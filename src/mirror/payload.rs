@@ -32,11 +32,8 @@ pub fn open_body(warc_dir: &Path, capture: &Capture) -> io::Result<Box<dyn Read 
     // head may say otherwise (the same payload once sent chunked, once not).
     let head = read_head(&mut block)?;
     let header = |name: &str| {
-        head.headers
-            .iter()
-            .rev()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| String::from_utf8_lossy(v).to_ascii_lowercase())
+        head.header(name)
+            .map(|v| String::from_utf8_lossy(v).to_ascii_lowercase())
     };
     let chunked = header("transfer-encoding").is_some_and(|t| t.contains("chunked"));
     let coding = header("content-encoding");
@@ -47,7 +44,7 @@ pub fn open_body(warc_dir: &Path, capture: &Capture) -> io::Result<Box<dyn Read 
     {
         body = Box::new(body.take(length));
     }
-    for coding in crate::content_coding::codings(coding.as_deref())
+    for coding in crate::content::coding::codings(coding.as_deref())
         .iter()
         .rev()
     {

@@ -12,6 +12,9 @@ use url::Url;
 use super::builder::{MAX_REDIRECT_HOPS, MAX_REWRITE};
 use super::catalog::{Capture, Catalog, Entry};
 use super::payload;
+use crate::content::kind::BodyFacts;
+use crate::content::kind::linked_as_stylesheet;
+use crate::content::{self, SNIFF_BYTES};
 use crate::extract::sniff::{is_generic_mime, sniff_mime};
 use crate::extract::{self, CssOptions, FoundUrl, HtmlOptions, LinkKind};
 use crate::scope::{Scope, ScopeMode};
@@ -81,9 +84,8 @@ pub(super) fn survey(warc_dir: &Path, catalog: &mut Catalog) {
                 scan(&body, capture)
                     .into_iter()
                     .filter_map(|f| {
-                        let stylesheet = (f.context == "link@href"
-                            && f.kind == LinkKind::Requisite)
-                            || f.context.ends_with("@import");
+                        let stylesheet =
+                            linked_as_stylesheet(f.context, f.kind == LinkKind::Requisite);
                         f.url.map(|mut u| {
                             u.set_fragment(None);
                             (u.to_string(), stylesheet)
@@ -134,7 +136,7 @@ fn correct_generic_types(warc_dir: &Path, catalog: &mut Catalog) {
             let mut start = Vec::new();
             payload::open_body(warc_dir, capture)
                 .ok()?
-                .take(1024)
+                .take(SNIFF_BYTES as u64)
                 .read_to_end(&mut start)
                 .ok()?;
             sniff_mime(&start).map(|mime| (key.clone(), mime))
@@ -153,11 +155,18 @@ pub(super) enum DocKind {
     Css,
 }
 
+/// The kind of a capture's body, by the media type the survey settled on (generic labels
+/// already looked behind, stylesheets already marked): the crawl's rule, [`content::classify`].
 pub(super) fn document_kind(capture: &Capture) -> Option<DocKind> {
-    match capture.mime.as_str() {
-        "text/html" | "application/xhtml+xml" => Some(DocKind::Html),
-        "text/css" => Some(DocKind::Css),
-        _ => None,
+    let facts = BodyFacts {
+        media_type: &capture.mime,
+        linked_as_stylesheet: false,
+        start: &[],
+    };
+    match content::classify(facts) {
+        content::BodyKind::Html => Some(DocKind::Html),
+        content::BodyKind::Css => Some(DocKind::Css),
+        content::BodyKind::Other => None,
     }
 }
 

@@ -193,7 +193,7 @@ fn rewritten_response(
     let content_type = archived.header("content-type");
     let coding = archived.header("content-encoding");
     let (mut body, decoded) =
-        match crate::content_coding::decode(coding.as_deref(), &archived.payload, MAX_DECODED) {
+        match crate::content::coding::decode(coding.as_deref(), &archived.payload, MAX_DECODED) {
             Ok(body) => (body, true),
             Err(_) => (archived.payload.clone(), false),
         };

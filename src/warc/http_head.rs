@@ -23,12 +23,16 @@ pub struct ResponseHead {
 }
 
 impl ResponseHead {
-    /// The first `Content-Type` field's value (lossily decoded), as sent.
+    /// The `Content-Type` field's value (lossily decoded), as sent; the last when repeated
+    /// (see `content::header`).
     pub fn content_type(&self) -> Option<String> {
-        self.headers
-            .iter()
-            .find(|(name, _)| name.eq_ignore_ascii_case("content-type"))
-            .map(|(_, value)| String::from_utf8_lossy(value).into_owned())
+        self.header("content-type")
+            .map(|value| String::from_utf8_lossy(value).into_owned())
+    }
+
+    /// The value of the field `name` (the last when repeated, see `content::header`).
+    pub fn header(&self, name: &str) -> Option<&[u8]> {
+        crate::content::header_value(&self.headers, name)
     }
 }
 

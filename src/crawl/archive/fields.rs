@@ -35,23 +35,16 @@ pub(super) fn head_bytes(exchange: &Exchange) -> anyhow::Result<Vec<u8>> {
 pub fn mime_of(exchange: &Exchange) -> String {
     exchange
         .header("content-type")
-        .map(|v| {
-            String::from_utf8_lossy(v)
-                .split(';')
-                .next()
-                .unwrap_or("")
-                .trim()
-                .to_ascii_lowercase()
-        })
+        .map(|v| crate::content::media_type(&String::from_utf8_lossy(v)))
         .unwrap_or_default()
 }
 
 /// The hop letter an outlink line carries (Heritrix's: L, E, R).
-pub(super) fn outlink_hop(hop: crate::crawl::frontier::Hop) -> WarcHop {
+pub(super) fn outlink_hop(hop: crate::crawl::task::Hop) -> WarcHop {
     match hop {
-        crate::crawl::frontier::Hop::Embed => WarcHop::Embed,
-        crate::crawl::frontier::Hop::Redirect => WarcHop::Redirect,
-        crate::crawl::frontier::Hop::Prerequisite => WarcHop::Prerequisite,
+        crate::crawl::task::Hop::Embed => WarcHop::Embed,
+        crate::crawl::task::Hop::Redirect => WarcHop::Redirect,
+        crate::crawl::task::Hop::Prerequisite => WarcHop::Prerequisite,
         _ => WarcHop::Link,
     }
 }

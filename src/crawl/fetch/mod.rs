@@ -134,12 +134,9 @@ pub struct Exchange {
 }
 
 impl Exchange {
-    /// The first value of header `name` (case-insensitive), as sent.
+    /// The value of header `name` as sent (the last, when repeated: see `content::header`).
     pub fn header(&self, name: &str) -> Option<&[u8]> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_slice())
+        crate::content::header_value(&self.headers, name)
     }
 }
 

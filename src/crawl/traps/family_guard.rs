@@ -26,7 +26,7 @@
 use std::collections::{HashMap, HashSet};
 
 use super::fingerprint::{Fingerprint, fnv1a};
-use crate::crawl::frontier::Task;
+use crate::crawl::task::Task;
 use crate::outcome::Decline;
 use crate::report::summary::TrapFamily;
 
@@ -303,7 +303,7 @@ mod tests {
             key: url.to_string(),
             url,
             depth: 1,
-            hop: crate::crawl::frontier::Hop::Link,
+            hop: crate::crawl::task::Hop::Link,
             via: None,
             context: "a@href".to_string(),
             requisite: false,

@@ -65,6 +65,35 @@ fn looks_like_zlib(body: &[u8]) -> bool {
         && (u16::from(body[0]) << 8 | u16::from(body[1])) % 31 == 0
 }
 
+/// The first `len` bytes of `body` with its content coding undone (for sniffing what it is);
+/// fewer when the body is shorter, empty when it cannot be decoded.
+pub fn decoded_prefix(header: Option<&str>, body: &[u8], len: usize) -> Vec<u8> {
+    let codings = codings(header);
+    if codings.is_empty() {
+        return body[..body.len().min(len)].to_vec();
+    }
+    let mut reader: Box<dyn Read + '_> = Box::new(body);
+    for coding in codings.iter().rev() {
+        reader = match coding.as_str() {
+            "gzip" | "x-gzip" => Box::new(flate2::read::MultiGzDecoder::new(reader)),
+            "deflate" if looks_like_zlib(body) => Box::new(flate2::read::ZlibDecoder::new(reader)),
+            "deflate" => Box::new(flate2::read::DeflateDecoder::new(reader)),
+            "br" => Box::new(brotli::Decompressor::new(reader, 4096)),
+            _ => return Vec::new(),
+        };
+    }
+    let mut out = Vec::with_capacity(len);
+    // A cut or corrupt stream still gives what decoded before it broke.
+    let mut chunk = [0u8; 512];
+    while out.len() < len {
+        match reader.read(&mut chunk) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => out.extend_from_slice(&chunk[..n.min(len - out.len())]),
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use std::io::Write;
@@ -114,5 +143,21 @@ mod tests {
     fn stacked_codings_are_undone_in_reverse() {
         let twice = gzip(&gzip(b"twice"));
         assert_eq!(decode(Some("gzip, gzip"), &twice, 100).unwrap(), b"twice");
+    }
+
+    #[test]
+    fn a_decoded_prefix_is_the_start_of_the_decoded_body() {
+        use std::io::Write as _;
+        let page: Vec<u8> = (0..5000)
+            .flat_map(|i: u32| format!("<p>{}</p>", i.wrapping_mul(2_654_435_761)).into_bytes())
+            .collect();
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        gz.write_all(&page).unwrap();
+        let body = gz.finish().unwrap();
+        assert_eq!(decoded_prefix(Some("gzip"), &body, 20), page[..20]);
+        // A body cut short still shows how it starts.
+        assert_eq!(decoded_prefix(Some("gzip"), &body[..body.len() / 2], 20), page[..20]);
+        assert_eq!(decoded_prefix(None, b"abc", 20), b"abc");
+        assert!(decoded_prefix(Some("zstd"), &body, 20).is_empty());
     }
 }
