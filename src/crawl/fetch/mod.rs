@@ -278,6 +278,7 @@ impl Fetcher {
         Ok((conn, false))
     }
 
+    /// One try of a fetch: request, connection, head, body, recording.
     async fn attempt(
         &self,
         url: &Url,
@@ -288,16 +289,7 @@ impl Fetcher {
     ) -> Result<Exchange, Failure> {
         let config = &self.inner.config;
         let url_text = url.as_str();
-        let mut headers = extra_headers.to_vec();
-        if let Some(cookie) = self.jar().header_for(url) {
-            headers.push(("Cookie".to_owned(), cookie));
-        }
-        let request = request::build_request(url, config, &headers).map_err(|reason| {
-            FetchError::Request {
-                url: url_text.to_owned(),
-                reason,
-            }
-        })?;
+        let request = self.request_for(url, extra_headers)?;
         let (mut conn, reused) = self
             .connection(origin, deadline, fresh_only, url_text)
             .await?;
@@ -305,89 +297,14 @@ impl Fetcher {
             config.spool_threshold,
             config.spool_dir.clone(),
         ));
-
-        let head_deadline = deadline.min(Instant::now() + config.header_timeout);
-        let sent = tokio::time::timeout_at(head_deadline, conn.sender.send_request(request)).await;
-        let response = match sent {
-            Err(_) => {
-                return Err(FetchError::Timeout {
-                    url: url_text.to_owned(),
-                    stage: TimeoutStage::Header,
-                }
-                .into());
-            }
-            Ok(Err(err)) => {
-                let stale = reused && conn.tape.received_len() == 0 && !err.is_user();
-                return Err(Failure {
-                    error: send_error(url_text, err, conn.tape.take_head()),
-                    stale,
-                });
-            }
-            Ok(Ok(response)) => response,
-        };
-        let raw_head = conn.tape.take_head();
-        let head = parse_response_head(&raw_head).map_err(|err| FetchError::Protocol {
-            url: url_text.to_owned(),
-            message: match err {
-                HeadError::Incomplete => "hyper accepted a head we cannot find".to_owned(),
-                HeadError::Malformed(message) => message,
-            },
-            raw: raw_head,
-        })?;
-        let set_cookie = head
-            .headers
-            .iter()
-            .filter(|(name, _)| name.eq_ignore_ascii_case("set-cookie"))
-            .map(|(_, value)| value.as_slice());
-        self.jar().store(url, set_cookie);
-
-        let mut body = response.into_body();
-        let mut payload = SpoolWriter::new(config.spool_threshold, config.spool_dir.clone());
-        let truncated = loop {
-            let idle_deadline = deadline.min(Instant::now() + config.body_timeout);
-            let frame = match tokio::time::timeout_at(idle_deadline, body.frame()).await {
-                Err(_) => break Some(Truncation::Time),
-                Ok(None) => break None,
-                // A reset, an early close or broken chunk framing: keep what arrived.
-                Ok(Some(Err(_))) => break Some(Truncation::Disconnect),
-                Ok(Some(Ok(frame))) => frame,
-            };
-            // Trailers are not payload; they are in `response` with the rest of the wire bytes.
-            let Ok(data) = frame.into_data() else {
-                continue;
-            };
-            let room = config
-                .max_size
-                .map_or(u64::MAX, |max| max.saturating_sub(payload.len()));
-            let take = usize::try_from(room).unwrap_or(usize::MAX).min(data.len());
-            payload
-                .write_all(&data[..take])
-                .map_err(|source| io_failure(url_text, source))?;
-            if take < data.len() {
-                break Some(Truncation::Length);
-            }
-        };
-        drop(body);
-
+        let response = self
+            .send(&mut conn, request, reused, deadline, url_text)
+            .await?;
+        let head = self.take_head(&mut conn, url)?;
+        let (payload, truncated) =
+            read_payload(response.into_body(), config, deadline, url_text).await?;
         let ip = conn.ip;
-        // Bytes past a Content-Length (or close-delimited) body are stray: hyper would reject the
-        // connection on its next use, after the server got a request in vain. Retire it now.
-        // (Chunked framing adds bytes of its own, so the check only covers unchunked bodies.)
-        let chunked = head
-            .headers
-            .iter()
-            .any(|(name, _)| name.eq_ignore_ascii_case("transfer-encoding"));
-        let stray = !chunked && conn.tape.received_len() > head.len as u64 + payload.len();
-        let recording = if truncated.is_none() && !stray {
-            let recording = conn.tape.take();
-            self.inner.pool.checkin(origin.clone(), conn);
-            recording
-        } else {
-            // Mid-response or holding stray bytes: close it so nothing else reads from it.
-            let tape = conn.tape.clone();
-            drop(conn);
-            tape.take()
-        };
+        let recording = self.finish_connection(conn, origin, &head, &payload, truncated);
         if let Some(source) = recording.error {
             return Err(io_failure(url_text, source).into());
         }
@@ -415,6 +332,140 @@ impl Fetcher {
             truncated,
         })
     }
+
+    /// The GET request for `url`, with the crawl's session cookies for it.
+    fn request_for(
+        &self,
+        url: &Url,
+        extra_headers: &[(String, String)],
+    ) -> Result<hyper::Request<http_body_util::Empty<bytes::Bytes>>, FetchError> {
+        let mut headers = extra_headers.to_vec();
+        if let Some(cookie) = self.jar().header_for(url) {
+            headers.push(("Cookie".to_owned(), cookie));
+        }
+        request::build_request(url, &self.inner.config, &headers).map_err(|reason| {
+            FetchError::Request {
+                url: url.as_str().to_owned(),
+                reason,
+            }
+        })
+    }
+
+    /// Sends the request and waits for the response head (`header_timeout`). A pooled
+    /// connection that the server had closed before answering is `stale`: tried again fresh.
+    async fn send(
+        &self,
+        conn: &mut Conn,
+        request: hyper::Request<http_body_util::Empty<bytes::Bytes>>,
+        reused: bool,
+        deadline: Instant,
+        url: &str,
+    ) -> Result<hyper::Response<hyper::body::Incoming>, Failure> {
+        let head_deadline = deadline.min(Instant::now() + self.inner.config.header_timeout);
+        let sent = tokio::time::timeout_at(head_deadline, conn.sender.send_request(request)).await;
+        match sent {
+            Err(_) => Err(FetchError::Timeout {
+                url: url.to_owned(),
+                stage: TimeoutStage::Header,
+            }
+            .into()),
+            Ok(Err(err)) => {
+                let stale = reused && conn.tape.received_len() == 0 && !err.is_user();
+                Err(Failure {
+                    error: send_error(url, err, conn.tape.take_head()),
+                    stale,
+                })
+            }
+            Ok(Ok(response)) => Ok(response),
+        }
+    }
+
+    /// The response head exactly as received, parsed; the site's cookies are kept.
+    fn take_head(&self, conn: &mut Conn, url: &Url) -> Result<ResponseHead, FetchError> {
+        let raw_head = conn.tape.take_head();
+        let head = parse_response_head(&raw_head).map_err(|err| FetchError::Protocol {
+            url: url.as_str().to_owned(),
+            message: match err {
+                HeadError::Incomplete => "hyper accepted a head we cannot find".to_owned(),
+                HeadError::Malformed(message) => message,
+            },
+            raw: raw_head,
+        })?;
+        let set_cookie = head
+            .headers
+            .iter()
+            .filter(|(name, _)| name.eq_ignore_ascii_case("set-cookie"))
+            .map(|(_, value)| value.as_slice());
+        self.jar().store(url, set_cookie);
+        Ok(head)
+    }
+
+    /// Returns a whole, clean connection to the pool and closes any other, and hands back what
+    /// was recorded on it.
+    fn finish_connection(
+        &self,
+        conn: Conn,
+        origin: &Origin,
+        head: &ResponseHead,
+        payload: &SpoolWriter,
+        truncated: Option<Truncation>,
+    ) -> recorder::Recording {
+        // Bytes past a Content-Length (or close-delimited) body are stray: hyper would reject
+        // the connection on its next use, after the server got a request in vain. Retire it now.
+        // (Chunked framing adds bytes of its own, so the check only covers unchunked bodies.)
+        let chunked = head
+            .headers
+            .iter()
+            .any(|(name, _)| name.eq_ignore_ascii_case("transfer-encoding"));
+        let stray = !chunked && conn.tape.received_len() > head.len as u64 + payload.len();
+        if truncated.is_none() && !stray {
+            let recording = conn.tape.take();
+            self.inner.pool.checkin(origin.clone(), conn);
+            recording
+        } else {
+            // Mid-response or holding stray bytes: close it so nothing else reads from it.
+            let tape = conn.tape.clone();
+            drop(conn);
+            tape.take()
+        }
+    }
+}
+
+/// Reads the body into a spool: until its end, `max_size`, a silence past `body_timeout` or the
+/// whole fetch's deadline. Once the head is complete nothing is an error: a body cut short is
+/// kept with its [`Truncation`] (only a failing spool is an error).
+async fn read_payload(
+    mut body: hyper::body::Incoming,
+    config: &FetchConfig,
+    deadline: Instant,
+    url: &str,
+) -> Result<(SpoolWriter, Option<Truncation>), FetchError> {
+    let mut payload = SpoolWriter::new(config.spool_threshold, config.spool_dir.clone());
+    let truncated = loop {
+        let idle_deadline = deadline.min(Instant::now() + config.body_timeout);
+        let frame = match tokio::time::timeout_at(idle_deadline, body.frame()).await {
+            Err(_) => break Some(Truncation::Time),
+            Ok(None) => break None,
+            // A reset, an early close or broken chunk framing: keep what arrived.
+            Ok(Some(Err(_))) => break Some(Truncation::Disconnect),
+            Ok(Some(Ok(frame))) => frame,
+        };
+        // Trailers are not payload; they are in `response` with the rest of the wire bytes.
+        let Ok(data) = frame.into_data() else {
+            continue;
+        };
+        let room = config
+            .max_size
+            .map_or(u64::MAX, |max| max.saturating_sub(payload.len()));
+        let take = usize::try_from(room).unwrap_or(usize::MAX).min(data.len());
+        payload
+            .write_all(&data[..take])
+            .map_err(|source| io_failure(url, source))?;
+        if take < data.len() {
+            break Some(Truncation::Length);
+        }
+    };
+    Ok((payload, truncated))
 }
 
 /// The pool key of an http(s) URL.
