@@ -5,6 +5,7 @@
 //! `verify` reads all of it back independently.
 #![forbid(unsafe_code)]
 
+pub mod auth;
 pub mod content_coding;
 pub mod crawl;
 pub mod demo;
