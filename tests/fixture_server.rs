@@ -9,7 +9,7 @@ mod proxy;
 #[path = "fixture_server/walk.rs"]
 mod walk;
 #[path = "fixture_server/wire.rs"]
-mod wire;
+pub mod wire;
 
 use std::time::{Duration, Instant};
 

@@ -6,13 +6,16 @@
 //!   of several Digest challenges the strongest algorithm wins (RFC 7616 §3.7).
 //! - After a challenge was answered, requests into its protection space carry the answer without
 //!   waiting for another 401, so the archive does not hold a 401 before every page. The space is
-//!   the challenged URL's folder and everything below it for Basic (RFC 7617 §2.2), the `domain`
-//!   URIs of a Digest challenge, or the whole origin when it names none (RFC 7616 §3.3). Digest
-//!   answers up front reuse the nonce with the next `nc`.
-//! - A 401 to a request that carried our answer means the credentials are wrong: the realm is
-//!   given up for the rest of the run (no retry, then or later, so a wrong password is not tried
-//!   again and again), unless it is a Digest `stale=true` with a new nonce, which is answered once
-//!   more with that nonce.
+//!   the challenged URL's folder and everything below it for Basic (RFC 7617 §2.2), and the
+//!   `domain` URIs of a Digest challenge. A Digest challenge without `domain` covers the whole
+//!   origin by RFC 7616 §3.3; arkiv still sends it up front only below the challenged folder, so a
+//!   site with several realms is not sent one realm's answer on every page of the others (going
+//!   outside costs one more 401, after which that folder is covered too). Digest answers up front
+//!   reuse the nonce with the next `nc`.
+//! - A 401 that challenges the very realm a request answered means the credentials are wrong: the
+//!   realm is given up for the rest of the run (no retry, then or later, so a wrong password is not
+//!   tried again and again), unless it is a Digest `stale=true` with a new nonce, which is answered
+//!   once more with that nonce. A 401 for another realm is answered as a first challenge.
 //!
 //! Architecture invariant: an `Authenticator` knows nothing of hosts. The caller keeps one per
 //! origin the user allowed (`--auth-origin`) and never consults it for any other origin, so a
@@ -121,13 +124,13 @@ impl Authenticator {
     }
 
     /// Decides what to do about a 401 (or 407) to `request`, given its `WWW-Authenticate` (or
-    /// `Proxy-Authenticate`) values; `sent` is whether the request carried a value from this
-    /// authenticator.
+    /// `Proxy-Authenticate`) values; `sent` is the `Authorization` value the request carried, if it
+    /// carried one from this authenticator.
     pub fn challenged<'a>(
         &mut self,
         request: AuthRequest<'_>,
         challenge_values: impl IntoIterator<Item = &'a str>,
-        sent: bool,
+        sent: Option<&str>,
     ) -> Decision {
         let challenges = match parse_challenges(challenge_values) {
             Ok(c) => c,
@@ -147,10 +150,14 @@ impl Authenticator {
             .filter(|c| c.is("basic"))
             .find(|c| !self.is_refused("basic", c.realm().unwrap_or("")));
 
-        if sent {
+        if let Some((sent_scheme, sent_realm)) = sent.and_then(|value| self.answered(value)) {
+            let same_space = |scheme: &str, realm: &str| {
+                scheme.eq_ignore_ascii_case(&sent_scheme) && realm == sent_realm
+            };
             // A stale nonce with right credentials: answer once more, with the new nonce.
             let stale = digests.iter().find(|d| {
                 d.stale
+                    && same_space("digest", &d.realm)
                     && self.spaces.iter().any(|s| match &s.answer {
                         Answer::Digest(old) => {
                             old.challenge().realm == d.realm && old.challenge().nonce != d.nonce
@@ -161,19 +168,18 @@ impl Authenticator {
             if let Some(fresh) = stale.cloned() {
                 return self.answer_digest(request, fresh);
             }
-            let realm = challenges
+            let refused = challenges
                 .iter()
-                .find_map(|c| c.realm())
-                .unwrap_or("")
-                .to_owned();
-            for challenge in &challenges {
-                let scheme = challenge.scheme.to_ascii_lowercase();
-                let realm = challenge.realm().unwrap_or("").to_owned();
+                .any(|c| same_space(&c.scheme, c.realm().unwrap_or("")));
+            if refused {
+                let scheme = sent_scheme.to_ascii_lowercase();
                 self.spaces
-                    .retain(|s| !(s.answer.scheme() == scheme && s.realm == realm));
-                self.refused.push((scheme, realm));
+                    .retain(|s| !(s.answer.scheme() == scheme && s.realm == sent_realm));
+                self.refused.push((scheme, sent_realm.clone()));
+                return Decision::GiveUp(AuthFailure::Rejected { realm: sent_realm });
             }
-            return Decision::GiveUp(AuthFailure::Rejected { realm });
+            // Another realm than the one answered: a first challenge of its own.
+            digests.retain(|d| !self.is_refused("digest", &d.realm));
         }
 
         if let Some(digest) = digests.into_iter().next() {
@@ -216,9 +222,30 @@ impl Authenticator {
         })
     }
 
+    /// The scheme and realm of a value this authenticator sent, if it is one of its answers.
+    fn answered(&self, value: &str) -> Option<(String, String)> {
+        self.spaces.iter().find_map(|space| {
+            let ours = match &space.answer {
+                Answer::Basic(basic) => basic == value,
+                Answer::Digest(session) => {
+                    value
+                        .get(..7)
+                        .is_some_and(|s| s.eq_ignore_ascii_case("digest "))
+                        && parse_challenges([value]).ok().is_some_and(|parsed| {
+                            parsed.first().and_then(|c| c.param("nonce"))
+                                == Some(session.challenge().nonce.as_str())
+                                && parsed.first().and_then(|c| c.realm())
+                                    == Some(session.challenge().realm.as_str())
+                        })
+                }
+            };
+            ours.then(|| (space.answer.scheme().to_owned(), space.realm.clone()))
+        })
+    }
+
     fn answer_digest(&mut self, request: AuthRequest<'_>, challenge: DigestChallenge) -> Decision {
         let prefixes = if challenge.domain.is_empty() {
-            vec!["/".to_owned()]
+            vec![folder_of(request.path).to_owned()]
         } else {
             challenge.domain.iter().map(|uri| path_of(uri)).collect()
         };
@@ -303,13 +330,14 @@ mod tests {
                 r#"Digest realm="m", nonce="n", algorithm=MD5, qop="auth""#,
                 r#"Digest realm="m", nonce="n", algorithm=SHA-256, qop="auth""#,
             ],
-            false,
+            None,
         ));
         assert!(value.starts_with("Digest ") && value.contains("algorithm=SHA-256"));
-        // Up front from now on, anywhere on the origin, counting nc.
-        let next = a.preemptive(request("/other/page")).expect("preemptive");
+        // Up front from now on below the challenged folder, counting nc.
+        let next = a.preemptive(request("/a/page")).expect("preemptive");
         assert!(next.contains("nc=00000002"), "{next}");
-        assert!(next.contains(r#"uri="/other/page""#), "{next}");
+        assert!(next.contains(r#"uri="/a/page""#), "{next}");
+        assert_eq!(a.preemptive(request("/other/")), None);
     }
 
     #[test]
@@ -318,7 +346,7 @@ mod tests {
         let value = retry(a.challenged(
             request("/medlemmer/side.html"),
             [r#"Basic realm="Medlemmer", charset="UTF-8""#],
-            false,
+            None,
         ));
         assert_eq!(value, "Basic YXJraXZhcjpoZW1tZWxpZw==");
         assert_eq!(
@@ -333,33 +361,33 @@ mod tests {
     fn a_refused_answer_is_never_tried_again() {
         let mut a = auth();
         let challenge = [r#"Basic realm="m""#];
-        retry(a.challenged(request("/a"), challenge, false));
+        let sent = retry(a.challenged(request("/a"), challenge, None));
         assert_eq!(
-            a.challenged(request("/a"), challenge, true),
+            a.challenged(request("/a"), challenge, Some(&sent)),
             Decision::GiveUp(AuthFailure::Rejected { realm: "m".into() })
         );
         assert_eq!(a.preemptive(request("/a")), None, "space forgotten");
         // A later page of the same realm: not answered either.
         assert_eq!(
-            a.challenged(request("/b"), challenge, false),
+            a.challenged(request("/b"), challenge, None),
             Decision::GiveUp(AuthFailure::Rejected { realm: "m".into() })
         );
         // Another realm still is.
-        retry(a.challenged(request("/c"), [r#"Basic realm="other""#], false));
+        retry(a.challenged(request("/c"), [r#"Basic realm="other""#], None));
     }
 
     #[test]
     fn a_stale_nonce_is_answered_once_with_the_new_one() {
         let mut a = auth();
-        retry(a.challenged(
+        let first = retry(a.challenged(
             request("/"),
             [r#"Digest realm="m", nonce="one", qop="auth""#],
-            false,
+            None,
         ));
         let again = retry(a.challenged(
             request("/"),
             [r#"Digest realm="m", nonce="two", qop="auth", stale=true"#],
-            true,
+            Some(&first),
         ));
         assert!(again.contains(r#"nonce="two""#) && again.contains("nc=00000001"));
         // The same nonce called stale again is a refusal, not a loop.
@@ -367,7 +395,7 @@ mod tests {
             a.challenged(
                 request("/"),
                 [r#"Digest realm="m", nonce="two", qop="auth", stale=true"#],
-                true,
+                Some(&again),
             ),
             Decision::GiveUp(AuthFailure::Rejected { .. })
         ));
@@ -377,11 +405,11 @@ mod tests {
     fn what_cannot_be_answered_says_why() {
         let mut a = auth();
         assert_eq!(
-            a.challenged(request("/"), Vec::<&str>::new(), false),
+            a.challenged(request("/"), Vec::<&str>::new(), None),
             Decision::GiveUp(AuthFailure::NoChallenge)
         );
         assert_eq!(
-            a.challenged(request("/"), ["Negotiate, NTLM"], false),
+            a.challenged(request("/"), ["Negotiate, NTLM"], None),
             Decision::GiveUp(AuthFailure::Unsupported {
                 offered: vec!["Negotiate".into(), "NTLM".into()]
             })
@@ -390,17 +418,17 @@ mod tests {
             a.challenged(
                 request("/"),
                 [r#"Digest realm="m", nonce="n", algorithm=SHA3"#],
-                false
+                None
             ),
             Decision::GiveUp(AuthFailure::Unusable(_))
         ));
         assert!(matches!(
-            a.challenged(request("/"), [r#"Basic realm="x"#], false),
+            a.challenged(request("/"), [r#"Basic realm="x"#], None),
             Decision::GiveUp(AuthFailure::Unreadable(_))
         ));
         let mut colon = Authenticator::new(Credentials::new("a:b", Secret::new("p")));
         assert!(matches!(
-            colon.challenged(request("/"), [r#"Basic realm="m""#], false),
+            colon.challenged(request("/"), [r#"Basic realm="m""#], None),
             Decision::GiveUp(AuthFailure::Unusable(_))
         ));
     }
@@ -411,10 +439,43 @@ mod tests {
         retry(a.challenged(
             request("/api/x"),
             [r#"Digest realm="m", nonce="n", qop="auth", domain="/api/ http://h/docs/""#],
-            false,
+            None,
         ));
         assert!(a.preemptive(request("/api/y")).is_some());
         assert!(a.preemptive(request("/docs/z")).is_some());
         assert!(a.preemptive(request("/")).is_none());
+    }
+
+    #[test]
+    fn a_challenge_for_another_realm_is_a_first_challenge() {
+        let mut a = auth();
+        let arkiv = retry(a.challenged(
+            request("/arkiv/"),
+            [r#"Digest realm="Arkivet", nonce="a", qop="auth""#],
+            None,
+        ));
+        // A request that carried the archive's answer meets another realm: answered afresh.
+        let old = retry(a.challenged(
+            request("/arkiv-md5/"),
+            [r#"Digest realm="Det gamle arkiv", nonce="b", qop="auth", algorithm=MD5"#],
+            Some(&arkiv),
+        ));
+        assert!(old.contains(r#"realm="Det gamle arkiv""#), "{old}");
+        let up_front = a.preemptive(request("/arkiv/1998.html")).expect("archive");
+        assert!(up_front.contains(r#"realm="Arkivet""#), "{up_front}");
+        let up_front = a.preemptive(request("/arkiv-md5/x")).expect("old archive");
+        assert!(
+            up_front.contains(r#"realm="Det gamle arkiv""#),
+            "{up_front}"
+        );
+        // A value this authenticator never sent is no refusal of anything.
+        assert!(matches!(
+            a.challenged(
+                request("/x/"),
+                [r#"Basic realm="r""#],
+                Some("Basic Zm9vOmJhcg==")
+            ),
+            Decision::Retry(_)
+        ));
     }
 }
