@@ -1,12 +1,12 @@
 //! Reads the Netscape `cookies.txt` format that browser exporters, curl (`-c`), wget
 //! (`--save-cookies`) and yt-dlp write, so a crawl can carry a logged-in session (`--load-cookies`).
 //!
-//! One cookie per line, seven fields separated by tabs:
+//! One cookie per line, seven fields separated by tabs (shown here as spaces):
 //!
 //! ```text
 //! # Netscape HTTP Cookie File
-//! .example.org	TRUE	/	FALSE	1767225600	session	4f9c…
-//! #HttpOnly_intranet.example	FALSE	/medlemmer/	TRUE	0	sid	a1b2…
+//! .example.org  TRUE  /  FALSE  1767225600  session  4f9c…
+//! #HttpOnly_intranet.example  FALSE  /medlemmer/  TRUE  0  sid  a1b2…
 //! ```
 //!
 //! domain, include-subdomains flag, path, secure flag, expiry (Unix seconds; `0` or empty: a

@@ -25,9 +25,8 @@ fn visit(server: &FixtureServer, auth: &mut Authenticator, target: &str) -> Visi
         target,
     };
     let mut value = auth.preemptive(request);
-    let mut challenges = 0;
     // A crawl allows one answer per challenge; three rounds would already be a loop.
-    for _ in 0..3 {
+    for challenges in 0..3 {
         let headers: Vec<(String, String)> = value
             .iter()
             .map(|v| ("Authorization".to_owned(), v.clone()))
@@ -40,7 +39,7 @@ fn visit(server: &FixtureServer, auth: &mut Authenticator, target: &str) -> Visi
                 failure: None,
             };
         }
-        challenges += 1;
+        let challenges = challenges + 1;
         match auth.challenged(
             request,
             response.header_all("www-authenticate"),
