@@ -179,13 +179,14 @@ fn only_loopback_and_the_host_map_are_reached() {
         b"CONNECT example.org:443 HTTP/1.1\r\nHost: example.org:443\r\n\r\n",
     );
     assert_eq!(wire::parse_response(&connect.bytes).status(), 502);
-    assert!(
-        FixtureProxy::start(ProxyOptions {
-            hosts: vec![("far.example".into(), "192.0.2.1".parse().expect("ip"))],
-            ..ProxyOptions::default()
-        })
-        .is_err(),
-        "the host map takes loopback addresses only"
+    let err = FixtureProxy::start(ProxyOptions {
+        hosts: vec![("far.example".into(), "192.0.2.1".parse().expect("ip"))],
+        ..ProxyOptions::default()
+    })
+    .expect_err("the host map takes loopback addresses only");
+    assert_eq!(
+        err.to_string(),
+        "fixture proxy: host \"far.example\" maps to 192.0.2.1, which is not a loopback address"
     );
 }
 
