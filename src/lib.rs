@@ -5,6 +5,7 @@
 //! `verify` reads all of it back independently.
 #![forbid(unsafe_code)]
 
+pub mod auth;
 pub mod content;
 pub mod crawl;
 pub mod demo;
@@ -15,6 +16,7 @@ pub mod fixture;
 pub mod lock;
 pub mod mirror;
 pub mod outcome;
+pub mod proxy;
 pub mod report;
 pub mod run;
 pub mod scope;

@@ -1,10 +1,15 @@
-//! Integration tests: fixture_server (routing, exact bytes, keep-alive, every fault, every site).
+//! Integration tests: fixture_server (routing, exact bytes, keep-alive, every fault, every site,
+//! the login gates and the proxy).
 
 // Explicit paths so that this file builds both inside `tests.rs` and as its own test target.
+#[path = "fixture_server/gates.rs"]
+mod gates;
+#[path = "fixture_server/proxy.rs"]
+mod proxy;
 #[path = "fixture_server/walk.rs"]
 mod walk;
 #[path = "fixture_server/wire.rs"]
-mod wire;
+pub mod wire;
 
 use std::time::{Duration, Instant};
 

@@ -2,6 +2,7 @@
 
 mod support;
 
+mod access;
 mod cli;
 mod completeness;
 mod crawl;

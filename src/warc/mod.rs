@@ -6,6 +6,7 @@ pub mod http_head;
 pub mod reader;
 pub mod record;
 pub mod record_meta;
+pub mod redact;
 pub mod seal;
 pub mod writer;
 

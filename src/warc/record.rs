@@ -215,6 +215,8 @@ pub struct RecordFields {
     pub payload_digest: Option<String>,
     pub content_type: Option<String>,
     pub content_length: u64,
+    /// Fields outside the standard (`WARC-Arkiv-Redacted`), written after the digests.
+    pub extra: Vec<(String, String)>,
 }
 
 impl RecordFields {
@@ -238,6 +240,7 @@ impl RecordFields {
             payload_digest: None,
             content_type: None,
             content_length: 0,
+            extra: Vec::new(),
         }
     }
 
@@ -274,6 +277,9 @@ impl RecordFields {
             "WARC-Payload-Digest",
             self.payload_digest.as_deref(),
         )?;
+        for (name, value) in &self.extra {
+            h.push(name, value)?;
+        }
         push_opt(&mut h, "Content-Type", self.content_type.as_deref())?;
         h.push("Content-Length", &self.content_length.to_string())?;
         Ok(h)

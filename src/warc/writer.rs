@@ -22,6 +22,7 @@ use super::record_meta::check_field;
 pub use super::record_meta::{
     Hop, HttpRecordMeta, MetadataMeta, Outlink, ResourceMeta, RevisitMeta, WarcinfoFields,
 };
+use super::redact::{REDACTED_FIELD, RedactedRequest};
 
 /// Rotate before a file would exceed this many bytes (1 GB, the size Heritrix and wget default to).
 pub const DEFAULT_MAX_SIZE: u64 = 1_000_000_000;
@@ -202,6 +203,26 @@ impl WarcWriter {
             "application/http;msgtype=request",
         );
         self.write_record(fields, http_message)
+    }
+
+    /// Writes a `request` record whose block is a request after [`redact_request`]: the masked
+    /// bytes, and the redactions named in [`REDACTED_FIELD`] (absent when nothing was masked).
+    ///
+    /// [`redact_request`]: super::redact::redact_request
+    pub fn write_redacted_request(
+        &mut self,
+        meta: &HttpRecordMeta<'_>,
+        request: &RedactedRequest,
+    ) -> Result<WrittenRecord, WriteError> {
+        let mut fields = http_fields(
+            RecordType::Request,
+            meta,
+            "application/http;msgtype=request",
+        );
+        if let Some(value) = request.field_value() {
+            fields.extra.push((REDACTED_FIELD.to_owned(), value));
+        }
+        self.write_record(fields, Block::Bytes(&request.bytes))
     }
 
     /// Writes an identical-payload-digest `revisit`; the block is the HTTP response head only.

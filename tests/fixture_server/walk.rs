@@ -2,8 +2,12 @@
 
 use std::io::Read;
 
+use arkiv::auth::{
+    Credentials, DigestChallenge, DigestSession, Secret, basic_authorization, parse_challenges,
+};
 use arkiv::fixture::{
-    self, FixtureServer, Generator, Route, ServeOptions, SiteConfig, routes, site_files, site_names,
+    self, AuthScheme, FixtureServer, Generator, Route, ServeOptions, SiteConfig, routes,
+    site_files, site_names,
 };
 
 use super::wire::{self, Response};
@@ -26,9 +30,18 @@ fn every_route_of_every_site_answers_as_its_entry_promises() {
             });
             let failures = route.fail_times.unwrap_or(0);
             for _ in 0..failures {
-                check_route(site, &server, route, &target, true);
+                let pass = pass_gates(site, &server, route, &target);
+                check_route(site, &server, route, &target, true, &pass);
             }
-            check_route(site, &server, route, &target, route.fail_times.is_none());
+            let pass = pass_gates(site, &server, route, &target);
+            check_route(
+                site,
+                &server,
+                route,
+                &target,
+                route.fail_times.is_none(),
+                &pass,
+            );
         }
     }
 }
@@ -101,15 +114,75 @@ fn encode_path(path: &str) -> String {
     out
 }
 
+/// Checks that a gated route refuses a request without what its gates ask for, as ROUTES.md
+/// promises, and returns the headers that get a request through.
+fn pass_gates(
+    site: &str,
+    server: &FixtureServer,
+    route: &Route,
+    target: &str,
+) -> Vec<(String, String)> {
+    let context = format!("{site} {target}");
+    let mut pass = Vec::new();
+    if let Some(gate) = &route.auth {
+        let denied = wire::parse_response(&wire::get_closing(server.addr(), target).bytes);
+        assert_eq!(denied.status(), 401, "{context}: without credentials");
+        let challenges = denied.header_all("www-authenticate");
+        let credentials = Credentials::new(&gate.user, Secret::new(&gate.password));
+        let value = match gate.scheme {
+            AuthScheme::Basic => {
+                assert_eq!(
+                    challenges,
+                    [format!("Basic realm=\"{}\", charset=\"UTF-8\"", gate.realm)],
+                    "{context}"
+                );
+                basic_authorization(&credentials, true).expect("basic")
+            }
+            AuthScheme::Digest => {
+                let parsed = parse_challenges(challenges.iter().copied()).expect("challenges");
+                let offered: Vec<&str> = parsed
+                    .iter()
+                    .map(|c| c.param("algorithm").unwrap_or(""))
+                    .collect();
+                assert_eq!(offered, gate.algorithms(), "{context}: one per algorithm");
+                let digest = DigestChallenge::from_challenge(&parsed[0]).expect("digest");
+                assert_eq!(digest.realm, gate.realm, "{context}");
+                DigestSession::new(digest)
+                    .authorization(&credentials, "GET", target, b"")
+                    .expect("answer")
+            }
+        };
+        pass.push(("Authorization".to_owned(), value));
+    }
+    if let Some(cookie) = &route.require_cookie {
+        if route.auth.is_none() {
+            let denied = wire::parse_response(&wire::get_closing(server.addr(), target).bytes);
+            assert_eq!(denied.status(), 403, "{context}: without the cookie");
+        }
+        pass.push(("Cookie".to_owned(), format!("other=1; {cookie}")));
+    }
+    pass
+}
+
+/// `{port}` in a route's `location` or `body`, as the server fills it in.
+fn with_port(text: &str, server: &FixtureServer) -> String {
+    text.replace("{port}", &server.addr().port().to_string())
+}
+
 /// The body the route promises, when it is fixed.
-fn expected_body(site: &str, route: &Route, target: &str) -> Option<Vec<u8>> {
+fn expected_body(
+    site: &str,
+    server: &FixtureServer,
+    route: &Route,
+    target: &str,
+) -> Option<Vec<u8>> {
     let root_file =
         |relative: &str| fixture::site_file(site, &format!("root/{relative}")).map(<[u8]>::to_vec);
     if let Some(file) = &route.file {
         return root_file(file);
     }
     if let Some(body) = &route.body {
-        return Some(body.as_bytes().to_vec());
+        return Some(with_port(body, server).into_bytes());
     }
     match route.generator {
         Some(Generator::Bytes) => {
@@ -129,9 +202,16 @@ fn expected_body(site: &str, route: &Route, target: &str) -> Option<Vec<u8>> {
     Some(root_file(&relative).unwrap_or_default())
 }
 
-fn check_route(site: &str, server: &FixtureServer, route: &Route, target: &str, failing: bool) {
+fn check_route(
+    site: &str,
+    server: &FixtureServer,
+    route: &Route,
+    target: &str,
+    failing: bool,
+    pass: &[(String, String)],
+) {
     let context = format!("{site} {target}");
-    let exchange = wire::get_closing(server.addr(), target);
+    let exchange = wire::get_with(server.addr(), target, pass);
     let fault = &route.fault;
     if let Some(raw) = &route.raw {
         let stored = fixture::site_file(site, raw).expect("raw file");
@@ -165,14 +245,14 @@ fn check_route(site: &str, server: &FixtureServer, route: &Route, target: &str, 
             }
         }
     }
-    check_headers(route, &response, failing, &context);
+    check_headers(server, route, &response, failing, &context);
     if fault.close_after_headers {
         assert!(rest.is_empty(), "{context}: nothing after the headers");
         return;
     }
     let status = if failing { route.status() } else { 200 };
     let expected = if fixture::may_have_body(status) {
-        expected_body(site, route, target)
+        expected_body(site, server, route, target)
     } else {
         Some(Vec::new())
     };
@@ -268,7 +348,13 @@ fn check_route(site: &str, server: &FixtureServer, route: &Route, target: &str, 
     }
 }
 
-fn check_headers(route: &Route, response: &Response, failing: bool, context: &str) {
+fn check_headers(
+    server: &FixtureServer,
+    route: &Route,
+    response: &Response,
+    failing: bool,
+    context: &str,
+) {
     let extra_names: Vec<String> = route
         .headers
         .iter()
@@ -279,7 +365,12 @@ fn check_headers(route: &Route, response: &Response, failing: bool, context: &st
         assert!(response.header("date").is_some(), "{context}: Date");
     }
     if let Some(location) = route.location.as_deref().filter(|_| generated("location")) {
-        assert_eq!(response.header("location"), Some(location), "{context}");
+        let location = with_port(location, server);
+        assert_eq!(
+            response.header("location"),
+            Some(location.as_str()),
+            "{context}"
+        );
     }
     if generated("retry-after") {
         let expected = route

@@ -54,6 +54,19 @@ pub fn get_closing(addr: SocketAddr, target: &str) -> Exchange {
     )
 }
 
+/// `GET target` with `Connection: close` and `headers` after `Host`, read to EOF.
+pub fn get_with(addr: SocketAddr, target: &str, headers: &[(String, String)]) -> Exchange {
+    let extra: String = headers
+        .iter()
+        .map(|(name, value)| format!("{name}: {value}\r\n"))
+        .collect();
+    exchange(
+        addr,
+        format!("GET {target} HTTP/1.1\r\nHost: {addr}\r\n{extra}Connection: close\r\n\r\n")
+            .as_bytes(),
+    )
+}
+
 pub fn connect(addr: SocketAddr) -> TcpStream {
     let stream = TcpStream::connect(addr).expect("connect to fixture server");
     stream

@@ -11,6 +11,7 @@ use std::sync::{Mutex, OnceLock};
 use arkiv::fixture::{FixtureServer, ServeOptions};
 use url::Url;
 
+pub mod pki;
 pub mod records;
 pub mod tiny_site;
 

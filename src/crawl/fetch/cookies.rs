@@ -5,10 +5,17 @@
 //! answer every request with a redirect or an error page. Cookies live for the run only (they
 //! are in the WARC's request records, not in the crawl state), expire as the site says, and are
 //! bounded in size and number so a hostile server cannot grow the jar without end.
+//!
+//! Cookies from a `cookies.txt` file (`--load-cookies`, [`CookieJar::load`]) join them, marked as
+//! loaded: their values are the user's session, which request records must not carry in the clear
+//! (see `crate::warc::redact`). Sites cannot push them out of the jar by setting many cookies; a
+//! `Set-Cookie` of the same name, domain and path replaces one, and the new value is the site's.
 
 use std::time::SystemTime;
 
 use url::Url;
+
+use crate::auth::FileCookie;
 
 /// Longest `name=value` kept (browsers keep at least 4096 bytes).
 const MAX_COOKIE_BYTES: usize = 4096;
@@ -27,6 +34,8 @@ struct Cookie {
     path: String,
     secure: bool,
     expires: Option<SystemTime>,
+    /// From a cookies.txt file, not set by a site.
+    loaded: bool,
 }
 
 /// The cookies of one crawl.
@@ -52,21 +61,71 @@ impl CookieJar {
             if cookie.expires.is_some_and(|t| t <= now) {
                 continue; // an expiry in the past deletes the cookie
             }
-            let same_domain = self
-                .cookies
-                .iter()
-                .filter(|c| c.domain == cookie.domain)
-                .count();
-            if same_domain >= MAX_PER_DOMAIN
-                && let Some(oldest) = self.cookies.iter().position(|c| c.domain == cookie.domain)
+            // The limits count, and push out, only what sites set.
+            let same_domain = |c: &Cookie| !c.loaded && c.domain == cookie.domain;
+            if self.cookies.iter().filter(|c| same_domain(c)).count() >= MAX_PER_DOMAIN
+                && let Some(oldest) = self.cookies.iter().position(same_domain)
             {
                 self.cookies.remove(oldest);
             }
-            if self.cookies.len() >= MAX_COOKIES {
-                self.cookies.remove(0);
+            if self.cookies.iter().filter(|c| !c.loaded).count() >= MAX_COOKIES
+                && let Some(oldest) = self.cookies.iter().position(|c| !c.loaded)
+            {
+                self.cookies.remove(oldest);
             }
             self.cookies.push(cookie);
         }
+    }
+
+    /// Adds cookies read from a cookies.txt file, marked as loaded (one of the same name, domain
+    /// and path already in the jar is replaced). Expired ones are left out; returns how many were
+    /// added.
+    #[cfg_attr(
+        not(test),
+        expect(
+            dead_code,
+            reason = "issue 14: wired into the fetcher after the crawl refactor"
+        )
+    )]
+    pub fn load<'a>(&mut self, cookies: impl IntoIterator<Item = &'a FileCookie>) -> usize {
+        let now = SystemTime::now();
+        let mut added = 0;
+        for file in cookies {
+            if file.expires.is_some_and(|t| t <= now) {
+                continue;
+            }
+            let cookie = Cookie {
+                name: file.name.clone(),
+                value: file.value.expose().to_owned(),
+                domain: file.domain.clone(),
+                host_only: !file.include_subdomains,
+                path: file.path.clone(),
+                secure: file.secure,
+                expires: file.expires,
+                loaded: true,
+            };
+            self.cookies.retain(|c| {
+                !(c.name == cookie.name && c.domain == cookie.domain && c.path == cookie.path)
+            });
+            self.cookies.push(cookie);
+            added += 1;
+        }
+        added
+    }
+
+    /// Name and value of every loaded cookie still in the jar (what redaction masks).
+    #[cfg_attr(
+        not(test),
+        expect(
+            dead_code,
+            reason = "issue 14: wired into the fetcher after the crawl refactor"
+        )
+    )]
+    pub fn loaded(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.cookies
+            .iter()
+            .filter(|c| c.loaded)
+            .map(|c| (c.name.as_str(), c.value.as_str()))
     }
 
     /// The `Cookie` header value for a request to `url`, if any cookie applies: longer paths
@@ -120,6 +179,7 @@ fn parse(header: &str, url: &Url, host: &str, now: SystemTime) -> Option<Cookie>
         path: default_path(url),
         secure: false,
         expires: None,
+        loaded: false,
     };
     let mut max_age_seen = false;
     for attribute in parts {
@@ -274,6 +334,73 @@ mod tests {
             !jar.header_for(&url("http://127.0.0.1/"))
                 .expect("c")
                 .contains("big=")
+        );
+    }
+
+    fn loaded_file(text: &str) -> Vec<FileCookie> {
+        crate::auth::parse_cookie_file(text.as_bytes(), SystemTime::now())
+            .expect("cookie file")
+            .cookies
+    }
+
+    #[test]
+    fn loaded_cookies_honour_domain_path_secure_and_expiry() {
+        let file = loaded_file(
+            "intranet.example\tFALSE\t/medlemmer/\tFALSE\t0\tsid\ts3cret\n\
+             .example.org\tTRUE\t/\tTRUE\t4102444800\twide\tw\n\
+             gone.example\tFALSE\t/\tFALSE\t1\told\to\n",
+        );
+        let mut jar = CookieJar::default();
+        assert_eq!(jar.load(&file), 2);
+        assert_eq!(
+            jar.header_for(&url("http://intranet.example/medlemmer/a"))
+                .as_deref(),
+            Some("sid=s3cret")
+        );
+        assert_eq!(
+            jar.header_for(&url("http://intranet.example/medlemmerne")),
+            None
+        );
+        assert_eq!(
+            jar.header_for(&url("http://www.intranet.example/medlemmer/")),
+            None
+        );
+        assert_eq!(
+            jar.header_for(&url("http://docs.example.org/")),
+            None,
+            "secure"
+        );
+        assert_eq!(
+            jar.header_for(&url("https://docs.example.org/")).as_deref(),
+            Some("wide=w")
+        );
+        let loaded: Vec<_> = jar.loaded().collect();
+        assert_eq!(loaded, [("sid", "s3cret"), ("wide", "w")]);
+    }
+
+    #[test]
+    fn sites_cannot_push_loaded_cookies_out_but_may_replace_them() {
+        let mut jar = CookieJar::default();
+        jar.load(&loaded_file(
+            "127.0.0.1\tFALSE\t/\tFALSE\t0\tsid\tfrom-file\n",
+        ));
+        for i in 0..(MAX_PER_DOMAIN + 10) {
+            let header = format!("n{i}=v");
+            jar.store(&url("http://127.0.0.1/"), [header.as_bytes()]);
+        }
+        let sent = jar.header_for(&url("http://127.0.0.1/")).expect("cookies");
+        assert!(sent.starts_with("sid=from-file; "), "{sent}");
+        assert_eq!(sent.split("; ").count(), MAX_PER_DOMAIN + 1);
+        jar.store(
+            &url("http://127.0.0.1/"),
+            [b"sid=rotated; Path=/".as_slice()],
+        );
+        let sent = jar.header_for(&url("http://127.0.0.1/")).expect("cookies");
+        assert!(sent.contains("sid=rotated") && !sent.contains("from-file"));
+        assert_eq!(
+            jar.loaded().count(),
+            0,
+            "the site's value is not a loaded one"
         );
     }
 }
