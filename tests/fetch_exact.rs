@@ -66,6 +66,14 @@ fn tempdir() -> tempfile::TempDir {
     tempfile::tempdir().expect("tempdir")
 }
 
+/// One GET of `url` by a fresh fetcher with the tests' configuration, spooling below `dir`.
+async fn fetch_once(
+    url: &url::Url,
+    dir: &Path,
+) -> Result<Exchange, arkiv::crawl::fetch::FetchError> {
+    Fetcher::new(config(dir)).fetch(url, &[]).await
+}
+
 #[tokio::test]
 async fn chunked_gzip_response_is_recorded_byte_for_byte() {
     within(async {
@@ -139,8 +147,7 @@ async fn content_length_body() {
         let wire = b"HTTP/1.1 200 OK\r\ncontent-length: 5\r\n\r\nhello".to_vec();
         let server = serve_bytes(wire.clone()).await;
         let dir = tempdir();
-        let exchange = Fetcher::new(config(dir.path()))
-            .fetch(&server.url("/"), &[])
+        let exchange = fetch_once(&server.url("/"), dir.path())
             .await
             .expect("fetch");
         assert_eq!(response_bytes(&exchange), wire);
@@ -166,8 +173,7 @@ async fn close_delimited_body() {
         })
         .await;
         let dir = tempdir();
-        let exchange = Fetcher::new(config(dir.path()))
-            .fetch(&server.url("/"), &[])
+        let exchange = fetch_once(&server.url("/"), dir.path())
             .await
             .expect("fetch");
         assert_eq!(response_bytes(&exchange), wire);
@@ -326,8 +332,7 @@ async fn redirects_are_not_followed() {
                 .to_vec();
         let server = serve_bytes(wire.clone()).await;
         let dir = tempdir();
-        let exchange = Fetcher::new(config(dir.path()))
-            .fetch(&server.url("/here"), &[])
+        let exchange = fetch_once(&server.url("/here"), dir.path())
             .await
             .expect("fetch");
         assert_eq!(exchange.status, 301);

@@ -156,7 +156,10 @@ mod tests {
         let body = gz.finish().unwrap();
         assert_eq!(decoded_prefix(Some("gzip"), &body, 20), page[..20]);
         // A body cut short still shows how it starts.
-        assert_eq!(decoded_prefix(Some("gzip"), &body[..body.len() / 2], 20), page[..20]);
+        assert_eq!(
+            decoded_prefix(Some("gzip"), &body[..body.len() / 2], 20),
+            page[..20]
+        );
         assert_eq!(decoded_prefix(None, b"abc", 20), b"abc");
         assert!(decoded_prefix(Some("zstd"), &body, 20).is_empty());
     }

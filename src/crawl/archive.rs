@@ -155,6 +155,7 @@ impl Archive {
 }
 
 /// An earlier capture of a payload, for revisit records.
+#[derive(Debug, Clone)]
 struct FirstCapture {
     record_id: String,
     uri: String,
@@ -256,6 +257,9 @@ impl ArchiveState {
         }
     }
 
+    /// An exchange's records: the request, then the response (or a revisit when its payload is
+    /// archived already), then its outlinks; then the state learns how the URL ended (when no
+    /// retry follows) and crawl.log gets its line.
     fn record_exchange(
         &mut self,
         task: &Task,
@@ -263,12 +267,10 @@ impl ArchiveState {
         outlinks: &[Discovered],
         last: bool,
     ) -> anyhow::Result<()> {
-        let uri = task.url.as_str();
-        let date = exchange.started;
         let request = self.writer.write_request(
             &HttpRecordMeta {
-                target_uri: uri,
-                date,
+                target_uri: task.url.as_str(),
+                date: exchange.started,
                 ip_address: Some(exchange.ip),
                 concurrent_to: None,
                 payload_digest: None,
@@ -276,88 +278,11 @@ impl ArchiveState {
             },
             Block::Bytes(&exchange.request),
         )?;
-        let reusable = (200..300).contains(&exchange.status)
-            && exchange.truncated.is_none()
-            && !exchange.payload.is_empty();
-        let earlier = if reusable {
-            self.first_captures.get(&exchange.payload_digest)
-        } else {
-            None
+        let (response, outcome, block_len) = match self.earlier_capture(exchange) {
+            Some(first) => self.write_revisit(task, exchange, &request, &first)?,
+            None => self.write_response(task, exchange, &request)?,
         };
-        let (response, outcome, block_len) = if let Some(first) = earlier {
-            let head = head_bytes(exchange)?;
-            let written = self.writer.write_revisit(
-                &RevisitMeta {
-                    target_uri: uri,
-                    date,
-                    ip_address: Some(exchange.ip),
-                    concurrent_to: Some(&request.record_id),
-                    payload_digest: &exchange.payload_digest,
-                    refers_to: &first.record_id,
-                    refers_to_target_uri: &first.uri,
-                    refers_to_date: first.date,
-                },
-                &head,
-            )?;
-            self.records.revisits += 1;
-            (written, Outcome::Revisit, head.len() as u64)
-        } else {
-            let truncated = exchange.truncated.map(|t| match t {
-                Truncation::Length => Truncated::Length,
-                Truncation::Time => Truncated::Time,
-                Truncation::Disconnect => Truncated::Disconnect,
-            });
-            let mut reader = exchange.response.reader()?;
-            let len = message_len(exchange);
-            let written = self.writer.write_response(
-                &HttpRecordMeta {
-                    target_uri: uri,
-                    date,
-                    ip_address: Some(exchange.ip),
-                    concurrent_to: Some(&request.record_id),
-                    payload_digest: Some(&exchange.payload_digest),
-                    truncated,
-                },
-                Block::Reader {
-                    reader: &mut reader,
-                    len,
-                },
-            )?;
-            if reusable {
-                self.first_captures.insert(
-                    exchange.payload_digest.clone(),
-                    FirstCapture {
-                        record_id: written.record_id.clone(),
-                        uri: uri.to_string(),
-                        date,
-                    },
-                );
-            }
-            let outcome = match exchange.truncated {
-                Some(t) => Outcome::Truncated(t),
-                None => Outcome::Archived,
-            };
-            (written, outcome, len)
-        };
-        let response_id = response.record_id.clone();
-        if !outlinks.is_empty() {
-            let lines: Vec<Outlink<'_>> = outlinks
-                .iter()
-                .map(|link| Outlink {
-                    url: link.url.as_str(),
-                    hop: outlink_hop(link.hop),
-                    context: &link.context,
-                })
-                .collect();
-            self.writer.write_metadata(
-                &MetadataMeta {
-                    target_uri: uri,
-                    date,
-                    concurrent_to: Some(&response_id),
-                },
-                &lines,
-            )?;
-        }
+        self.write_outlinks(task, exchange, &response, outlinks)?;
         let mime = mime_of(exchange);
         self.records
             .count_response(exchange.status, &mime, block_len);
@@ -383,6 +308,121 @@ impl ArchiveState {
             Some(exchange.elapsed),
             outcome,
         )
+    }
+
+    /// The first capture of this exchange's payload, if one was archived before: a whole 2xx
+    /// response with a body (an empty body or an error page is never a revisit).
+    fn earlier_capture(&self, exchange: &Exchange) -> Option<FirstCapture> {
+        let reusable = (200..300).contains(&exchange.status)
+            && exchange.truncated.is_none()
+            && !exchange.payload.is_empty();
+        reusable
+            .then(|| self.first_captures.get(&exchange.payload_digest).cloned())
+            .flatten()
+    }
+
+    /// A `revisit` record: the response head, pointing at the first capture of the payload.
+    fn write_revisit(
+        &mut self,
+        task: &Task,
+        exchange: &Exchange,
+        request: &WrittenRecord,
+        first: &FirstCapture,
+    ) -> anyhow::Result<(WrittenRecord, Outcome, u64)> {
+        let head = head_bytes(exchange)?;
+        let written = self.writer.write_revisit(
+            &RevisitMeta {
+                target_uri: task.url.as_str(),
+                date: exchange.started,
+                ip_address: Some(exchange.ip),
+                concurrent_to: Some(&request.record_id),
+                payload_digest: &exchange.payload_digest,
+                refers_to: &first.record_id,
+                refers_to_target_uri: &first.uri,
+                refers_to_date: first.date,
+            },
+            &head,
+        )?;
+        self.records.revisits += 1;
+        Ok((written, Outcome::Revisit, head.len() as u64))
+    }
+
+    /// A `response` record with the exact bytes received; a whole 2xx payload becomes the first
+    /// capture later repeats point at.
+    fn write_response(
+        &mut self,
+        task: &Task,
+        exchange: &Exchange,
+        request: &WrittenRecord,
+    ) -> anyhow::Result<(WrittenRecord, Outcome, u64)> {
+        let truncated = exchange.truncated.map(|t| match t {
+            Truncation::Length => Truncated::Length,
+            Truncation::Time => Truncated::Time,
+            Truncation::Disconnect => Truncated::Disconnect,
+        });
+        let mut reader = exchange.response.reader()?;
+        let len = message_len(exchange);
+        let written = self.writer.write_response(
+            &HttpRecordMeta {
+                target_uri: task.url.as_str(),
+                date: exchange.started,
+                ip_address: Some(exchange.ip),
+                concurrent_to: Some(&request.record_id),
+                payload_digest: Some(&exchange.payload_digest),
+                truncated,
+            },
+            Block::Reader {
+                reader: &mut reader,
+                len,
+            },
+        )?;
+        let reusable = (200..300).contains(&exchange.status)
+            && exchange.truncated.is_none()
+            && !exchange.payload.is_empty();
+        if reusable {
+            self.first_captures.insert(
+                exchange.payload_digest.clone(),
+                FirstCapture {
+                    record_id: written.record_id.clone(),
+                    uri: task.url.to_string(),
+                    date: exchange.started,
+                },
+            );
+        }
+        let outcome = exchange
+            .truncated
+            .map_or(Outcome::Archived, Outcome::Truncated);
+        Ok((written, outcome, len))
+    }
+
+    /// A `metadata` record with the page's outlinks, as Heritrix writes them.
+    fn write_outlinks(
+        &mut self,
+        task: &Task,
+        exchange: &Exchange,
+        response: &WrittenRecord,
+        outlinks: &[Discovered],
+    ) -> anyhow::Result<()> {
+        if outlinks.is_empty() {
+            return Ok(());
+        }
+        let lines: Vec<Outlink<'_>> = outlinks
+            .iter()
+            .map(|link| Outlink {
+                url: link.url.as_str(),
+                hop: outlink_hop(link.hop),
+                context: &link.context,
+            })
+            .collect();
+        self.writer.write_metadata(
+            &MetadataMeta {
+                target_uri: task.url.as_str(),
+                date: exchange.started,
+                concurrent_to: Some(&response.record_id),
+            },
+            &lines,
+        )?;
+        Ok(())
     }
 
     /// A metadata record saying why an in-scope URL has no response in the archive.

@@ -299,49 +299,32 @@ impl Tokenizer<'_> {
 
 /// Every URL in `text`, in order.
 pub(crate) fn css_urls(text: &str) -> Vec<CssHit> {
-    let mut t = Tokenizer {
-        s: text,
-        b: text.as_bytes(),
-        i: 0,
+    let mut scan = UrlScan {
+        t: Tokenizer {
+            s: text,
+            b: text.as_bytes(),
+            i: 0,
+        },
+        hits: Vec::new(),
+        parens: Vec::new(),
+        after_import: false,
+        in_namespace: false,
     };
-    let mut hits = Vec::new();
-    let mut parens: Vec<Paren> = Vec::new();
-    // The last significant token was `@import`: a following string is a URL.
-    let mut after_import = false;
-    // Inside an `@namespace` rule: its URL names a namespace and is never fetched.
-    let mut in_namespace = false;
-    let push = |hits: &mut Vec<CssHit>, in_ns: bool, span, raw: String, context| {
-        if !in_ns && !raw.trim().is_empty() {
-            hits.push(CssHit { span, raw, context });
-        }
-    };
-    while let Some(c) = t.at(0) {
-        let was_import = std::mem::take(&mut after_import);
+    while let Some(c) = scan.t.at(0) {
+        let was_import = std::mem::take(&mut scan.after_import);
+        let t = &mut scan.t;
         if t.b[t.i..].starts_with(b"/*") {
             t.i = match text[t.i + 2..].find("*/") {
                 Some(p) => t.i + 2 + p + 2,
                 None => t.b.len(),
             };
-            after_import = was_import;
+            scan.after_import = was_import;
         } else if is_space(c) {
             t.i += 1;
-            after_import = was_import;
+            scan.after_import = was_import;
         } else if c == b'"' || c == b'\'' {
             t.i += 1;
-            if let Some((span, raw)) = t.string(c) {
-                let context = if was_import {
-                    Some("css@import")
-                } else {
-                    match parens.last() {
-                        Some(Paren::Url) => Some("css@url"),
-                        Some(Paren::ImageSet) => Some("css@image-set"),
-                        _ => None,
-                    }
-                };
-                if let Some(context) = context {
-                    push(&mut hits, in_namespace, span, raw, context);
-                }
-            }
+            scan.string(c, was_import);
         } else if t.starts_number() {
             t.number();
         } else if t.b[t.i..].starts_with(b"-->") {
@@ -352,46 +335,100 @@ pub(crate) fn css_urls(text: &str) -> Vec<CssHit> {
             let name = t.ident();
             if t.at(0) == Some(b'(') {
                 t.i += 1;
-                if name.eq_ignore_ascii_case("url") {
-                    let ws = t.b[t.i..].iter().take_while(|&&c| is_space(c)).count();
-                    if matches!(t.at(ws), Some(b'"' | b'\'')) {
-                        t.i += ws;
-                        parens.push(Paren::Url);
-                    } else {
-                        t.i += ws;
-                        if let Some((span, raw)) = t.url() {
-                            push(&mut hits, in_namespace, span, raw, "css@url");
-                        }
-                    }
-                } else if name.eq_ignore_ascii_case("src") {
-                    parens.push(Paren::Url);
-                } else if name.eq_ignore_ascii_case("image-set")
-                    || name.eq_ignore_ascii_case("-webkit-image-set")
-                {
-                    parens.push(Paren::ImageSet);
-                } else {
-                    parens.push(Paren::Other);
-                }
+                scan.function(&name);
             }
         } else if c == b'@' && t.starts_ident(1) {
             t.i += 1;
             let name = t.ident();
-            after_import = name.eq_ignore_ascii_case("import");
-            in_namespace = name.eq_ignore_ascii_case("namespace");
+            scan.at_rule(&name);
         } else {
-            match c {
-                b'(' => parens.push(Paren::Other),
-                b')' => {
-                    parens.pop();
-                }
-                b';' | b'{' | b'}' => in_namespace = false,
-                _ => {}
-            }
-            // A lone backslash or any other delimiter: one code point.
-            t.i += text[t.i..].chars().next().map_or(1, char::len_utf8);
+            scan.delimiter(c);
         }
     }
-    hits
+    scan.hits
+}
+
+/// What [`css_urls`] keeps track of between tokens: the open parentheses (which say whether a
+/// string is a URL), whether the last rule keyword was `@import` or `@namespace`, and the hits.
+struct UrlScan<'a> {
+    t: Tokenizer<'a>,
+    hits: Vec<CssHit>,
+    parens: Vec<Paren>,
+    /// The last significant token was `@import`: a following string is a URL.
+    after_import: bool,
+    /// Inside an `@namespace` rule: its URL names a namespace and is never fetched.
+    in_namespace: bool,
+}
+
+impl UrlScan<'_> {
+    fn push(&mut self, span: Range<usize>, raw: String, context: &'static str) {
+        if !self.in_namespace && !raw.trim().is_empty() {
+            self.hits.push(CssHit { span, raw, context });
+        }
+    }
+
+    /// A quoted string: a URL after `@import`, inside `url(`/`src(` and inside `image-set(`.
+    fn string(&mut self, quote: u8, after_import: bool) {
+        let Some((span, raw)) = self.t.string(quote) else {
+            return;
+        };
+        let context = if after_import {
+            Some("css@import")
+        } else {
+            match self.parens.last() {
+                Some(Paren::Url) => Some("css@url"),
+                Some(Paren::ImageSet) => Some("css@image-set"),
+                _ => None,
+            }
+        };
+        if let Some(context) = context {
+            self.push(span, raw, context);
+        }
+    }
+
+    /// A function opened (`name(` consumed): `url(` with an unquoted URL is read whole here;
+    /// the others only say what their strings are.
+    fn function(&mut self, name: &str) {
+        if name.eq_ignore_ascii_case("url") {
+            let t = &mut self.t;
+            let ws = t.b[t.i..].iter().take_while(|&&c| is_space(c)).count();
+            t.i += ws;
+            if matches!(t.at(0), Some(b'"' | b'\'')) {
+                self.parens.push(Paren::Url);
+            } else if let Some((span, raw)) = self.t.url() {
+                self.push(span, raw, "css@url");
+            }
+        } else if name.eq_ignore_ascii_case("src") {
+            self.parens.push(Paren::Url);
+        } else if name.eq_ignore_ascii_case("image-set")
+            || name.eq_ignore_ascii_case("-webkit-image-set")
+        {
+            self.parens.push(Paren::ImageSet);
+        } else {
+            self.parens.push(Paren::Other);
+        }
+    }
+
+    /// An at-rule keyword (`@` consumed).
+    fn at_rule(&mut self, name: &str) {
+        self.after_import = name.eq_ignore_ascii_case("import");
+        self.in_namespace = name.eq_ignore_ascii_case("namespace");
+    }
+
+    /// Any other code point: parentheses nest, a rule's end leaves `@namespace`.
+    fn delimiter(&mut self, c: u8) {
+        match c {
+            b'(' => self.parens.push(Paren::Other),
+            b')' => {
+                self.parens.pop();
+            }
+            b';' | b'{' | b'}' => self.in_namespace = false,
+            _ => {}
+        }
+        // A lone backslash or any other delimiter: one code point.
+        let t = &mut self.t;
+        t.i += t.s[t.i..].chars().next().map_or(1, char::len_utf8);
+    }
 }
 
 #[cfg(test)]
