@@ -14,6 +14,7 @@ LABELS = {
     "arkiv": "arkiv (defaults: --per-host 2, --concurrency 16)",
     "arkiv-nomirror": "arkiv --no-mirror (the crawl alone: WARC, CDXJ, state)",
     "arkiv-ph8": "arkiv --per-host 8",
+    "arkiv-nofsync": "arkiv under eatmydata (fsync a no-op: a diagnostic of the time spent on durability)",
     "arkiv-ph1": "arkiv --per-host 1 (one connection, like wget)",
     "wget": "wget (one connection)",
     "httrack": "HTTrack -c2 (two connections, like arkiv's default)",
@@ -25,7 +26,7 @@ SCENARIOS = {
     "latency": "every response delayed",
     "small": "a small site on nginx, where HTTrack joins",
 }
-OURS = ("arkiv", "arkiv-nomirror", "arkiv-ph1", "arkiv-ph8")
+OURS = ("arkiv", "arkiv-nomirror", "arkiv-ph1", "arkiv-ph8", "arkiv-nofsync")
 PEERS = ("wget", "httrack")
 
 
@@ -147,12 +148,26 @@ def ratio(a, b):
     return f"{a / b:.3g}" if a and b else "–"
 
 
-def headline(summary, extras, scenarios):
-    """One line per scenario: the figures issue 11's targets are stated in."""
+def round_ratios(rows, scenario, ours, peer, key="wall_s", peer_rows=None):
+    """Our figure over the peer's within each round (the runs the same load touched), as
+    'median (min–max)'; a ratio of medians would mix rounds when the machine's load drifts."""
+    mine = {r["repeat"]: r[key] for r in rows if r["scenario"] == scenario and r["tool"] == ours}
+    theirs = {r["repeat"]: r[key] for r in (peer_rows or rows) if r["scenario"] == scenario and r["tool"] == peer}
+    values = sorted(mine[k] / theirs[k] for k in mine if k in theirs and mine[k] and theirs[k])
+    if not values:
+        return "–"
+    if len(values) == 1:
+        return f"{values[0]:.3g}"
+    return f"{statistics.median(values):.3g} ({values[0]:.2g}–{values[-1]:.2g})"
+
+
+def headline(summary, extras, scenarios, rows=(), extra_rows=()):
+    """One line per scenario: the figures issue 11's targets are stated in. Ratios are the
+    median of the per-round ratios, with their range."""
     lines = [
-        "| scenario | URLs archived | arkiv / wget: wall | peak RSS MiB (wget) | `--no-mirror` / wget: wall | peak RSS MiB `--no-mirror` "
-        "| ceiling share (wrk -c2 wall / arkiv wall) | `arkiv mirror` MB/s (gzip -dc) | `arkiv verify --mirror-only` / lychee: wall (findings) |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| scenario | URLs archived | arkiv / wget: wall | arkiv / wget: CPU | peak RSS MiB (wget) | `--no-mirror` / wget: wall | peak RSS MiB `--no-mirror` "
+        "| ceiling share (wrk -c2 wall / arkiv wall) | `arkiv mirror` MB/s (gzip -dc) | `arkiv verify --mirror-only` / lychee: wall (broken links vs lychee's errors) |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for scenario in scenarios:
         a = summary.get((scenario, "arkiv"))
@@ -165,14 +180,18 @@ def headline(summary, extras, scenarios):
         inflate = extras.get((scenario, "gzip -dc")) or {}
         verify = extras.get((scenario, "arkiv verify --mirror-only")) or {}
         lychee = extras.get((scenario, "lychee --offline")) or {}
-        share = ratio(ceiling.get("wall_s"), a["wall_s"])
+        rows, extra_rows = list(rows), list(extra_rows)
+        share = round_ratios(extra_rows, scenario, "wrk -c2", "arkiv", peer_rows=rows)
         checkers = "–"
         if verify:
-            checkers = (f"{ratio(verify.get('wall_s'), lychee.get('wall_s'))} "
-                        f"({fmt(verify.get('findings'))} vs {fmt(lychee.get('findings'))})")
+            # arkiv's broken links against lychee's errors: lychee checks no fragments, so arkiv's
+            # "missing fragment" warnings have no counterpart.
+            checkers = (f"{round_ratios(extra_rows, scenario, 'arkiv verify --mirror-only', 'lychee --offline')} "
+                        f"({fmt(verify.get('broken_links'))} vs {fmt(lychee.get('findings'))})")
         lines.append(
-            f"| {scenario} | {fmt(a['urls_archived'])} | {ratio(a['wall_s'], w.get('wall_s'))} "
-            f"| {fmt(a['rss_mib'], 1)} ({fmt(w.get('rss_mib'), 1)}) | {ratio(n.get('wall_s'), w.get('wall_s'))} "
+            f"| {scenario} | {fmt(a['urls_archived'])} | {round_ratios(rows, scenario, 'arkiv', 'wget')} "
+            f"| {round_ratios(rows, scenario, 'arkiv', 'wget', 'cpu_s')} "
+            f"| {fmt(a['rss_mib'], 1)} ({fmt(w.get('rss_mib'), 1)}) | {round_ratios(rows, scenario, 'arkiv-nomirror', 'wget')} "
             f"| {fmt(n.get('rss_mib'), 1)} | {share} "
             f"| {fmt(mirror.get('payload_mb_per_s'), 0)} ({fmt(inflate.get('payload_mb_per_s'), 0)}) | {checkers} |"
         )
@@ -279,7 +298,7 @@ def main():
               "targets: wall ≤ 0.2 of wget's, peak RSS ≤ 64 MiB (10,000 pages) and ≤ 256 MiB "
               "(500,000 URLs), `arkiv mirror` ≥ 150 MB/s, verify ≤ 1/3 of lychee's time with at "
               "least its findings.\n")
-    md.append(headline(summary, extras, list(SCENARIOS)))
+    md.append(headline(summary, extras, list(SCENARIOS), rows, extra_rows))
     md.append("## Machine\n")
     md += [f"- {k}: {v}" for k, v in machine(args.sites).items()]
     md.append("\n## Tools\n")
@@ -299,7 +318,8 @@ def main():
             continue
         md.append(f"## {scenario}: {title}\n")
         md.append(table(summary, scenario))
-        md.append("Ratios (arkiv's median over the peer's; below 1 means arkiv used less):\n")
+        md.append("Ratios (arkiv's median over the peer's; below 1 means arkiv used less; the headline "
+                  "gives the median of the per-round ratios instead):\n")
         md.append(ratios(summary, scenario))
         if any(s == scenario for s, _ in extras):
             md.append("Measured on the `arkiv` run's output in the same round: the mirror rebuilt "
@@ -338,6 +358,18 @@ def main():
         "that still point at the benchmark server. In arkiv's mirror these are only its \"not archived\" "
         "pages for URLs that robots.txt excluded, which show the original address on purpose; "
         "wget and HTTrack leave such links (and the link to the missing page) pointing at the site.\n"
+        "- voluntary context switches: `time -v`; each is a wait (for another thread, the disk, the "
+        "network).\n"
+        "- measured on arkiv's output: `arkiv mirror` rebuilds the mirror from the WARC (payload: the "
+        "archived files it writes, per `manifest.jsonl`; identical: the manifests' SHA-1s equal the "
+        "crawl's); `gzip -dc` inflates the same WARC files (the floor for any reader of them); "
+        "`arkiv verify --mirror-only` and `lychee --offline` check the same mirror (arkiv's findings "
+        "include warnings such as fragments missing in the target page, which lychee does not check; "
+        "its broken links compare with lychee's errors, which count each occurrence, arkiv each "
+        "file and target once); `wrk -c1`/`-c2` fetch the URLs arkiv requested in that round, one "
+        "pass (`bench/wrk_urls.lua`).\n"
+        "- ceiling share: wrk's wall time over arkiv's in the same round; 1 would mean arkiv costs "
+        "nothing beyond fetching.\n"
     )
     md.append("## All runs\n")
     md.append("`load` is the machine's 1-minute load average right after the run (2 cores, shared).\n")
@@ -351,7 +383,7 @@ def main():
         )
     with open(args.out, "w") as fh:
         fh.write("\n".join(md) + "\n")
-    print("Headline\n" + headline(summary, extras, list(SCENARIOS)))
+    print("Headline\n" + headline(summary, extras, list(SCENARIOS), rows, extra_rows))
     print("\n".join(printed))
 
 
