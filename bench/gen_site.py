@@ -12,6 +12,14 @@ word slugs without digits, as on most documentation sites (see README "Benchmark
 matters to arkiv's trap guard); `--numbered` names pages `page-<n>.html` and images
 `figure-<n>.png` instead, to show it.
 
+`--shape numbered` generates another site: a manual numbered throughout, as a large generated
+reference or a digitised book is (`/docs/secNN/chNN/pNNNNN.html`), where every page links the
+previous and next page and three other pages anywhere, shows two figures of its own
+(`/figures/.../pNNNNN-a.png`) and is listed on its chapter's index page. Every page has the same
+URL shape as the pages it links, which is what arkiv's trap guard must tell from a calendar trap.
+It is generated from templates and a pool of paragraphs, fast enough for half a million URLs
+(`--urls`): about three URLs per page.
+
 Output (--out DIR):
   DIR/root/                 the document root
   DIR/redirects.json        [[from_path, status, to_path], ...] for servers that read it
@@ -327,6 +335,181 @@ class Site:
         f["/404.html"] = self.page_html("/404.html", "Not found", "", None).encode()
 
 
+class NumberedSite:
+    """`--shape numbered`: sections of chapters of numbered pages; see the module comment."""
+
+    PAGES_PER_CHAPTER = 50
+    CHAPTERS_PER_SECTION = 20
+
+    def __init__(self, args):
+        self.args = args
+        self.rng = random.Random(args.seed)
+        n = args.pages
+        if args.urls:
+            n = max(1, args.urls // 3)
+        self.n = n
+        self.width = max(5, len(str(n)))
+        chapters = -(-n // self.PAGES_PER_CHAPTER)
+        self.sections = -(-chapters // self.CHAPTERS_PER_SECTION)
+        self.sec_width = max(2, len(str(self.sections)))
+        self.paragraphs = [paragraph(self.rng, self.rng.randint(40, 110)) for _ in range(400)]
+        # A few noise images of different sizes; each figure gets its own tEXt chunk, so every
+        # figure has its own payload (no two are duplicates a crawler could skip).
+        self.png_pool = [self._png_parts(size) for size in (900, 1_800, 3_000, 5_000, 9_000)]
+
+    def _png_parts(self, size):
+        whole = png_bytes(self.rng, size)
+        return whole[:33], whole[33:]  # signature + IHDR, then IDAT + IEND
+
+    def _png(self, label):
+        head, tail = self.rng.choice(self.png_pool)
+        data = b"Comment\x00" + label.encode()
+        body = b"tEXt" + data
+        chunk = struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+        return head + chunk + tail
+
+    def page_path(self, i):
+        """URL path of page `i` (1-based)."""
+        chapter = (i - 1) // self.PAGES_PER_CHAPTER
+        sec = chapter // self.CHAPTERS_PER_SECTION + 1
+        ch = chapter % self.CHAPTERS_PER_SECTION + 1
+        return f"/docs/sec{sec:0{self.sec_width}}/ch{ch:02}/p{i:0{self.width}}.html"
+
+    def head(self, title):
+        return (
+            "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n  <meta charset=\"utf-8\">\n"
+            f"  <title>{title} — Numbered manual</title>\n"
+            '  <link rel="icon" href="/favicon.ico">\n'
+            '  <link rel="stylesheet" href="/static/manual.css">\n'
+            '  <script src="/static/manual.js"></script>\n'
+            "</head>\n<body>\n"
+            '<header><a href="/">Manual</a> <a href="/docs/">Contents</a></header>\n'
+        )
+
+    def generate(self, root, origin):
+        rng = self.rng
+        count = {"files": 0, "bytes": 0, "pages": 0, "figures": 0, "indexes": 0}
+
+        def write(path, data):
+            target = os.path.join(root, path.lstrip("/"))
+            if path.endswith("/"):
+                target = os.path.join(target, "index.html")
+            with open(target, "wb") as fh:
+                fh.write(data)
+            count["files"] += 1
+            count["bytes"] += len(data)
+
+        os.makedirs(os.path.join(root, "static"), exist_ok=True)
+        write("/static/manual.css", (
+            "@font-face { font-family: Body; src: url(fonts/body.woff2) format(\"woff2\"); }\n"
+            "body { font-family: Body, serif; background: url(bg.png) repeat-x; }\n"
+            + "".join(f".c{i} {{ margin: {i % 9}px; }}\n" for i in range(200))
+        ).encode())
+        os.makedirs(os.path.join(root, "static", "fonts"), exist_ok=True)
+        write("/static/fonts/body.woff2", rng.randbytes(40_000))
+        write("/static/bg.png", png_bytes(rng, 6_000))
+        write("/static/manual.js", "".join(f"function f{i}(x) {{ return x + {i}; }}\n" for i in range(300)).encode())
+        write("/favicon.ico", png_bytes(rng, 1_000))
+        write("/robots.txt", f"User-agent: *\nDisallow:\n\nSitemap: {origin}/sitemap.xml\n".encode())
+        write("/404.html", (self.head("Not found") + "<main><h1>Not found</h1></main>\n</body>\n</html>\n").encode())
+        sections = []
+        for s in range(1, self.sections + 1):
+            first_chapter = (s - 1) * self.CHAPTERS_PER_SECTION
+            chapters = []
+            for c in range(1, self.CHAPTERS_PER_SECTION + 1):
+                first = (first_chapter + c - 1) * self.PAGES_PER_CHAPTER + 1
+                if first > self.n:
+                    break
+                chapters.append((c, first, min(self.n, first + self.PAGES_PER_CHAPTER - 1)))
+            sections.append((s, chapters))
+        home = self.head("Home") + '<main><h1>Manual</h1><p><a href="docs/">Contents</a></p></main>\n</body>\n</html>\n'
+        write("/index.html", home.encode())
+        toc = [self.head("Contents"), "<main><h1>Contents</h1><ul>\n"]
+        for s, _ in sections:
+            toc.append(f'  <li><a href="sec{s:0{self.sec_width}}/">Section {s}</a></li>\n')
+        toc.append("</ul></main>\n</body>\n</html>\n")
+        os.makedirs(os.path.join(root, "docs"), exist_ok=True)
+        write("/docs/", "".join(toc).encode())
+        count["indexes"] += 1
+        for s, chapters in sections:
+            sec_dir = f"/docs/sec{s:0{self.sec_width}}/"
+            os.makedirs(os.path.join(root, sec_dir.strip("/")), exist_ok=True)
+            out = [self.head(f"Section {s}"), f"<main><h1>Section {s}</h1><ul>\n"]
+            for c, first, last in chapters:
+                out.append(f'  <li><a href="ch{c:02}/">Chapter {c}</a> (pages {first}–{last})</li>\n')
+            out.append('</ul><p><a href="../">Contents</a></p></main>\n</body>\n</html>\n')
+            write(sec_dir, "".join(out).encode())
+            count["indexes"] += 1
+            for c, first, last in chapters:
+                ch_dir = f"{sec_dir}ch{c:02}/"
+                os.makedirs(os.path.join(root, ch_dir.strip("/")), exist_ok=True)
+                fig_dir = "/figures" + ch_dir[len("/docs"):]
+                os.makedirs(os.path.join(root, fig_dir.strip("/")), exist_ok=True)
+                out = [self.head(f"Chapter {s}.{c}"), f"<main><h1>Chapter {s}.{c}</h1><ol>\n"]
+                for i in range(first, last + 1):
+                    out.append(f'  <li><a href="p{i:0{self.width}}.html">Page {i}</a></li>\n')
+                out.append('</ol><p><a href="../">Section</a></p></main>\n</body>\n</html>\n')
+                write(ch_dir, "".join(out).encode())
+                count["indexes"] += 1
+                for i in range(first, last + 1):
+                    write(self.page_path(i), self.page(i, s, c, fig_dir).encode())
+                    count["pages"] += 1
+                    for side in "ab":
+                        write(f"{fig_dir}p{i:0{self.width}}-{side}.png", self._png(f"figure {i}{side}"))
+                        count["figures"] += 1
+        urls = "".join(f"  <url><loc>{origin}/docs/sec{s:0{self.sec_width}}/</loc></url>\n" for s, _ in sections)
+        write("/sitemap.xml", (
+            '<?xml version="1.0" encoding="UTF-8"?>\n'
+            '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n' + urls + "</urlset>\n"
+        ).encode())
+        return count
+
+    def page(self, i, s, c, fig_dir):
+        rng = self.rng
+        name = f"p{i:0{self.width}}"
+        parts = [self.head(f"Page {i}"), '<nav class="crumbs"><a href="/docs/">Contents</a> / <a href="../">Section ',
+                 f'{s}</a> / <a href="./">Chapter {c}</a></nav>\n<nav class="pager">']
+        if i > 1:
+            parts.append(f'<a rel="prev" href="{rel_path(self.page_path(i), self.page_path(i - 1))}">Previous</a> ')
+        if i < self.n:
+            parts.append(f'<a rel="next" href="{rel_path(self.page_path(i), self.page_path(i + 1))}">Next</a>')
+        parts.append(f'</nav>\n<main>\n<h1 id="top">Page {i}</h1>\n')
+        for k in range(rng.randint(3, 6)):
+            parts.append(f'<h2 id="s{k}">Part {k + 1}</h2>\n<p>{rng.choice(self.paragraphs)}</p>\n<p>{rng.choice(self.paragraphs)}</p>\n')
+            if k == 1:
+                parts.append(f'<figure><img src="{fig_dir}{name}-a.png" alt="Figure {i}a"></figure>\n')
+            if k == 2:
+                parts.append(f'<figure><img src="../../../figures/sec{s:0{self.sec_width}}/ch{c:02}/{name}-b.png" alt="Figure {i}b"></figure>\n')
+        parts.append('<aside class="see-also"><ul>\n')
+        for _ in range(3):
+            j = rng.randint(1, self.n)
+            parts.append(f'  <li><a href="{self.page_path(j)}">Page {j}</a></li>\n')
+        parts.append('</ul></aside>\n<p><a href="#top">Back to top</a></p>\n</main>\n</body>\n</html>\n')
+        return "".join(parts)
+
+
+def main_numbered(args):
+    site = NumberedSite(args)
+    root = os.path.join(args.out, "root")
+    os.makedirs(root, exist_ok=True)
+    count = site.generate(root, args.origin.rstrip("/"))
+    with open(os.path.join(args.out, "redirects.json"), "w") as fh:
+        json.dump([], fh)
+    with open(os.path.join(args.out, "redirects.nginx.conf"), "w") as fh:
+        fh.write("# no redirects in the numbered shape\n")
+    counts = {
+        "shape": "numbered",
+        "pages": count["pages"],
+        "indexes": count["indexes"],
+        "images": count["figures"],
+        "files": count["files"],
+        "bytes": count["bytes"],
+    }
+    with open(os.path.join(args.out, "site.json"), "w") as fh:
+        json.dump(counts, fh, indent=1)
+    print(json.dumps(counts))
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--out", required=True, help="output folder (root/ and server files go there)")
@@ -334,7 +517,14 @@ def main():
     ap.add_argument("--seed", type=int, default=1, help="random seed [default: 1]")
     ap.add_argument("--origin", required=True, help="http://127.0.0.1:PORT, for robots.txt and sitemap.xml")
     ap.add_argument("--numbered", action="store_true", help="name pages page-<n>.html and images figure-<n>.png instead of word slugs")
+    ap.add_argument("--shape", choices=["docs", "numbered"], default="docs",
+                    help="docs: a nested documentation site; numbered: /docs/secNN/chNN/pNNNNN.html pages [default: docs]")
+    ap.add_argument("--urls", type=int, default=0,
+                    help="with --shape numbered: about this many URLs instead of --pages pages (three per page) [default: 0]")
     args = ap.parse_args()
+    if args.shape == "numbered":
+        main_numbered(args)
+        return
     site = Site(args)
     site.plan()
     site.assets(args.origin.rstrip("/"))

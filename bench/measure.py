@@ -2,9 +2,19 @@
 """Measure one benchmark run: time and memory from `/usr/bin/time -v`, what the tool saved, and
 what `arkiv verify --mirror-only` finds in its mirror. Prints one JSON object (stdlib only).
 
-Usage: measure.py --tool T --scenario S --repeat R --run-dir DIR --origin URL --arkiv BIN
-                  --requests N [--exit-code C]
+Usage: measure.py --kind K --tool T --scenario S --repeat R --run-dir DIR --origin URL --arkiv BIN
+                  [--requests N] [--exit-code C] [--label L] [--urls FILE]
 A one-line summary goes to stderr for the person watching.
+
+Kinds (bench/run's round_extras runs all but `crawl` on the `arkiv` run's output, DIR/out):
+  crawl    a crawler's whole command (DIR/time.txt)
+  mirror   `arkiv mirror DIR/out`, the rebuild from the WARC (DIR/time-mirror.txt): payload bytes
+           (the archived files the mirror wrote, as manifest.jsonl lists them) per second, and
+           whether the rebuild is byte-identical to the crawl's mirror (the manifests' digests)
+  inflate  `gzip -dc` over the same WARC files (DIR/time-inflate.txt): the floor any reader of
+           the WARC pays, in the same payload bytes per second
+  check    a link checker on DIR/out/mirror (DIR/time-LABEL.txt): its findings
+  ceiling  wrk over the URL list of the arkiv run (DIR/stdout-LABEL.txt): requests and seconds
 
 Where each tool leaves what (the run dir as bench/run lays it out):
   arkiv, arkiv-ph1  DIR/out/ (reports/summary.json, mirror/)
@@ -37,6 +47,16 @@ def parse_time(path):
     cpu = float(field("User time (seconds)") or 0) + float(field("System time (seconds)") or 0)
     rss = int(field("Maximum resident set size (kbytes)") or 0)
     return seconds, cpu, rss
+
+
+def switches(path):
+    """Voluntary and involuntary context switches from `time -v` output (thread hand-offs)."""
+    text = open(path, encoding="utf-8", errors="replace").read()
+    out = {}
+    for key, name in (("vcsw", "Voluntary context switches"), ("ivcsw", "Involuntary context switches")):
+        m = re.search(re.escape(name) + r":\s*(\d+)", text)
+        out[key] = int(m.group(1)) if m else None
+    return out
 
 
 def count_files(folder):
@@ -100,8 +120,128 @@ def verify(arkiv, folder, origin):
     }
 
 
+def payload_bytes(out):
+    """Bytes of the archived files the mirror wrote (decoded bodies, rewritten where HTML/CSS)."""
+    total = 0
+    try:
+        with open(os.path.join(out, "manifest.jsonl"), encoding="utf-8") as fh:
+            for line in fh:
+                entry = json.loads(line)
+                if entry.get("kind") == "archived":
+                    try:
+                        total += os.path.getsize(os.path.join(out, "mirror", entry["path"]))
+                    except OSError:
+                        pass
+    except OSError:
+        return None
+    return total
+
+
+def warc_bytes(out):
+    folder = os.path.join(out, "warc")
+    try:
+        return sum(os.path.getsize(os.path.join(folder, n)) for n in os.listdir(folder))
+    except OSError:
+        return None
+
+
+def manifest_digests(path):
+    try:
+        with open(path, encoding="utf-8") as fh:
+            return sorted((e["path"], e["sha1"]) for e in map(json.loads, fh) if e.get("path"))
+    except (OSError, ValueError, KeyError):
+        return None
+
+
+def checker_findings(label, run):
+    """What a link checker reported: arkiv's findings (and broken links), lychee's errors."""
+    if label == "lychee":
+        try:
+            report = json.load(open(os.path.join(run, "lychee.json")))
+        except (OSError, json.JSONDecodeError) as err:
+            return {"note": f"no lychee report: {err}"}
+        errors = report.get("errors", report.get("fails", 0))
+        examples = []
+        for source, fails in (report.get("error_map") or report.get("fail_map") or {}).items():
+            for fail in fails[:1]:
+                examples.append(f"{os.path.relpath(source, run)}: {fail.get('url')}")
+            if len(examples) >= 3:
+                break
+        return {
+            "findings": errors,
+            "links_checked": report.get("total"),
+            "examples": examples,
+        }
+    try:
+        report = json.load(open(os.path.join(run, f"stdout-{label}.txt")))
+    except (OSError, json.JSONDecodeError) as err:
+        return {"note": f"no arkiv verify report: {err}"}
+    findings = report.get("findings", [])
+    broken = [f for f in findings if f.get("message", "").startswith("broken link")]
+    return {
+        "findings": len(findings),
+        "broken_links": len(broken),
+        "links_checked": report.get("counts", {}).get("references"),
+        "examples": [f"{f.get('file')}:{f.get('line')}: {f.get('message')}" for f in findings[:3]],
+    }
+
+
+def wrk_figures(label, run, urls):
+    """Responses and seconds from bench/wrk_urls.lua's line (`wrk_urls: 30220 responses in 4.12 s`)."""
+    text = open(os.path.join(run, f"stdout-{label}.txt"), encoding="utf-8", errors="replace").read()
+    m = re.search(r"wrk_urls: (\d+) responses in ([\d.]+) s", text)
+    if not m:
+        return {"note": "no wrk_urls line: " + text[-300:]}
+    seconds = float(m.group(2))
+    listed = sum(1 for line in open(urls) if line.strip())
+    return {"requests": int(m.group(1)), "urls_listed": listed, "wall_s": seconds,
+            "requests_per_s": int(m.group(1)) / seconds if seconds else None}
+
+
+def main_extra(args):
+    run = args.run_dir
+    out = os.path.join(run, "out")
+    label = args.label or args.kind
+    wall, cpu, rss = parse_time(os.path.join(run, f"time-{label}.txt"))
+    result = {
+        "scenario": args.scenario,
+        "repeat": args.repeat,
+        "kind": args.kind,
+        "tool": args.tool,
+        "exit_code": args.exit_code,
+        "wall_s": wall,
+        "cpu_s": cpu,
+        "rss_kib": rss,
+        "load1": float(open("/proc/loadavg").read().split()[0]),
+    }
+    result.update(switches(os.path.join(run, f"time-{label}.txt")))
+    if args.kind in ("mirror", "inflate"):
+        payload = payload_bytes(out)
+        result["payload_bytes"] = payload
+        result["warc_bytes"] = warc_bytes(out)
+        result["payload_mb_per_s"] = payload / 1e6 / wall if payload and wall else None
+        if args.kind == "mirror":
+            before = manifest_digests(os.path.join(run, "manifest-crawl.jsonl"))
+            after = manifest_digests(os.path.join(out, "manifest.jsonl"))
+            result["identical_to_crawl"] = before == after if before else None
+    elif args.kind == "check":
+        result.update(checker_findings(label, run))
+    elif args.kind == "ceiling":
+        # The script's clock (first request to last response), not time -v's, which includes
+        # reading the URL list.
+        result.update(wrk_figures(label, run, args.urls))
+    print(json.dumps(result))
+    summary = ", ".join(f"{k} {v:.3g}" if isinstance(v, float) else f"{k} {v}" for k, v in result.items()
+                        if k in ("wall_s", "payload_mb_per_s", "findings", "requests", "identical_to_crawl"))
+    print(f"bench: {args.scenario} {args.tool} #{args.repeat}: {summary}, {rss / 1024:.0f} MiB, exit {args.exit_code}",
+          file=sys.stderr)
+
+
 def main():
     ap = argparse.ArgumentParser()
+    ap.add_argument("--kind", choices=["crawl", "mirror", "inflate", "check", "ceiling"], default="crawl")
+    ap.add_argument("--label", help="names the run's time-LABEL.txt (check, ceiling)")
+    ap.add_argument("--urls", help="the URL list wrk went through (ceiling)")
     ap.add_argument("--tool", required=True)
     ap.add_argument("--scenario", required=True)
     ap.add_argument("--repeat", type=int, required=True)
@@ -111,12 +251,16 @@ def main():
     ap.add_argument("--requests", type=int, default=0)
     ap.add_argument("--exit-code", type=int, default=0)
     args = ap.parse_args()
+    if args.kind != "crawl":
+        main_extra(args)
+        return
     run = args.run_dir
     origin = args.origin.rstrip("/")
     wall, cpu, rss = parse_time(os.path.join(run, "time.txt"))
     result = {
         "scenario": args.scenario,
         "repeat": args.repeat,
+        "kind": "crawl",
         "tool": args.tool,
         "exit_code": args.exit_code,
         "wall_s": wall,
@@ -127,6 +271,7 @@ def main():
         # runs had company.
         "load1": float(open("/proc/loadavg").read().split()[0]),
     }
+    result.update(switches(os.path.join(run, "time.txt")))
     dirs = host_dirs(origin)
     if args.tool.startswith("arkiv"):
         summary_path = os.path.join(run, "out", "reports", "summary.json")

@@ -21,9 +21,8 @@ use super::manifest::{ManifestKind, ManifestLine, sha1_file_digest};
 use super::pages::{self, LandingInfo};
 use super::path_map::{MirrorPath, PathMapper, relative_href, safe_join};
 use super::payload;
-use super::rewrite::{safe_href, splice};
+use super::rewrite::{link_edits, safe_href, splice};
 use super::survey::{document_kind, scan, survey};
-use crate::extract::LinkKind;
 use crate::urls::dedup_key;
 
 /// HTML and CSS bodies above this size are copied as archived, not rewritten.
@@ -314,26 +313,7 @@ impl Plan {
         capture: &Capture,
         from: &MirrorPath,
     ) -> Vec<(std::ops::Range<usize>, String)> {
-        let mut edits = Vec::new();
-        for found in scan(body, capture) {
-            if found.kind == LinkKind::Base {
-                // Links are rewritten relative to the file itself, so the base must not move
-                // them: point it at the file's own name.
-                edits.push((found.span, safe_href(&relative_href(from, from, None))));
-                continue;
-            }
-            if found.raw.starts_with('#') {
-                continue; // same-document fragment: already works from disk
-            }
-            let Some(url) = &found.url else { continue };
-            if let Some(local) = self.local_target(url) {
-                edits.push((
-                    found.span,
-                    safe_href(&relative_href(from, local, url.fragment())),
-                ));
-            }
-        }
-        edits
+        link_edits(scan(body, capture), from, |url| self.local_target(url))
     }
 
     /// Streams the decoded body into `file`, hashing on the way.

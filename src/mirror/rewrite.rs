@@ -2,6 +2,43 @@
 
 use std::ops::Range;
 
+use url::Url;
+
+use super::path_map::{MirrorPath, relative_href};
+use crate::extract::{FoundUrl, LinkKind};
+
+/// The replacement for every URL `found` in the document that will be the mirror file `from`
+/// and that `local_target` maps to a mirror file: a relative, [`safe_href`]-encoded link to it
+/// (keeping the fragment). `<base href>` is pointed at the file itself, so that it moves no link;
+/// same-document fragments and URLs with no local file stay as written. Feed the result to
+/// [`splice`].
+pub fn link_edits<'a>(
+    found: Vec<FoundUrl>,
+    from: &MirrorPath,
+    local_target: impl Fn(&Url) -> Option<&'a MirrorPath>,
+) -> Vec<(Range<usize>, String)> {
+    let mut edits = Vec::new();
+    for found in found {
+        if found.kind == LinkKind::Base {
+            // Links are rewritten relative to the file itself, so the base must not move
+            // them: point it at the file's own name.
+            edits.push((found.span, safe_href(&relative_href(from, from, None))));
+            continue;
+        }
+        if found.raw.starts_with('#') {
+            continue; // same-document fragment: already works from disk
+        }
+        let Some(url) = &found.url else { continue };
+        if let Some(local) = local_target(url) {
+            edits.push((
+                found.span,
+                safe_href(&relative_href(from, local, url.fragment())),
+            ));
+        }
+    }
+    edits
+}
+
 /// Replaces each span of `source` with its text. Spans must lie inside `source`; overlapping or
 /// repeated spans after the first are ignored (a span is rewritten once). Returns the new bytes
 /// and how many spans were replaced.
