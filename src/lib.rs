@@ -1,8 +1,9 @@
 //! arkiv: preserve websites that have stopped changing.
 //!
-//! The flow (see `../shared/DESIGN.md`): seeds → frontier → fetcher → WARC writer → WARC files and
-//! CDXJ index (the preservation master) → mirror builder → `mirror/` (derived, browsable offline).
-//! `verify` reads all of it back independently.
+//! The flow (the map of the code is `ARCHITECTURE.md` at the repository's root): seeds →
+//! frontier → fetcher → WARC writer → WARC files and CDXJ index (the preservation master) →
+//! mirror builder → `mirror/` (derived, browsable offline). `verify` reads all of it back
+//! independently.
 #![forbid(unsafe_code)]
 
 pub mod auth;

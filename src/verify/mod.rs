@@ -1,6 +1,6 @@
 //! `arkiv verify`: link integrity, WARC integrity, mirror/WARC agreement and the notice.
 //!
-//! The verifier is independent of the code that wrote the archive (DESIGN.md, principle 5): it
+//! The verifier is independent of the code that wrote the archive (ARCHITECTURE.md: "The verifier is independent"): it
 //! parses HTML with `scraper` (html5ever) where the rewriter uses lol_html, reads WARC files with
 //! its own member-by-member reader (`warc_reader`), and finds CSS URLs with its own scanner. It
 //! works against the output folder contract only, so it also catches bugs shared by the writers.
