@@ -14,6 +14,7 @@ pub mod extract;
 pub mod fixture;
 pub mod lock;
 pub mod mirror;
+pub mod proxy;
 pub mod report;
 pub mod serve;
 pub mod urls;
