@@ -15,6 +15,7 @@ pub mod fixture;
 pub mod lock;
 pub mod mirror;
 pub mod proxy;
+pub mod render;
 pub mod report;
 pub mod serve;
 pub mod urls;
