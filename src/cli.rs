@@ -219,7 +219,7 @@ pub struct MirrorArgs {
 
 #[derive(Debug, Args)]
 pub struct ServeFixtureArgs {
-    /// The fixture site to serve: collective-impact, edge-cases, families or test-server [default: collective-impact]
+    /// The fixture site to serve: collective-impact, edge-cases, families, scripted or test-server [default: collective-impact]
     #[arg(default_value = "collective-impact", hide_default_value = true)]
     pub site: String,
 

@@ -6,6 +6,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use tokio::sync::{Mutex, Semaphore};
 use url::Url;
 
+use super::cdp::CdpError;
 use super::chromium::{Chromium, LaunchOptions};
 use super::page::{RenderOptions, Rendered, render_page};
 use super::{BrowserError, RenderError};
@@ -36,8 +37,9 @@ impl Browser {
         })
     }
 
-    /// Renders `url`. If Chromium dies meanwhile it is started again and the page tried once
-    /// more; a page that kills the browser twice is [`RenderError::BrowserGone`].
+    /// Renders `url`. If Chromium dies meanwhile, or stops answering, it is started again and
+    /// the page tried once more; a page that loses the browser twice is
+    /// [`RenderError::BrowserGone`].
     pub async fn render(
         &self,
         url: &Url,
@@ -52,17 +54,35 @@ impl Browser {
         loop {
             tries += 1;
             let chromium = self.chromium().await?;
-            match render_page(chromium.cdp(), url, options).await {
-                Err(RenderError::Cdp(super::cdp::CdpError::Closed)) if tries < 2 => {
-                    tracing::warn!("Chromium exited while rendering {url}; starting it again");
-                }
-                Err(RenderError::Cdp(super::cdp::CdpError::Closed)) => {
-                    return Err(RenderError::BrowserGone {
-                        url: url.to_string(),
-                    });
-                }
-                other => return other,
+            let result = render_page(chromium.cdp(), url, options).await;
+            let lost = match &result {
+                Err(RenderError::Cdp(CdpError::Closed)) => true,
+                // A command that got no answer: the page may be busy, or the whole browser
+                // wedged; only the second is cause to replace it.
+                Err(RenderError::Cdp(CdpError::Timeout { .. })) => !answers(&chromium).await,
+                _ => false,
+            };
+            if !lost {
+                return result;
             }
+            self.replace(&chromium).await;
+            if tries >= 2 {
+                return Err(RenderError::BrowserGone {
+                    url: url.to_string(),
+                });
+            }
+            tracing::warn!("Chromium was lost while rendering {url}; starting it again");
+        }
+    }
+
+    /// Closes `chromium` (killing it if it does not quit) if it is still the current browser,
+    /// so that the next page starts a new one.
+    async fn replace(&self, chromium: &Arc<Chromium>) {
+        let mut current = self.current.lock().await;
+        if current.as_ref().is_some_and(|c| Arc::ptr_eq(c, chromium)) {
+            current.take();
+            drop(current);
+            chromium.close().await;
         }
     }
 
@@ -110,4 +130,21 @@ impl Browser {
             chromium.close().await;
         }
     }
+}
+
+/// Time a browser gets to show it still answers after a command went unanswered.
+const PROBE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Whether the browser still answers at all.
+async fn answers(chromium: &Chromium) -> bool {
+    chromium
+        .cdp()
+        .call(
+            "Browser.getVersion",
+            serde_json::json!({}),
+            None,
+            PROBE_TIMEOUT,
+        )
+        .await
+        .is_ok()
 }

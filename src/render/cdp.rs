@@ -23,6 +23,9 @@ use tokio::sync::{oneshot, watch};
 /// Largest message accepted from Chromium: a full-page screenshot of a long page is tens of
 /// megabytes of base64, the DOM of a huge page as much again.
 const MAX_MESSAGE: usize = 256 * 1024 * 1024;
+/// Longest wait for Chromium to take a command an event sink sends (it reads its pipe at once
+/// unless it is wedged).
+const WRITE_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Why a command got no result.
 #[derive(Debug, Clone, thiserror::Error)]
@@ -141,11 +144,12 @@ impl Cdp {
             lock(&self.shared.pending).remove(&id);
             return Err(CdpError::Closed);
         }
-        if let Err(err) = self.write(id, method, params, session).await {
+        let deadline = tokio::time::Instant::now() + timeout;
+        if let Err(err) = self.write(id, method, params, session, timeout).await {
             lock(&self.shared.pending).remove(&id);
             return Err(err);
         }
-        match tokio::time::timeout(timeout, rx).await {
+        match tokio::time::timeout_at(deadline, rx).await {
             Ok(Ok(reply)) => reply.map_err(|err| match err {
                 CdpError::Protocol { message, .. } => CdpError::Protocol {
                     method: method.to_owned(),
@@ -176,6 +180,7 @@ impl Cdp {
             command.method,
             command.params.clone(),
             Some(&command.session),
+            WRITE_TIMEOUT,
         )
         .await
     }
@@ -196,12 +201,16 @@ impl Cdp {
         lock(&self.shared.sinks).retain(|_, r| r.root != session);
     }
 
+    /// Writes one command whole within `limit`. A write that fails or cannot finish leaves the
+    /// pipe holding half a message, so the connection counts as closed from then on (the
+    /// browser behind it is replaced).
     async fn write(
         &self,
         id: u64,
         method: &str,
         params: Value,
         session: Option<&str>,
+        limit: Duration,
     ) -> Result<(), CdpError> {
         let mut message = json!({"id": id, "method": method, "params": params});
         if let Some(session) = session {
@@ -209,12 +218,30 @@ impl Cdp {
         }
         let mut bytes = serde_json::to_vec(&message).expect("a JSON value serialises");
         bytes.push(0);
-        let mut writer = self.writer.lock().await;
         let written = async {
+            let mut writer = self.writer.lock().await;
             writer.write_all(&bytes).await?;
             writer.flush().await
         };
-        written.await.map_err(|_| CdpError::Closed)
+        match tokio::time::timeout(limit, written).await {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(_)) => {
+                self.mark_closed();
+                Err(CdpError::Closed)
+            }
+            Err(_) => {
+                self.mark_closed();
+                Err(CdpError::Timeout {
+                    method: method.to_owned(),
+                    after: limit,
+                })
+            }
+        }
+    }
+
+    fn mark_closed(&self) {
+        self.shared.closed.store(true, Ordering::SeqCst);
+        self.shared.closed_tx.send_replace(true);
     }
 }
 

@@ -54,7 +54,7 @@ pub enum RenderError {
     Navigation { url: String, error: String },
     #[error("the page crashed the browser's renderer: {url}")]
     Crashed { url: String },
-    #[error("Chromium exited twice while rendering {url}")]
+    #[error("Chromium exited or stopped answering twice while rendering {url}")]
     BrowserGone { url: String },
     #[error("DevTools: {0}")]
     Cdp(#[from] cdp::CdpError),

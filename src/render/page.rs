@@ -228,11 +228,11 @@ impl Tab<'_> {
                 url: url.to_string(),
             });
         }
+        let pending = self.activity.pending();
         if !settled {
             // Stop what is still loading so that the DOM holds still while it is read.
             let _ = self.call("Page.stopLoading", json!({})).await;
         }
-        let pending = self.activity.pending();
         let dom = read_dom(self.cdp, self.session, &frame_id).await?;
         let elapsed = self.started.elapsed();
         let shot = if self.options.screenshot {
@@ -256,21 +256,28 @@ impl Tab<'_> {
     }
 
     /// Scrolls a screen at a time until the bottom is reached and the page stopped growing;
-    /// returns the steps taken and whether the page settled within `deadline`. Ends at the top
-    /// again, where a reader (and the screenshot) starts.
+    /// returns the steps taken and whether the page settled within `deadline` (a page too busy
+    /// to answer a scroll has not). Ends at the top again, where a reader and the screenshot
+    /// start.
     async fn scroll_to_the_end(&self, deadline: Instant) -> Result<(usize, bool), RenderError> {
         let mut steps = 0;
         let mut last_height = None;
         let mut settled = true;
         while steps < self.options.max_scrolls {
-            let before = self.evaluate(SCROLL_JS).await?;
+            let Some(before) = self.evaluate_by(SCROLL_JS, deadline).await? else {
+                settled = false;
+                break;
+            };
             steps += 1;
             self.activity.touch();
             if !self.activity.wait_quiet(self.options.quiet, deadline).await {
                 settled = false;
                 break;
             }
-            let after = self.evaluate(MEASURE_JS).await?;
+            let Some(after) = self.evaluate_by(MEASURE_JS, deadline).await? else {
+                settled = false;
+                break;
+            };
             let height = after.get("height").and_then(Value::as_f64).unwrap_or(0.0);
             let bottom = after.get("bottom").and_then(Value::as_f64).unwrap_or(0.0);
             let grew = last_height.is_none_or(|h| height > h)
@@ -280,23 +287,42 @@ impl Tab<'_> {
                 break;
             }
         }
-        let _ = self.evaluate("window.scrollTo(0, 0), true").await;
+        let _ = self
+            .evaluate_by("window.scrollTo(0, 0), true", deadline)
+            .await;
         Ok((steps, settled))
     }
 
     /// Evaluates `expression` in the page's main world (for scrolling, which reads no page
-    /// state a script could fake in a way that matters).
-    async fn evaluate(&self, expression: &str) -> Result<Value, RenderError> {
+    /// state a script could fake in a way that matters), waiting until `deadline` at most
+    /// (but a second at least); `None` when the page did not answer in time.
+    async fn evaluate_by(
+        &self,
+        expression: &str,
+        deadline: Instant,
+    ) -> Result<Option<Value>, RenderError> {
+        let wait = deadline
+            .saturating_duration_since(Instant::now())
+            .max(Duration::from_secs(1));
         let reply = self
+            .cdp
             .call(
                 "Runtime.evaluate",
                 json!({"expression": expression, "returnByValue": true}),
+                Some(self.session),
+                wait,
             )
-            .await?;
-        Ok(reply
-            .pointer("/result/value")
-            .cloned()
-            .unwrap_or(Value::Null))
+            .await;
+        match reply {
+            Ok(reply) => Ok(Some(
+                reply
+                    .pointer("/result/value")
+                    .cloned()
+                    .unwrap_or(Value::Null),
+            )),
+            Err(CdpError::Timeout { .. }) => Ok(None),
+            Err(err) => Err(err.into()),
+        }
     }
 
     async fn call(&self, method: &str, params: Value) -> Result<Value, RenderError> {

@@ -9,7 +9,7 @@ use arkiv::fixture::{FixtureServer, ServeOptions};
 use arkiv::proxy::{ProxyOptions, ProxyServer};
 use arkiv::render::{Browser, RenderOptions};
 
-use crate::support::chromium::{chromium_available, launch_options};
+use crate::support::chromium::{chromium_available, in_chromium_turn, launch_options};
 use crate::support::pki::{https_fixture, loopback_pki};
 use crate::support::relay::Relay;
 
@@ -28,7 +28,6 @@ async fn browse_through_the_proxy(site: &FixtureServer, ca_der: Option<&[u8]>) {
     let relay = Relay::for_pages(&origin, ca_der);
     let proxy =
         ProxyServer::start(Arc::clone(&relay) as _, ProxyOptions::default()).expect("proxy");
-    let _turn = crate::support::chromium_turn();
     let browser = Browser::start(
         launch_options(Some((&proxy.proxy_url(), proxy.spki_pins()))),
         2,
@@ -97,21 +96,21 @@ async fn browse_through_the_proxy(site: &FixtureServer, ca_der: Option<&[u8]>) {
     assert_eq!(site.requests().len(), relayed, "{:#?}", site.requests());
 }
 
-#[tokio::test]
-async fn chromium_browses_over_http_through_the_proxy_and_nothing_goes_past_it() {
+#[test]
+fn chromium_browses_over_http_through_the_proxy_and_nothing_goes_past_it() {
     if !chromium_available("the proxy's HTTP browser test") {
         return;
     }
     let site = FixtureServer::start("collective-impact", ServeOptions::default()).expect("fixture");
-    browse_through_the_proxy(&site, None).await;
+    in_chromium_turn(browse_through_the_proxy(&site, None));
 }
 
-#[tokio::test]
-async fn chromium_browses_over_https_through_connect_tunnels_with_pinned_leaves() {
+#[test]
+fn chromium_browses_over_https_through_connect_tunnels_with_pinned_leaves() {
     if !chromium_available("the proxy's HTTPS browser test") {
         return;
     }
     let pki = loopback_pki();
     let site = https_fixture("collective-impact", &pki);
-    browse_through_the_proxy(&site, Some(&pki.ca_der)).await;
+    in_chromium_turn(browse_through_the_proxy(&site, Some(&pki.ca_der)));
 }

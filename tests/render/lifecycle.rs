@@ -9,7 +9,7 @@ use arkiv::fixture::{FixtureServer, ServeOptions};
 use arkiv::proxy::{ProxyOptions, ProxyServer};
 use arkiv::render::{Browser, BrowserError, LaunchOptions, RenderOptions};
 
-use crate::support::chromium::{chromium_available, launch_options};
+use crate::support::chromium::{chromium_available, in_chromium_turn, launch_options};
 use crate::support::relay::Relay;
 
 #[tokio::test]
@@ -27,17 +27,19 @@ async fn a_missing_chromium_is_a_typed_error_with_an_install_hint() {
     assert!(text.contains("hint: install Chromium"), "{text}");
 }
 
-#[tokio::test]
-async fn tabs_render_side_by_side_and_a_killed_browser_is_started_again() {
-    if !chromium_available("the browser lifecycle test") {
-        return;
+#[test]
+fn tabs_render_side_by_side_and_a_killed_browser_is_started_again() {
+    if chromium_available("the browser lifecycle test") {
+        in_chromium_turn(tabs_and_a_restart());
     }
+}
+
+async fn tabs_and_a_restart() {
     let site = FixtureServer::start("scripted", ServeOptions::default()).expect("fixture");
     let origin = site.url();
     let relay = Relay::new(&origin, None);
     let proxy =
         ProxyServer::start(Arc::clone(&relay) as _, ProxyOptions::default()).expect("proxy");
-    let _turn = crate::support::chromium_turn();
     let browser = Browser::start(
         launch_options(Some((&proxy.proxy_url(), proxy.spki_pins()))),
         2,

@@ -8,7 +8,7 @@ use arkiv::fixture::{FixtureServer, ServeOptions};
 use arkiv::proxy::{ProxyOptions, ProxyServer};
 use arkiv::render::{Browser, RenderOptions};
 
-use crate::support::chromium::{chromium_available, launch_options};
+use crate::support::chromium::{chromium_available, in_chromium_turn, launch_options};
 use crate::support::pki::{https_fixture, loopback_pki};
 use crate::support::relay::{Relay, Seen};
 
@@ -51,7 +51,6 @@ async fn render_the_site(site: &FixtureServer, ca_der: Option<&[u8]>) {
     let relay = Relay::for_pages(&origin, ca_der);
     let proxy =
         ProxyServer::start(Arc::clone(&relay) as _, ProxyOptions::default()).expect("proxy");
-    let _turn = crate::support::chromium_turn();
     let browser = Browser::start(
         launch_options(Some((&proxy.proxy_url(), proxy.spki_pins()))),
         2,
@@ -206,21 +205,21 @@ async fn render_the_site(site: &FixtureServer, ca_der: Option<&[u8]>) {
     assert!(polls >= 1, "the long-poll went through the proxy");
 }
 
-#[tokio::test]
-async fn the_scripted_site_renders_whole_through_the_proxy_over_http() {
+#[test]
+fn the_scripted_site_renders_whole_through_the_proxy_over_http() {
     if !chromium_available("rendering the scripted site over HTTP") {
         return;
     }
     let site = FixtureServer::start("scripted", ServeOptions::default()).expect("fixture");
-    render_the_site(&site, None).await;
+    in_chromium_turn(render_the_site(&site, None));
 }
 
-#[tokio::test]
-async fn the_scripted_site_renders_whole_through_the_proxy_over_https() {
+#[test]
+fn the_scripted_site_renders_whole_through_the_proxy_over_https() {
     if !chromium_available("rendering the scripted site over HTTPS") {
         return;
     }
     let pki = loopback_pki();
     let site = https_fixture("scripted", &pki);
-    render_the_site(&site, Some(&pki.ca_der)).await;
+    in_chromium_turn(render_the_site(&site, Some(&pki.ca_der)));
 }

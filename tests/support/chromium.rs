@@ -29,3 +29,15 @@ pub fn launch_options(proxy: Option<(&str, &str)>) -> LaunchOptions {
         ..LaunchOptions::default()
     }
 }
+
+/// Runs `test` on a runtime of its own while holding the one Chromium turn of the test process
+/// (`support::chromium_turn`), so that no two browsers start at once.
+pub fn in_chromium_turn<F: std::future::Future>(test: F) -> F::Output {
+    let _turn = super::chromium_turn();
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime")
+        .block_on(test)
+}
