@@ -1,5 +1,5 @@
 //! The browser's life: a missing Chromium, tabs side by side, a screenshot, a browser killed and
-//! started again.
+//! started again, a browser that quits when its owner is killed with `kill -9`.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -117,4 +117,101 @@ async fn tabs_and_a_restart() {
     assert_eq!(browser.starts(), 2, "started once more");
     assert_ne!(browser.pid().await, Some(pid));
     browser.close().await;
+}
+
+/// Set for the child process of [`a_browser_dies_with_its_owner_on_kill_9`].
+const OWNER_ENV: &str = "ARKIV_TEST_BROWSER_OWNER";
+
+/// Not a test by itself: the process that `a_browser_dies_with_its_owner_on_kill_9` starts and
+/// kills. It starts a browser (its profile below the folder named in [`OWNER_ENV`]), prints the
+/// browser's process id and waits to be killed.
+#[test]
+#[ignore = "the child process of a_browser_dies_with_its_owner_on_kill_9"]
+fn browser_owner() {
+    let Some(temp) = std::env::var_os(OWNER_ENV) else {
+        return;
+    };
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    runtime.block_on(async {
+        let launch = LaunchOptions {
+            temp_parent: Some(PathBuf::from(temp)),
+            ..launch_options(None)
+        };
+        let browser = Browser::start(launch, 1).await.expect("Chromium starts");
+        println!("chromium pid {}", browser.pid().await.expect("pid"));
+        tokio::time::sleep(Duration::from_secs(300)).await;
+    });
+}
+
+/// Whether process `pid` still runs (a zombie waiting for its parent to reap it does not).
+fn running(pid: u32) -> bool {
+    fs_err::read_to_string(format!("/proc/{pid}/stat"))
+        .ok()
+        .and_then(|stat| {
+            stat.rsplit_once(") ")
+                .map(|(_, rest)| rest.starts_with('Z'))
+        })
+        .is_some_and(|zombie| !zombie)
+}
+
+#[test]
+fn a_browser_dies_with_its_owner_on_kill_9() {
+    use std::io::BufRead as _;
+    if !chromium_available("the kill -9 test") {
+        return;
+    }
+    let _turn = crate::support::chromium_turn();
+    let temp = tempfile::tempdir().expect("temp");
+    let mut owner = std::process::Command::new(std::env::current_exe().expect("test binary"))
+        .args([
+            "--exact",
+            "render::lifecycle::browser_owner",
+            "--ignored",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env(OWNER_ENV, temp.path())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("start the owner");
+    let stdout = owner.stdout.take().expect("stdout");
+    let (tx, rx) = std::sync::mpsc::sync_channel(1);
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stdout)
+            .lines()
+            .map_while(Result::ok)
+        {
+            // libtest prints the test's name on the same line first.
+            if let Some((_, pid)) = line.split_once("chromium pid ") {
+                let _ = tx.send(pid.trim().parse::<u32>().expect("pid"));
+                return;
+            }
+        }
+    });
+    let pid = rx.recv_timeout(Duration::from_secs(240));
+    let was_running = pid.as_ref().is_ok_and(|pid| running(*pid));
+    // The owner is ours: kill it as the kernel would kill arkiv, with no chance to clean up.
+    let _ = owner.kill();
+    let _ = owner.wait();
+    let pid = pid.expect("the owner started a browser");
+    assert!(
+        was_running,
+        "Chromium {pid} was running before its owner was killed"
+    );
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    while running(pid) && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let survived = running(pid);
+    if survived {
+        // Leave nothing behind even when the test fails (it is the browser our child started).
+        let _ = std::process::Command::new("kill")
+            .args(["-9", &pid.to_string()])
+            .status();
+    }
+    assert!(
+        !survived,
+        "Chromium {pid} outlived its owner's kill -9 by a minute"
+    );
 }
