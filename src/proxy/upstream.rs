@@ -14,6 +14,11 @@ use url::Url;
 /// already archived) what it takes and declines the rest. The proxy calls it once per request,
 /// concurrently for requests on different connections, and bounds each call by
 /// [`ProxyOptions::upstream_timeout`](super::ProxyOptions::upstream_timeout).
+///
+/// The returned future may be dropped before it finishes: at that timeout, or when the door the
+/// request came through closes (its page is done) or the proxy stops. Work that must finish
+/// whatever the browser does, such as writing a record to the WARC, belongs in a task of its own
+/// that the future only waits for.
 pub trait Upstream: Send + Sync + 'static {
     /// The answer to send back to the browser for `request`.
     fn answer(&self, request: ProxyRequest) -> BoxFuture<'_, Answer>;
