@@ -14,7 +14,7 @@ pub mod extract;
 pub mod fixture;
 pub mod lock;
 pub mod mirror;
-pub mod proxy;
+pub mod recording_proxy;
 pub mod render;
 pub mod report;
 pub mod serve;

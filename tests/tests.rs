@@ -13,7 +13,7 @@ mod hostile;
 mod https;
 mod mirror;
 mod path_map;
-mod proxy;
+mod recording_proxy;
 mod reference;
 mod render;
 mod replay;

@@ -4,7 +4,7 @@
 //! Chromium is driven over `--remote-debugging-pipe` by a small DevTools client of our own
 //! ([`cdp`]); `README.md` ("Why our own DevTools client") says why no DevTools crate. Where the
 //! browser's requests go is the caller's choice: the crawl points it at its recording proxy
-//! ([`crate::proxy`]), one proxy door per page.
+//! ([`crate::recording_proxy`]), one proxy door per page.
 //!
 //! Architecture invariant: this module knows nothing of the crawl, the WARC or the proxy's
 //! upstream. It only loads URLs and reports what the browser did and showed.

@@ -10,7 +10,7 @@
 //!
 //! Each page gets a fresh browser context (no cookies, storage or cache from other pages) with
 //! the cache disabled, so that every request it makes reaches the proxy, and optionally a proxy
-//! of its own, a [`Door`](crate::proxy::Door) that tells the crawl which page asked.
+//! of its own, a [`Door`](crate::recording_proxy::Door) that tells the crawl which page asked.
 //!
 //! No list of links comes back: the crawl reads them from [`Rendered::html`] with its own
 //! extractor, so that rendered pages yield the same hops (`a@href`, `img@srcset`, …) from the

@@ -6,7 +6,7 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use arkiv::proxy::{Answer, ProxyRequest, ProxyResponse, ResponseBody, Upstream};
+use arkiv::recording_proxy::{Answer, ProxyRequest, ProxyResponse, ResponseBody, Upstream};
 use futures_util::future::BoxFuture;
 use http_body_util::{BodyExt, Full};
 use hyper_util::rt::TokioIo;

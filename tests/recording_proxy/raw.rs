@@ -4,7 +4,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use arkiv::fixture::{FixtureServer, ServeOptions};
-use arkiv::proxy::{ProxyOptions, ProxyServer};
+use arkiv::recording_proxy::{ProxyOptions, ProxyServer};
 use rustls::pki_types::{CertificateDer, ServerName};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use arkiv::fixture::{FixtureServer, ServeOptions};
-use arkiv::proxy::{ProxyOptions, ProxyServer};
+use arkiv::recording_proxy::{ProxyOptions, ProxyServer};
 use arkiv::render::{Browser, RenderOptions};
 
 use crate::support::chromium::{chromium_available, in_chromium_turn, launch_options};
