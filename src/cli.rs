@@ -222,7 +222,7 @@ pub struct MirrorArgs {
 
 #[derive(Debug, Args)]
 pub struct ServeFixtureArgs {
-    /// The fixture site to serve: collective-impact, edge-cases, families, members or test-server [default: collective-impact]
+    /// The fixture site to serve: collective-impact, edge-cases, families, members, scripted or test-server [default: collective-impact]
     #[arg(default_value = "collective-impact", hide_default_value = true)]
     pub site: String,
 

@@ -18,6 +18,8 @@ pub mod lock;
 pub mod mirror;
 pub mod outcome;
 pub mod proxy;
+pub mod recording_proxy;
+pub mod render;
 pub mod report;
 pub mod run;
 pub mod scope;

@@ -245,7 +245,7 @@ fn readme_and_help_agree_on_every_option() {
             all.insert(option);
         }
     }
-    // Other tools' options the README quotes in comparisons and commands.
+    // Other tools' options the README quotes: wget's, cargo's, Chromium's, lychee's, bench/run's.
     let others = [
         "--mirror",
         "--page-requisites",
@@ -254,6 +254,12 @@ fn readme_and_help_agree_on_every_option() {
         "--warc-file",
         "--release",
         "--locked",
+        "--remote-debugging-pipe",
+        "--remote-debugging-port",
+        "--ignore-certificate-errors-spki-list",
+        "--offline",
+        "--scenarios",
+        "--shape",
     ];
     for option in &readme {
         assert!(

@@ -11,8 +11,10 @@ use std::sync::{Mutex, OnceLock};
 use arkiv::fixture::{FixtureServer, ServeOptions};
 use url::Url;
 
+pub mod chromium;
 pub mod pki;
 pub mod records;
+pub mod relay;
 pub mod tiny_site;
 
 pub use records::{WarcRec, warc_records};

@@ -1,16 +1,19 @@
-//! A throwaway CA and a leaf it signed for 127.0.0.1, made at test time (rcgen), for HTTPS fixture
-//! servers behind the fixture proxy.
+//! A throwaway CA and a leaf it signed for 127.0.0.1, made at test time (rcgen), for serving
+//! fixture sites over TLS (directly, behind the fixture proxy, or to Chromium through the
+//! recording proxy).
 
 use arkiv::crawl::fetch::CaCert;
-use arkiv::fixture::TlsIdentity;
+use arkiv::fixture::{FixtureServer, ServeOptions, TlsIdentity};
 use rcgen::{
     BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair,
     KeyUsagePurpose,
 };
 
-/// The CA (as the crawler trusts it) and the server's identity.
+/// The CA (as PEM for the crawler's `--ca-cert`, as DER for a client's roots) and the server's
+/// identity.
 pub struct Pki {
     pub ca_pem: String,
+    pub ca_der: Vec<u8>,
     pub identity: TlsIdentity,
 }
 
@@ -43,6 +46,21 @@ pub fn loopback_pki() -> Pki {
     let chain = format!("{}{}", leaf_cert.pem(), ca_cert.pem());
     Pki {
         ca_pem: ca_cert.pem(),
+        ca_der: ca_cert.der().to_vec(),
         identity: TlsIdentity::from_pem(chain, leaf_key.serialize_pem()),
     }
+}
+
+/// `site` served over TLS with this PKI's leaf.
+pub fn https_fixture(site: &str, pki: &Pki) -> FixtureServer {
+    let server = FixtureServer::start(
+        site,
+        ServeOptions {
+            tls: Some(pki.identity.clone()),
+            ..ServeOptions::default()
+        },
+    )
+    .expect("https fixture server");
+    assert_eq!(server.url().scheme(), "https");
+    server
 }
