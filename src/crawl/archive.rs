@@ -17,7 +17,7 @@ use super::config::Config;
 use super::discover::Discovered;
 use super::fetch::{Exchange, FetchError};
 use super::settings::Settings;
-use super::state::{StateOp, StateWriter};
+use super::state::{Committed, StateOp, StateWriter};
 use super::task::Task;
 use crate::outcome::{Decline, Outcome, Truncation};
 use crate::report::summary::RecordCounts;
@@ -45,17 +45,21 @@ pub const DISK_FULL_ENV: &str = "ARKIV_TEST_DISK_FULL_AFTER";
 #[derive(Debug)]
 pub enum ArchiveJob {
     /// A fetch that got a response (any status, possibly cut short). `last`: no retry follows.
+    /// Its records are written only once `committed` resolves (the page's links are in the
+    /// state first).
     Exchange {
         task: Task,
         exchange: Box<Exchange>,
         outlinks: Vec<Discovered>,
         last: bool,
+        committed: Committed,
     },
     /// A fetch that got no response at all.
     Failed {
         task: Task,
         error: FetchError,
         last: bool,
+        committed: Committed,
     },
     /// A URL the crawl decided not to fetch. `in_scope` ones get a metadata record so that the
     /// mirror can show a "not archived" page for them.
@@ -231,8 +235,18 @@ impl ArchiveState {
                 exchange,
                 outlinks,
                 last,
-            } => self.record_exchange(&task, &exchange, &outlinks, last),
-            ArchiveJob::Failed { task, error, last } => {
+                committed,
+            } => {
+                committed.wait_blocking()?;
+                self.record_exchange(&task, &exchange, &outlinks, last)
+            }
+            ArchiveJob::Failed {
+                task,
+                error,
+                last,
+                committed,
+            } => {
+                committed.wait_blocking()?;
                 if !last {
                     return self.log(&task, None, None, None, None, Outcome::Retry);
                 }

@@ -132,6 +132,27 @@ pub struct StateWriter {
     path: PathBuf,
 }
 
+/// Changes handed to the state thread, committed once this resolves.
+#[derive(Debug)]
+pub struct Committed {
+    done: oneshot::Receiver<()>,
+    path: PathBuf,
+}
+
+impl Committed {
+    /// Waits for the commit (async).
+    pub async fn wait(self) -> Result<(), StateError> {
+        self.done.await.map_err(|_| StateError::Stopped(self.path))
+    }
+
+    /// Waits for the commit from a plain thread (the archive).
+    pub fn wait_blocking(self) -> Result<(), StateError> {
+        self.done
+            .blocking_recv()
+            .map_err(|_| StateError::Stopped(self.path))
+    }
+}
+
 /// The running state thread.
 pub struct StateThread {
     thread: std::thread::JoinHandle<Result<(), StateError>>,
@@ -191,13 +212,23 @@ impl StateWriter {
     /// Writes changes and waits until they are committed (before the WARC may hold what
     /// depends on them, e.g. a page whose links must not be lost).
     pub async fn commit(&self, ops: Vec<StateOp>) -> Result<(), StateError> {
+        self.commit_later(ops).await?.wait().await
+    }
+
+    /// Queues changes and returns at once with a [`Committed`] that resolves once they are on
+    /// disk: whoever writes what depends on them (the archive thread, a page's record) waits
+    /// for it, the scheduler goes on. Everything queued meanwhile shares one transaction and one
+    /// fsync.
+    pub async fn commit_later(&self, ops: Vec<StateOp>) -> Result<Committed, StateError> {
         let (ack, done) = oneshot::channel();
         self.tx
             .send(Msg::Batch(ops, Some(ack)))
             .await
             .map_err(|_| StateError::Stopped(self.path.clone()))?;
-        done.await
-            .map_err(|_| StateError::Stopped(self.path.clone()))
+        Ok(Committed {
+            done,
+            path: self.path.clone(),
+        })
     }
 
     /// From a plain thread (the archive): queues changes, waiting while the channel is full.

@@ -50,12 +50,13 @@ impl Coordinator {
             self.after_robots_failure(&task);
         }
         // State first, then the WARC (see `handle_exchange`).
-        self.persist(true).await?;
+        let committed = self.persist_for().await?;
         self.archive
             .send(ArchiveJob::Failed {
                 task,
                 error,
                 last: !retry,
+                committed,
             })
             .await
     }
@@ -103,14 +104,16 @@ impl Coordinator {
         self.follow_links(&task, status, &links).await?;
         // The page's links (and its retry) are committed to the state before its record can
         // reach the WARC: a page found archived on resume is never fetched again, so what it led
-        // to must already be known.
-        self.persist(true).await?;
+        // to must already be known. The archive thread waits for that commit, not the
+        // scheduler, which goes on fetching; commits queued meanwhile share one fsync.
+        let committed = self.persist_for().await?;
         self.archive
             .send(ArchiveJob::Exchange {
                 task,
                 exchange: Box::new(exchange),
                 outlinks: links,
                 last,
+                committed,
             })
             .await
     }

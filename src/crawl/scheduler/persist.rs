@@ -4,7 +4,7 @@
 use super::Coordinator;
 use crate::crawl::archive::ArchiveJob;
 use crate::crawl::resume::Restored;
-use crate::crawl::state::StateOp;
+use crate::crawl::state::{Committed, StateOp};
 use crate::crawl::traps::{Trap, shape_of};
 use crate::outcome::Decline;
 
@@ -75,6 +75,23 @@ impl Coordinator {
 
     /// Hands state changes to the state thread; with `wait`, returns once they are committed.
     pub(super) async fn persist(&mut self, wait: bool) -> anyhow::Result<()> {
+        let ops = self.take_changes();
+        if wait {
+            self.state.commit(ops).await?;
+        } else {
+            self.state.send(ops).await?;
+        }
+        Ok(())
+    }
+
+    /// Hands state changes to the state thread and returns what resolves once they are
+    /// committed, for the archive job that must not be written before them.
+    pub(super) async fn persist_for(&mut self) -> anyhow::Result<Committed> {
+        let ops = self.take_changes();
+        Ok(self.state.commit_later(ops).await?)
+    }
+
+    fn take_changes(&mut self) -> Vec<StateOp> {
         let mut ops = self.frontier.take_journal();
         ops.append(&mut self.pending);
         ops.extend(
@@ -83,11 +100,6 @@ impl Coordinator {
                 .into_iter()
                 .map(StateOp::Family),
         );
-        if wait {
-            self.state.commit(ops).await?;
-        } else {
-            self.state.send(ops).await?;
-        }
-        Ok(())
+        ops
     }
 }
