@@ -483,3 +483,27 @@ fn a_seed_that_redirects_to_another_site_brings_that_site_into_scope() {
     assert!(index.contains(&format!("\"url\": \"{about}\"")), "{index}");
     assert!(out.join("mirror").is_dir());
 }
+
+/// The index the WARC writer makes as it writes (no second read of the WARC) is the index that
+/// reading the files back makes, line for line: one rule for both.
+#[test]
+fn the_index_made_while_writing_equals_the_one_read_back() {
+    for site in ["collective-impact", "edge-cases"] {
+        let crawl = crawled(site);
+        let mut read_back: Vec<String> = crawl
+            .warc_files()
+            .iter()
+            .flat_map(|file| arkiv::warc::index_warc(file).expect("indexes"))
+            .map(|entry| entry.to_line())
+            .collect();
+        read_back.sort();
+        read_back.dedup();
+        let written = fs_err::read_to_string(crawl.out.join("indexes/index.cdxj")).expect("cdxj");
+        let written: Vec<&str> = written.lines().collect();
+        assert_eq!(written, read_back, "{site}");
+        assert!(
+            !crawl.out.join("state/index-lines.cdxj").exists(),
+            "the writer's unsorted lines are gone once the index is made"
+        );
+    }
+}

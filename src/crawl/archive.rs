@@ -118,7 +118,22 @@ pub struct ArchiveStopped;
 /// Handle on the archive thread.
 pub struct Archive {
     tx: mpsc::Sender<ArchiveJob>,
-    thread: std::thread::JoinHandle<anyhow::Result<RecordCounts>>,
+    thread: std::thread::JoinHandle<anyhow::Result<ArchiveClosed>>,
+}
+
+/// What the archive thread wrote in this run.
+#[derive(Debug)]
+pub struct ArchiveClosed {
+    pub records: RecordCounts,
+    /// The WARC files it created (every record of them has its line in `index_lines`).
+    pub written: Vec<PathBuf>,
+    /// The index lines of those records, unsorted, one per line.
+    pub index_lines: PathBuf,
+}
+
+/// Where the archive thread writes the index lines of the records it writes, inside `<out>`.
+pub fn index_lines_path(out: &std::path::Path) -> PathBuf {
+    out.join("state").join("index-lines.cdxj")
 }
 
 impl Archive {
@@ -149,7 +164,7 @@ impl Archive {
 
     /// Closes the channel, lets the thread write the jobs queued so far and close its file;
     /// returns what it wrote.
-    pub async fn finish(self) -> anyhow::Result<RecordCounts> {
+    pub async fn finish(self) -> anyhow::Result<ArchiveClosed> {
         drop(self.tx);
         let thread = self.thread;
         tokio::task::spawn_blocking(move || thread.join())
@@ -167,6 +182,7 @@ struct FirstCapture {
 }
 
 struct ArchiveState {
+    index_lines: PathBuf,
     state: Option<StateWriter>,
     writer: WarcWriter,
     log: CrawlLog,
@@ -192,7 +208,10 @@ impl ArchiveState {
         let mut writer_options =
             WriterOptions::new(options.out.join("warc"), options.prefix.clone())
                 .with_max_size(options.max_size)
-                .with_full_after(full_after);
+                .with_full_after(full_after)
+                .with_index_to(Some(index_lines_path(&options.out)));
+        // Lines of an earlier, stopped run are not trusted: its files are indexed from the WARC.
+        fs_err::write(index_lines_path(&options.out), b"")?;
         let mut records = RecordCounts::default();
         let mut first_captures = HashMap::new();
         let resuming = options.resume.is_some();
@@ -220,6 +239,7 @@ impl ArchiveState {
         }
         let log = CrawlLog::create(&options.out.join("reports").join("crawl.log"))?;
         Ok(ArchiveState {
+            index_lines: index_lines_path(&options.out),
             state: options.state,
             writer,
             log,
@@ -512,8 +532,13 @@ impl ArchiveState {
     }
 
     /// Closes the WARC file; returns the record counts.
-    fn finish(self) -> anyhow::Result<RecordCounts> {
-        self.writer.close()?;
-        Ok(self.records)
+    fn finish(self) -> anyhow::Result<ArchiveClosed> {
+        let index_lines = self.index_lines.clone();
+        let written = self.writer.close()?;
+        Ok(ArchiveClosed {
+            records: self.records,
+            written,
+            index_lines,
+        })
     }
 }

@@ -23,7 +23,7 @@ pub async fn finish(
     build_mirror: bool,
 ) -> anyhow::Result<CrawlReport> {
     let warc = warc_files(&out.join("warc"))?;
-    index(&warc, &out.join("indexes").join("index.cdxj"))?;
+    index(out, &warc, &result)?;
     let tally = state::tally(out)?;
     let facts = RunFacts {
         seeds: seeds.iter().map(Url::to_string).collect(),
@@ -52,14 +52,25 @@ pub async fn finish(
     })
 }
 
-/// Indexes the WARC files as written (the same path a crash recovery takes), sorted bytewise.
-fn index(warc_files: &[std::path::PathBuf], cdxj_path: &Path) -> anyhow::Result<()> {
-    let mut entries = Vec::new();
-    for file in warc_files {
-        entries.extend(
-            cdxj::index_warc(file).with_context(|| format!("indexing {}", file.display()))?,
-        );
+/// Writes the CDXJ index over every WARC file: the lines the writer made as it wrote this run's
+/// files, and the files of earlier runs read back (a resumed crawl's), sorted in bounded memory.
+fn index(
+    out: &Path,
+    warc_files: &[std::path::PathBuf],
+    result: &CrawlResult,
+) -> anyhow::Result<()> {
+    let mut builder = cdxj::IndexBuilder::new(&out.join("state").join("tmp"));
+    for file in warc_files.iter().filter(|f| !result.written.contains(f)) {
+        for entry in
+            cdxj::index_warc(file).with_context(|| format!("indexing {}", file.display()))?
+        {
+            builder.add(entry.to_line())?;
+        }
     }
-    cdxj::write_index(cdxj_path, &entries)?;
+    if !result.written.is_empty() {
+        builder.add_file(&result.index_lines)?;
+    }
+    builder.finish(&out.join("indexes").join("index.cdxj"))?;
+    let _ = fs_err::remove_file(&result.index_lines);
     Ok(())
 }

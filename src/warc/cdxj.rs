@@ -15,11 +15,11 @@ use std::path::Path;
 
 use super::http_head::parse_response_head;
 use super::reader::{ReadError, WarcReader};
-use super::record::RecordType;
+use super::record::{RecordType, WarcHeaders};
 use crate::urls::surt::surt;
 
 /// How much of a block is kept to find its HTTP head.
-const HEAD_PREFIX: usize = 64 * 1024;
+pub const HEAD_PREFIX: usize = 64 * 1024;
 
 /// One index line.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -132,29 +132,149 @@ impl CdxjEntry {
 /// Writes the entries sorted bytewise to `path`, through a temp file renamed into place, so a
 /// crash leaves either the old index or the new one.
 pub fn write_index(path: &Path, entries: &[CdxjEntry]) -> Result<(), CdxjError> {
-    let io_err = |source| CdxjError::Io {
-        path: path.display().to_string(),
-        source,
-    };
-    let mut lines: Vec<String> = entries.iter().map(CdxjEntry::to_line).collect();
-    lines.sort_unstable();
-    lines.dedup();
     let dir = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
-    let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(io_err)?;
-    {
-        let mut out = std::io::BufWriter::new(tmp.as_file_mut());
-        for line in &lines {
-            out.write_all(line.as_bytes()).map_err(io_err)?;
-            out.write_all(b"\n").map_err(io_err)?;
-        }
-        out.flush().map_err(io_err)?;
+    let mut builder = IndexBuilder::new(dir);
+    for entry in entries {
+        builder.add(entry.to_line())?;
     }
-    tmp.as_file().sync_all().map_err(io_err)?;
-    tmp.persist(path).map_err(|e| io_err(e.error))?;
+    builder.finish(path)?;
     Ok(())
+}
+
+/// Lines held in memory before they are sorted into a run file (bounded memory for any size).
+const RUN_BYTES: usize = 32 << 20;
+
+/// Builds a sorted, de-duplicated index from lines in any order, in bounded memory: lines are
+/// sorted in runs of up to [`RUN_BYTES`], spilled to temporary files, and merged at the end.
+pub struct IndexBuilder {
+    tmp_dir: std::path::PathBuf,
+    lines: Vec<String>,
+    bytes: usize,
+    runs: Vec<tempfile::NamedTempFile>,
+}
+
+impl IndexBuilder {
+    /// A builder whose run files go to `tmp_dir`.
+    pub fn new(tmp_dir: &Path) -> IndexBuilder {
+        IndexBuilder {
+            tmp_dir: tmp_dir.to_path_buf(),
+            lines: Vec::new(),
+            bytes: 0,
+            runs: Vec::new(),
+        }
+    }
+
+    fn io_err(&self, source: std::io::Error) -> CdxjError {
+        CdxjError::Io {
+            path: self.tmp_dir.display().to_string(),
+            source,
+        }
+    }
+
+    /// Adds one line (without its newline).
+    pub fn add(&mut self, line: String) -> Result<(), CdxjError> {
+        self.bytes += line.len() + 1;
+        self.lines.push(line);
+        if self.bytes >= RUN_BYTES {
+            self.spill()?;
+        }
+        Ok(())
+    }
+
+    /// Adds every line of a file of index lines (such as the WARC writer's, unsorted).
+    pub fn add_file(&mut self, path: &Path) -> Result<(), CdxjError> {
+        let io_err = |source| CdxjError::Io {
+            path: path.display().to_string(),
+            source,
+        };
+        let file = fs_err::File::open(path).map_err(io_err)?;
+        for line in std::io::BufReader::new(file).lines() {
+            let line = line.map_err(io_err)?;
+            if !line.trim().is_empty() {
+                self.add(line)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn spill(&mut self) -> Result<(), CdxjError> {
+        if self.lines.is_empty() {
+            return Ok(());
+        }
+        self.lines.sort_unstable();
+        self.lines.dedup();
+        let mut run = tempfile::NamedTempFile::new_in(&self.tmp_dir).map_err(|e| self.io_err(e))?;
+        {
+            let mut out = std::io::BufWriter::new(run.as_file_mut());
+            for line in &self.lines {
+                out.write_all(line.as_bytes())
+                    .and_then(|()| out.write_all(b"\n"))
+                    .map_err(|e| CdxjError::Io {
+                        path: self.tmp_dir.display().to_string(),
+                        source: e,
+                    })?;
+            }
+            out.flush().map_err(|e| self.io_err(e))?;
+        }
+        self.runs.push(run);
+        self.lines.clear();
+        self.bytes = 0;
+        Ok(())
+    }
+
+    /// Writes the index to `path` (through a temp file renamed into place); returns its lines.
+    pub fn finish(mut self, path: &Path) -> Result<u64, CdxjError> {
+        let io_err = |source| CdxjError::Io {
+            path: path.display().to_string(),
+            source,
+        };
+        self.lines.sort_unstable();
+        self.lines.dedup();
+        let dir = path
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(io_err)?;
+        let mut written = 0;
+        {
+            let mut out = std::io::BufWriter::new(tmp.as_file_mut());
+            // A k-way merge of the spilled runs and the lines still in memory.
+            let mut sources: Vec<Box<dyn Iterator<Item = std::io::Result<String>>>> = Vec::new();
+            for run in &self.runs {
+                let file = run.reopen().map_err(io_err)?;
+                sources.push(Box::new(std::io::BufReader::new(file).lines()));
+            }
+            sources.push(Box::new(
+                std::mem::take(&mut self.lines).into_iter().map(Ok),
+            ));
+            let mut heap = std::collections::BinaryHeap::new();
+            for (i, source) in sources.iter_mut().enumerate() {
+                if let Some(line) = source.next() {
+                    heap.push(std::cmp::Reverse((line.map_err(io_err)?, i)));
+                }
+            }
+            let mut last: Option<String> = None;
+            while let Some(std::cmp::Reverse((line, i))) = heap.pop() {
+                if let Some(next) = sources[i].next() {
+                    heap.push(std::cmp::Reverse((next.map_err(io_err)?, i)));
+                }
+                if last.as_deref() == Some(line.as_str()) {
+                    continue;
+                }
+                out.write_all(line.as_bytes()).map_err(io_err)?;
+                out.write_all(b"\n").map_err(io_err)?;
+                written += 1;
+                last = Some(line);
+            }
+            out.flush().map_err(io_err)?;
+        }
+        tmp.as_file().sync_all().map_err(io_err)?;
+        tmp.persist(path).map_err(|e| io_err(e.error))?;
+        Ok(written)
+    }
 }
 
 /// Reads an index file; blank lines and pywb's `!meta` lines are skipped.
@@ -204,63 +324,110 @@ fn index_next(
     let Some(head) = reader.next_record()? else {
         return Ok(None);
     };
-    let h = &head.headers;
-    let kind = h.record_type();
-    let content_type = h.get("Content-Type").map(str::to_owned);
-    let indexed = match kind {
+    if !is_indexed(&head.headers) {
+        reader.finish_record()?;
+        return Ok(Some(None));
+    }
+    let mut prefix = Vec::new();
+    if needs_http_head(&head.headers) {
+        let mut buf = vec![0u8; 16 * 1024];
+        while prefix.len() < HEAD_PREFIX {
+            let n = reader.read_block(&mut buf)?;
+            if n == 0 {
+                break;
+            }
+            prefix.extend_from_slice(&buf[..n]);
+        }
+    }
+    let summary = reader.finish_record()?;
+    let place = Place {
+        filename,
+        offset: summary.offset,
+        length: summary.length,
+    };
+    Ok(Some(entry_for(
+        &head.headers,
+        &prefix,
+        &summary.block_digest,
+        &place,
+    )))
+}
+
+/// Where a record sits: its file's name, and its gzip member's offset and length.
+#[derive(Debug, Clone, Copy)]
+pub struct Place<'a> {
+    pub filename: &'a str,
+    pub offset: u64,
+    pub length: u64,
+}
+
+/// Whether the index has a line for a record with these headers (see the module documentation).
+pub fn is_indexed(headers: &WarcHeaders) -> bool {
+    let indexed_type = match headers.record_type() {
         Some(RecordType::Response | RecordType::Revisit) => true,
         Some(RecordType::Resource | RecordType::Metadata) => {
-            content_type.as_deref() != Some("application/warc-fields")
+            headers.get("Content-Type") != Some("application/warc-fields")
         }
         _ => false,
     };
-    let url = h.get("WARC-Target-URI").map(str::to_owned);
-    let date = h.get("WARC-Date").map(str::to_owned);
-    let payload_digest = h.get("WARC-Payload-Digest").map(str::to_owned);
-    let (Some(url), Some(date), true) = (url, date, indexed) else {
-        reader.finish_record()?;
-        return Ok(Some(None));
-    };
-    let mut prefix = Vec::new();
-    let mut buf = vec![0u8; 16 * 1024];
-    while prefix.len() < HEAD_PREFIX {
-        let n = reader.read_block(&mut buf)?;
-        if n == 0 {
-            break;
-        }
-        prefix.extend_from_slice(&buf[..n]);
+    indexed_type && headers.get("WARC-Target-URI").is_some() && headers.get("WARC-Date").is_some()
+}
+
+/// Whether a record's line needs the HTTP head at the start of its block (status, mime).
+pub fn needs_http_head(headers: &WarcHeaders) -> bool {
+    matches!(
+        headers.record_type(),
+        Some(RecordType::Response | RecordType::Revisit)
+    )
+}
+
+/// The index line of a record, from its headers, the start of its block (the HTTP head of a
+/// response or revisit; up to [`HEAD_PREFIX`] bytes), its block digest and where it was written;
+/// `None` for a record the index leaves out. The one rule for lines made while a WARC is
+/// written and lines made by reading it back.
+pub fn entry_for(
+    headers: &WarcHeaders,
+    block_start: &[u8],
+    block_digest: &str,
+    place: &Place<'_>,
+) -> Option<CdxjEntry> {
+    if !is_indexed(headers) {
+        return None;
     }
-    let summary = reader.finish_record()?;
+    let kind = headers.record_type();
+    let url = headers.get("WARC-Target-URI")?.to_owned();
+    let date = headers.get("WARC-Date")?;
+    let payload_digest = headers.get("WARC-Payload-Digest").map(str::to_owned);
     let http = match kind {
-        Some(RecordType::Response | RecordType::Revisit) => parse_response_head(&prefix).ok(),
+        Some(RecordType::Response | RecordType::Revisit) => parse_response_head(block_start).ok(),
         _ => None,
     };
     let mime = match kind {
         Some(RecordType::Revisit) => Some("warc/revisit".to_owned()),
         Some(RecordType::Response) => http.as_ref().and_then(|h| h.content_type()),
-        _ => content_type,
+        _ => headers.get("Content-Type").map(str::to_owned),
     }
     .map(|m| short_mime(&m))
     .filter(|m| !m.is_empty());
     let digest = match kind {
         // For non-HTTP records the payload is the block.
         Some(RecordType::Resource | RecordType::Metadata) => {
-            payload_digest.or(Some(summary.block_digest))
+            payload_digest.or(Some(block_digest.to_owned()))
         }
         _ => payload_digest,
     };
     let parsed = url::Url::parse(&url).ok();
-    Ok(Some(Some(CdxjEntry {
+    Some(CdxjEntry {
         surt: parsed.as_ref().map(surt).unwrap_or_else(|| url.clone()),
-        timestamp: warc_date_to_timestamp(&date),
+        timestamp: warc_date_to_timestamp(date),
         url,
         mime,
         status: http.map(|h| h.status.to_string()),
         digest,
-        length: summary.length,
-        offset: summary.offset,
-        filename: filename.to_owned(),
-    })))
+        length: place.length,
+        offset: place.offset,
+        filename: place.filename.to_owned(),
+    })
 }
 
 /// The media type without parameters, as cdxj-indexer cuts it (at the first `;` or whitespace).
@@ -364,5 +531,26 @@ mod tests {
         );
         assert_eq!(warc_date_to_timestamp("2026-11-27"), "20261127000000");
         assert_eq!(short_mime("text/html; charset=utf-8"), "text/html");
+    }
+
+    #[test]
+    fn the_builder_sorts_and_dedups_across_runs() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut builder = IndexBuilder::new(dir.path());
+        let mut want = Vec::new();
+        for n in (0..2000).rev() {
+            let line = format!("com,example)/p{n:05} 2026 {{}}");
+            builder.add(line.clone()).unwrap();
+            builder.add(line.clone()).unwrap();
+            want.push(line);
+            if n % 500 == 0 {
+                builder.spill().unwrap();
+            }
+        }
+        want.sort();
+        let path = dir.path().join("index.cdxj");
+        assert_eq!(builder.finish(&path).unwrap(), 2000);
+        let text = fs_err::read_to_string(&path).unwrap();
+        assert_eq!(text.lines().collect::<Vec<_>>(), want);
     }
 }

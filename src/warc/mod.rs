@@ -2,6 +2,7 @@
 
 pub mod cdxj;
 pub mod digest;
+pub mod gzip_member;
 pub mod http_head;
 pub mod reader;
 pub mod record;

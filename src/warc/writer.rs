@@ -11,13 +11,13 @@
 use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
+use super::gzip_member::MemberEncoder;
 use chrono::Utc;
-use flate2::Compression;
-use flate2::write::GzEncoder;
 use tempfile::SpooledTempFile;
 
+use super::cdxj;
 use super::digest::BlockDigester;
-use super::record::{RecordError, RecordFields, RecordType};
+use super::record::{RecordError, RecordFields, RecordType, WarcHeaders};
 use super::record_meta::check_field;
 pub use super::record_meta::{
     Hop, HttpRecordMeta, MetadataMeta, Outlink, ResourceMeta, RevisitMeta, WarcinfoFields,
@@ -47,6 +47,9 @@ pub struct WriterOptions {
     /// A test hook: after this many records, every write fails as on a full disk, through the
     /// same path a real `ENOSPC` takes [default: never].
     pub full_after: Option<u64>,
+    /// Append the CDXJ line of every indexed record here as it is written (unsorted; see
+    /// `cdxj::IndexBuilder`), so the index needs no second read of the WARC [default: none].
+    pub index_to: Option<PathBuf>,
 }
 
 impl WriterOptions {
@@ -58,7 +61,14 @@ impl WriterOptions {
             max_size: DEFAULT_MAX_SIZE,
             first_serial: 0,
             full_after: None,
+            index_to: None,
         }
+    }
+
+    /// Writes each record's index line to `path` as the record is written.
+    pub fn with_index_to(mut self, path: Option<PathBuf>) -> Self {
+        self.index_to = path;
+        self
     }
 
     /// Makes the disk "full" after `records` more records (tests of full-disk handling).
@@ -146,6 +156,11 @@ pub struct WarcWriter {
     current: Option<OpenFile>,
     next_serial: u32,
     files: Vec<PathBuf>,
+    /// One deflate state for every record (resetting it costs nothing; a new one is a large
+    /// zeroed allocation per record).
+    members: MemberEncoder<SpooledTempFile>,
+    /// Where index lines go (opened on the first record).
+    index: Option<std::io::BufWriter<fs_err::File>>,
 }
 
 impl WarcWriter {
@@ -158,6 +173,8 @@ impl WarcWriter {
             current: None,
             next_serial,
             files: Vec::new(),
+            members: MemberEncoder::new(),
+            index: None,
         }
     }
 
@@ -308,7 +325,8 @@ impl WarcWriter {
         if self.current.is_none() {
             self.open_next_file()?;
         }
-        let mut member = self.compress_for_current(&mut fields, &mut block, &digest)?;
+        let (mut member, mut headers, head) =
+            self.compress_for_current(&mut fields, &mut block, &digest)?;
         let full = self.current.as_ref().is_some_and(|cur| {
             cur.records > 1
                 && cur.size + member_len(&mut member).unwrap_or(0) > self.options.max_size
@@ -316,9 +334,10 @@ impl WarcWriter {
         if full {
             self.finish_current()?;
             self.open_next_file()?;
-            member = self.compress_for_current(&mut fields, &mut block, &digest)?;
+            (member, headers, _) = self.compress_for_current(&mut fields, &mut block, &digest)?;
         }
         let location = self.append(member)?;
+        self.index_record(&headers, &head, &digest, &location)?;
         Ok(WrittenRecord {
             record_id: fields.record_id,
             location,
@@ -326,43 +345,100 @@ impl WarcWriter {
         })
     }
 
+    /// The record as one gzip member, with its WARC headers and (for the index) the start of
+    /// its block.
     fn compress_for_current(
-        &self,
+        &mut self,
         fields: &mut RecordFields,
         block: &mut Block<'_>,
         digest: &str,
-    ) -> Result<SpooledTempFile, WriteError> {
+    ) -> Result<(SpooledTempFile, WarcHeaders, Vec<u8>), WriteError> {
         if fields.record_type != RecordType::Warcinfo {
             fields.warcinfo_id = self.current.as_ref().map(|c| c.warcinfo_id.clone());
         }
-        let head = fields.to_headers()?.to_bytes();
-        let spool = SpooledTempFile::new_in(SPOOL_IN_MEMORY, &self.options.dir);
-        let mut gz = GzEncoder::new(spool, Compression::default());
+        let headers = fields.to_headers()?;
+        let head = headers.to_bytes();
+        let keep_start = self.options.index_to.is_some() && cdxj::needs_http_head(&headers);
+        let mut start = Vec::new();
+        let dir = self.options.dir.clone();
         let io_err = |source| WriteError::Io {
-            path: self.options.dir.clone(),
+            path: dir.clone(),
             source,
         };
+        let mut gz = self
+            .members
+            .start(SpooledTempFile::new_in(SPOOL_IN_MEMORY, &self.options.dir))
+            .map_err(io_err)?;
         gz.write_all(&head).map_err(io_err)?;
         match block {
-            Block::Bytes(bytes) => gz.write_all(bytes).map_err(io_err)?,
+            Block::Bytes(bytes) => {
+                if keep_start {
+                    start.extend_from_slice(&bytes[..bytes.len().min(cdxj::HEAD_PREFIX)]);
+                }
+                gz.write_all(bytes).map_err(io_err)?
+            }
             Block::Reader { reader, len } => {
-                let start = reader.stream_position().map_err(io_err)?;
+                let position = reader.stream_position().map_err(io_err)?;
                 let mut digester = BlockDigester::new();
                 copy_exact(&mut **reader, *len, |chunk| {
+                    if keep_start && start.len() < cdxj::HEAD_PREFIX {
+                        let room = cdxj::HEAD_PREFIX - start.len();
+                        start.extend_from_slice(&chunk[..chunk.len().min(room)]);
+                    }
                     digester.update(chunk);
                     gz.write_all(chunk)
                 })
-                .map_err(|e| short_or_io(e, *len, &self.options.dir))?;
-                reader.seek(SeekFrom::Start(start)).map_err(io_err)?;
+                .map_err(|e| short_or_io(e, *len, &dir))?;
+                reader.seek(SeekFrom::Start(position)).map_err(io_err)?;
                 if digester.finish() != digest {
                     return Err(WriteError::BlockChanged);
                 }
             }
         }
         gz.write_all(b"\r\n\r\n").map_err(io_err)?;
-        let mut spool = gz.finish().map_err(io_err)?;
+        let mut spool = gz.finish(SpooledTempFile::new(0)).map_err(io_err)?;
         spool.rewind().map_err(io_err)?;
-        Ok(spool)
+        Ok((spool, headers, start))
+    }
+
+    /// Writes a written record's index line, when the writer keeps an index.
+    fn index_record(
+        &mut self,
+        headers: &WarcHeaders,
+        start: &[u8],
+        digest: &str,
+        location: &RecordLocation,
+    ) -> Result<(), WriteError> {
+        let Some(path) = self.options.index_to.clone() else {
+            return Ok(());
+        };
+        let place = cdxj::Place {
+            filename: &location.filename,
+            offset: location.offset,
+            length: location.length,
+        };
+        let Some(entry) = cdxj::entry_for(headers, start, digest, &place) else {
+            return Ok(());
+        };
+        let io_err = |source| WriteError::Io {
+            path: path.clone(),
+            source,
+        };
+        if self.index.is_none() {
+            let file = fs_err::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(&path)
+                .map_err(io_err)?;
+            self.index = Some(std::io::BufWriter::new(file));
+        }
+        if let Some(index) = self.index.as_mut() {
+            index
+                .write_all(entry.to_line().as_bytes())
+                .map_err(io_err)?;
+            index.write_all(b"\n").map_err(io_err)?;
+        }
+        Ok(())
     }
 
     /// Appends one whole member to the current file; on failure, cuts the file back to where it was.
@@ -467,7 +543,8 @@ impl WarcWriter {
         f.content_length = block.len() as u64;
         let digest = super::digest::sha1_digest(&block);
         f.block_digest = Some(digest.clone());
-        let member = self.compress_for_current(&mut f, &mut Block::Bytes(&block), &digest)?;
+        let (member, _, _) =
+            self.compress_for_current(&mut f, &mut Block::Bytes(&block), &digest)?;
         let location = self.append(member)?;
         if let Some(cur) = self.current.as_mut() {
             cur.warcinfo_id = f.record_id.clone();
@@ -493,6 +570,11 @@ impl WarcWriter {
     pub fn close(mut self) -> Result<Vec<PathBuf>, WriteError> {
         self.finish_current()?;
         sync_dir(&self.options.dir)?;
+        if let (Some(mut index), Some(path)) = (self.index.take(), self.options.index_to.clone()) {
+            index
+                .flush()
+                .map_err(|source| WriteError::Io { path, source })?;
+        }
         Ok(std::mem::take(&mut self.files))
     }
 }

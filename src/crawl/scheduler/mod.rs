@@ -41,6 +41,9 @@ pub const ROBOTS_TOKEN: &str = "arkiv";
 #[derive(Debug)]
 pub struct CrawlResult {
     pub records: RecordCounts,
+    /// WARC files this run created, whose index lines are in `index_lines` already.
+    pub written: Vec<std::path::PathBuf>,
+    pub index_lines: std::path::PathBuf,
     pub traps: Vec<TrapFamily>,
     pub interrupted: bool,
     /// When this run started, and how long it took.
@@ -259,10 +262,12 @@ impl Coordinator {
             archive, progress, ..
         } = self;
         progress.finish();
-        let records = archive.finish().await?;
+        let closed = archive.finish().await?;
         persisted?;
         Ok(CrawlResult {
-            records,
+            records: closed.records,
+            written: closed.written,
+            index_lines: closed.index_lines,
             traps,
             interrupted,
             started: self_started.0,
