@@ -18,6 +18,12 @@ pub struct MemberEncoder<W: Write> {
     deflate: Option<DeflateEncoder<W>>,
 }
 
+impl<W: Write> Default for MemberEncoder<W> {
+    fn default() -> Self {
+        MemberEncoder::new()
+    }
+}
+
 impl<W: Write> std::fmt::Debug for MemberEncoder<W> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("MemberEncoder").finish_non_exhaustive()
