@@ -6,7 +6,6 @@
 //! channel: when the disk is slow, `send` waits and the crawl slows with it. The thread owns the
 //! payload-digest table that turns repeated payloads into `revisit` records.
 
-use std::collections::HashMap;
 use std::path::PathBuf;
 
 use anyhow::Context as _;
@@ -24,7 +23,9 @@ use crate::report::summary::RecordCounts;
 use crate::report::{CrawlLog, LogLine};
 use crate::warc::{OUTCOME_CONTENT_TYPE, OUTCOME_FIELD};
 
+mod captures;
 mod fields;
+use captures::{Captures, FirstCapture};
 use crate::warc::record::{RecordFields, RecordType, Truncated};
 use crate::warc::writer::{
     Block, HttpRecordMeta, MetadataMeta, Outlink, RevisitMeta, WarcWriter, WarcinfoFields,
@@ -173,21 +174,13 @@ impl Archive {
     }
 }
 
-/// An earlier capture of a payload, for revisit records.
-#[derive(Debug, Clone)]
-struct FirstCapture {
-    record_id: String,
-    uri: String,
-    date: DateTime<Utc>,
-}
-
 struct ArchiveState {
     index_lines: PathBuf,
     state: Option<StateWriter>,
     writer: WarcWriter,
     log: CrawlLog,
     records: RecordCounts,
-    first_captures: HashMap<String, FirstCapture>,
+    first_captures: Captures,
 }
 
 impl ArchiveState {
@@ -213,19 +206,20 @@ impl ArchiveState {
         // Lines of an earlier, stopped run are not trusted: its files are indexed from the WARC.
         fs_err::write(index_lines_path(&options.out), b"")?;
         let mut records = RecordCounts::default();
-        let mut first_captures = HashMap::new();
+        let mut first_captures =
+            Captures::create(&options.out.join("state").join("captures.sqlite3"))?;
         let resuming = options.resume.is_some();
         if let Some(seed) = options.resume {
             writer_options = writer_options.with_first_serial(seed.first_serial);
             for (digest, record_id, uri, date) in seed.first_captures {
                 first_captures.insert(
-                    digest,
-                    FirstCapture {
+                    &digest,
+                    &FirstCapture {
                         record_id,
                         uri,
                         date,
                     },
-                );
+                )?;
             }
             records = seed.records;
         }
@@ -312,7 +306,7 @@ impl ArchiveState {
             },
             Block::Bytes(&exchange.request),
         )?;
-        let (response, outcome, block_len) = match self.earlier_capture(exchange) {
+        let (response, outcome, block_len) = match self.earlier_capture(exchange)? {
             Some(first) => self.write_revisit(task, exchange, &request, &first)?,
             None => self.write_response(task, exchange, &request)?,
         };
@@ -346,13 +340,14 @@ impl ArchiveState {
 
     /// The first capture of this exchange's payload, if one was archived before: a whole 2xx
     /// response with a body (an empty body or an error page is never a revisit).
-    fn earlier_capture(&self, exchange: &Exchange) -> Option<FirstCapture> {
+    fn earlier_capture(&self, exchange: &Exchange) -> anyhow::Result<Option<FirstCapture>> {
         let reusable = (200..300).contains(&exchange.status)
             && exchange.truncated.is_none()
             && !exchange.payload.is_empty();
-        reusable
-            .then(|| self.first_captures.get(&exchange.payload_digest).cloned())
-            .flatten()
+        if !reusable {
+            return Ok(None);
+        }
+        self.first_captures.get(&exchange.payload_digest)
     }
 
     /// A `revisit` record: the response head, pointing at the first capture of the payload.
@@ -415,13 +410,13 @@ impl ArchiveState {
             && !exchange.payload.is_empty();
         if reusable {
             self.first_captures.insert(
-                exchange.payload_digest.clone(),
-                FirstCapture {
+                &exchange.payload_digest,
+                &FirstCapture {
                     record_id: written.record_id.clone(),
                     uri: task.url.to_string(),
                     date: exchange.started,
                 },
-            );
+            )?;
         }
         let outcome = exchange
             .truncated

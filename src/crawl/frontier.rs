@@ -1,20 +1,33 @@
 //! The frontier: which URLs are waiting, which were seen, and which origin may be fetched next.
 //!
-//! One small interface (`add`, `next`, `done`, `retry_at`) over plain in-memory state, so that a
-//! persisted implementation can replace it without touching the scheduler. Politeness lives here:
+//! One small interface (`add`, `next`, `done`, `retry_at`). An origin's queue holds at most a
+//! window of tasks in memory; the rest wait in a file ([`overflow`]) and come back in order, so a
+//! site of any size costs the frontier bounded memory (the seen set keeps 16 bytes per URL, see
+//! `keys`). Politeness lives here:
 //! at most `per_host` fetches in flight per origin, and a pause after each (`--delay`, robots.txt
 //! `Crawl-delay`, `Retry-After`). Origins are served round-robin so one big site cannot starve
 //! the requisites of another.
 
 use std::cmp::Reverse;
-use std::collections::{BinaryHeap, HashMap, HashSet, VecDeque};
+use std::collections::{BinaryHeap, HashMap, VecDeque};
 use std::time::{Duration, Instant};
 
+use std::path::PathBuf;
+
+use super::keys::KeySet;
 use super::task::{Hop, Task};
+
+mod overflow;
+use overflow::Overflow;
+
+/// Tasks of one origin kept in memory before the rest go to its overflow file.
+pub const DEFAULT_WINDOW: usize = 2048;
 
 #[derive(Debug, Default)]
 struct OriginQueue {
     queue: VecDeque<Task>,
+    /// What did not fit in `queue`, in order after it.
+    overflow: Option<Overflow>,
     inflight: usize,
     not_before: Option<Instant>,
     /// While set, only the task at the front (robots.txt) may run; the rest wait for it.
@@ -48,7 +61,7 @@ impl Ord for Delayed {
 
 #[derive(Debug)]
 pub struct Frontier {
-    seen: HashSet<String>,
+    seen: KeySet,
     origins: HashMap<String, OriginQueue>,
     /// Round-robin order of origins.
     order: VecDeque<String>,
@@ -58,12 +71,37 @@ pub struct Frontier {
     per_host: usize,
     /// Changes not yet handed to the persisted state (see `state.rs`), in order.
     journal: Vec<super::state::StateOp>,
+    /// Where overflow files go, and how many tasks an origin keeps in memory; `None`: all.
+    spill: Option<(PathBuf, usize)>,
+    spill_files: u64,
+}
+
+impl OriginQueue {
+    /// Tasks waiting, in memory or in the overflow file.
+    fn waiting(&self) -> usize {
+        self.queue.len() + self.overflow.as_ref().map_or(0, Overflow::len)
+    }
+
+    /// Brings tasks back from the overflow file once the in-memory queue is empty.
+    fn refill(&mut self, window: usize) {
+        let Some(overflow) = self.overflow.as_mut() else {
+            return;
+        };
+        if !self.queue.is_empty() || overflow.len() == 0 {
+            return;
+        }
+        match overflow.take(window) {
+            Ok(tasks) => self.queue.extend(tasks),
+            // The tasks are in the crawl state all the same: a resume fetches them.
+            Err(err) => tracing::error!("reading the frontier's overflow file back: {err}"),
+        }
+    }
 }
 
 impl Frontier {
     pub fn new(per_host: usize) -> Frontier {
         Frontier {
-            seen: HashSet::new(),
+            seen: KeySet::new(),
             origins: HashMap::new(),
             order: VecDeque::new(),
             delayed: BinaryHeap::new(),
@@ -71,7 +109,15 @@ impl Frontier {
             queued: 0,
             per_host: per_host.max(1),
             journal: Vec::new(),
+            spill: None,
+            spill_files: 0,
         }
+    }
+
+    /// Keeps at most `window` tasks per origin in memory; the rest go to files in `dir`.
+    pub fn with_overflow(mut self, dir: PathBuf, window: usize) -> Frontier {
+        self.spill = Some((dir, window.max(1)));
+        self
     }
 
     /// Whether this canonical key was already taken.
@@ -81,7 +127,7 @@ impl Frontier {
 
     /// Takes a new URL; false when it was seen before.
     pub fn add(&mut self, task: Task) -> bool {
-        if !self.seen.insert(task.key.clone()) {
+        if !self.seen.insert(&task.key) {
             return false;
         }
         self.journal.push(super::state::StateOp::Add(task.clone()));
@@ -92,7 +138,7 @@ impl Frontier {
     /// Puts back a task from the persisted state (resume): queued, not journaled again.
     /// A prerequisite gates its origin as [`Frontier::add_prerequisite`] does.
     pub fn restore(&mut self, task: Task) {
-        self.seen.insert(task.key.clone());
+        self.seen.insert(&task.key);
         let origin = task.origin();
         let prerequisite = task.hop == Hop::Prerequisite;
         self.enqueue(task, prerequisite);
@@ -109,7 +155,7 @@ impl Frontier {
 
     /// Marks a key as taken without queueing it (resume: already archived or declined).
     pub fn mark_seen(&mut self, key: &str) {
-        self.seen.insert(key.to_string());
+        self.seen.insert(key);
     }
 
     /// Registers an origin whose robots.txt is already known (resume), so it is not asked again.
@@ -129,7 +175,7 @@ impl Frontier {
     /// Puts a task that must run before everything else of its origin (robots.txt) at the front
     /// and holds the origin's other tasks until [`Frontier::open_gate`].
     pub fn add_prerequisite(&mut self, task: Task) {
-        self.seen.insert(task.key.clone());
+        self.seen.insert(&task.key);
         self.journal.push(super::state::StateOp::Add(task.clone()));
         let origin = task.origin();
         self.enqueue(task, true);
@@ -156,12 +202,28 @@ impl Frontier {
             self.order.push_back(origin.clone());
             OriginQueue::default()
         });
+        self.queued += 1;
         if front {
             queue.queue.push_front(task);
-        } else {
+            return;
+        }
+        let Some((dir, window)) = &self.spill else {
+            queue.queue.push_back(task);
+            return;
+        };
+        let overflowing = queue.overflow.as_ref().is_some_and(|o| o.len() > 0);
+        if queue.queue.len() < *window && !overflowing {
+            queue.queue.push_back(task);
+            return;
+        }
+        let overflow = queue.overflow.get_or_insert_with(|| {
+            self.spill_files += 1;
+            Overflow::new(dir.join(format!("frontier-{}.jsonl", self.spill_files)))
+        });
+        if let Err(err) = overflow.push(&task) {
+            tracing::warn!("the frontier keeps {} in memory: {err}", task.url);
             queue.queue.push_back(task);
         }
-        self.queued += 1;
     }
 
     /// Schedules another try of a task at `at` (its `attempt` already counted up by the caller).
@@ -197,9 +259,11 @@ impl Frontier {
             let origin = self.order.pop_front()?;
             self.order.push_back(origin.clone());
             let per_host = self.per_host;
+            let window = self.spill.as_ref().map_or(usize::MAX, |(_, w)| *w);
             let Some(queue) = self.origins.get_mut(&origin) else {
                 continue;
             };
+            queue.refill(window);
             let limit = if queue.gated { 1 } else { per_host };
             if queue.queue.is_empty() || queue.inflight >= limit {
                 continue;
@@ -232,7 +296,7 @@ impl Frontier {
         let paused = self
             .origins
             .values()
-            .filter(|q| !q.queue.is_empty())
+            .filter(|q| q.waiting() > 0)
             .filter_map(|q| q.not_before);
         delayed.into_iter().chain(paused).min()
     }
@@ -244,11 +308,16 @@ impl Frontier {
 
     /// Drains everything still waiting (when the crawl stops early), for the log.
     pub fn drain(&mut self) -> Vec<Task> {
-        let mut all: Vec<Task> = self
-            .origins
-            .values_mut()
-            .flat_map(|q| q.queue.drain(..))
-            .collect();
+        let mut all = Vec::new();
+        for queue in self.origins.values_mut() {
+            all.extend(queue.queue.drain(..));
+            if let Some(overflow) = queue.overflow.as_mut() {
+                match overflow.take(usize::MAX) {
+                    Ok(tasks) => all.extend(tasks),
+                    Err(err) => tracing::error!("reading the frontier's overflow file back: {err}"),
+                }
+            }
+        }
         all.extend(self.delayed.drain().map(|Reverse(d)| d.task));
         self.queued = 0;
         all
@@ -327,5 +396,33 @@ mod tests {
             "origin still resting"
         );
         assert_eq!(f.next(now + Duration::from_secs(6)).unwrap().attempt, 1);
+    }
+
+    #[test]
+    fn an_origins_queue_beyond_its_window_waits_in_a_file_and_keeps_its_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let now = Instant::now();
+        let mut f = Frontier::new(1).with_overflow(dir.path().to_path_buf(), 3);
+        for n in 0..10 {
+            f.add(task(&format!("http://a/{n}")));
+        }
+        assert_eq!(f.queued(), 10);
+        let files = || std::fs::read_dir(dir.path()).unwrap().count();
+        assert_eq!(files(), 1, "seven tasks went to the overflow file");
+        let mut order = Vec::new();
+        while let Some(t) = f.next(now) {
+            order.push(t.url.path().to_string());
+            f.done("http://a:80", now, Duration::ZERO);
+            if order.len() == 5 {
+                f.add(task("http://a/late"));
+            }
+        }
+        let want: Vec<String> = (0..10)
+            .map(|n| format!("/{n}"))
+            .chain(["/late".to_string()])
+            .collect();
+        assert_eq!(order, want);
+        assert_eq!(f.queued(), 0);
+        assert_eq!(files(), 0, "the file goes once it is read back");
     }
 }

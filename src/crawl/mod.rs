@@ -5,6 +5,7 @@ pub mod config;
 pub mod discover;
 pub mod fetch;
 pub mod frontier;
+pub mod keys;
 pub mod options;
 pub mod progress;
 pub mod recover;

@@ -4,7 +4,7 @@
 use url::Url;
 
 /// How a URL was found; the letters are Heritrix's hop codes, used in crawl.log and metadata.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Hop {
     /// Given on the command line or in `--seeds-file`.

@@ -2,7 +2,7 @@
 //! The real type of bodies served with a generic one, text linked as a stylesheet, and every
 //! link of every page, so that in-scope links no record answers get a "not archived" entry.
 
-use std::collections::{BTreeSet, HashSet};
+use std::collections::BTreeSet;
 use std::io::Read;
 use std::path::Path;
 
@@ -60,62 +60,80 @@ fn scope_of(catalog: &Catalog) -> Option<Scope> {
 pub(super) fn survey(warc_dir: &Path, catalog: &mut Catalog) {
     correct_generic_types(warc_dir, catalog);
     let scope = scope_of(catalog);
-    let mut scanned: HashSet<String> = HashSet::new();
     // A text file linked as a stylesheet becomes a document only once its linking page has been
-    // read, so documents are scanned in rounds until none is new.
-    loop {
-        let documents: Vec<(&String, &Capture)> = catalog
-            .entries
-            .iter()
-            .filter_map(|(key, e)| match e {
-                Entry::Archived(c) if document_kind(c).is_some() && !scanned.contains(key) => {
-                    Some((key, c))
-                }
+    // read, so documents are scanned in rounds: first every document, then those that a round
+    // found linked as stylesheets, until no new one turns up.
+    let mut round: Vec<String> = catalog
+        .entries
+        .iter()
+        .filter_map(|(key, e)| match e {
+            Entry::Archived(c) if document_kind(c).is_some() => Some(key.clone()),
+            _ => None,
+        })
+        .collect();
+    while !round.is_empty() {
+        let entries = &catalog.entries;
+        // Each page's links are checked against the catalogue as they are found and only the
+        // few that change it are kept, so memory does not grow with the site's links.
+        let found: BTreeSet<Finding> = round
+            .par_iter()
+            .filter_map(|key| match entries.get(key) {
+                Some(Entry::Archived(capture)) => Some(capture),
                 _ => None,
             })
-            .collect();
-        if documents.is_empty() {
-            break;
-        }
-        let found: BTreeSet<(String, bool)> = documents
-            .par_iter()
-            .flat_map_iter(|(_, capture)| {
+            .flat_map_iter(|capture| {
                 let body = payload::read_body(warc_dir, capture, MAX_REWRITE).unwrap_or_default();
                 scan(&body, capture)
                     .into_iter()
                     .filter_map(|f| {
                         let stylesheet =
                             linked_as_stylesheet(f.context, f.kind == LinkKind::Requisite);
-                        f.url.map(|mut u| {
-                            u.set_fragment(None);
-                            (u.to_string(), stylesheet)
-                        })
+                        let mut url = f.url?;
+                        url.set_fragment(None);
+                        let key = dedup_key(&url);
+                        match entries.get(&key) {
+                            Some(Entry::Archived(c)) if stylesheet && is_generic_mime(&c.mime) => {
+                                Some(Finding::Stylesheet(key))
+                            }
+                            Some(_) => None,
+                            None if scope.as_ref().is_some_and(|s| s.same_site(&url)) => {
+                                Some(Finding::NotArchived(key, url.to_string()))
+                            }
+                            None => None,
+                        }
                     })
                     .collect::<Vec<_>>()
             })
             .collect();
-        scanned.extend(documents.iter().map(|(key, _)| (*key).clone()));
-        for (text, stylesheet) in found {
-            let Ok(url) = Url::parse(&text) else { continue };
-            let key = dedup_key(&url);
-            match catalog.entries.get_mut(&key) {
-                Some(Entry::Archived(capture)) if stylesheet && is_generic_mime(&capture.mime) => {
-                    capture.mime = "text/css".to_string();
+        round = Vec::new();
+        for finding in found {
+            match finding {
+                Finding::Stylesheet(key) => {
+                    if let Some(Entry::Archived(capture)) = catalog.entries.get_mut(&key)
+                        && is_generic_mime(&capture.mime)
+                    {
+                        capture.mime = "text/css".to_string();
+                        round.push(key);
+                    }
                 }
-                Some(_) => {}
-                None if scope.as_ref().is_some_and(|s| s.same_site(&url)) => {
-                    catalog.entries.insert(
-                        key,
-                        Entry::NotArchived {
-                            url,
-                            reason: "not-fetched".to_string(),
-                        },
-                    );
+                Finding::NotArchived(key, text) => {
+                    let Ok(url) = Url::parse(&text) else { continue };
+                    catalog.entries.entry(key).or_insert(Entry::NotArchived {
+                        url,
+                        reason: "not-fetched".to_string(),
+                    });
                 }
-                None => {}
             }
         }
     }
+}
+
+/// A link that changes the catalogue: a body with a generic type linked as a stylesheet (by its
+/// key), or an in-scope URL no record answers (by its key and its text).
+#[derive(Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Finding {
+    Stylesheet(String),
+    NotArchived(String, String),
 }
 
 /// Bodies served as `text/plain`, `application/octet-stream` or with no type get the type their

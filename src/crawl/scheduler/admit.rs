@@ -220,7 +220,7 @@ impl Coordinator {
         decline: Decline,
         in_scope: bool,
     ) -> anyhow::Result<()> {
-        if !self.soft_declined.insert(task.key.clone()) {
+        if !self.soft_declined.insert(&task.key) {
             return Ok(());
         }
         self.pending.push(StateOp::Declined {
@@ -240,7 +240,7 @@ impl Coordinator {
         decline: Decline,
         in_scope: bool,
     ) -> anyhow::Result<()> {
-        self.declined.insert(task.key.clone());
+        self.declined.insert(&task.key);
         // URLs left waiting by Ctrl-C stay queued in the state: a resume fetches them.
         if decline != Decline::CrawlStopped {
             self.pending.push(StateOp::Declined {

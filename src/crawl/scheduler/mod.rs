@@ -5,7 +5,7 @@
 //! needs a lock; fetches run as tasks in a `JoinSet` bounded by `--concurrency`, and the archive
 //! is reached through a bounded channel, so a slow disk slows the crawl instead of filling memory.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -15,7 +15,8 @@ use super::archive::Archive;
 use super::config::Config;
 use super::discover::{self, Discovered, Discovery};
 use super::fetch::{Exchange, FetchConfig, FetchError, Fetcher};
-use super::frontier::Frontier;
+use super::frontier::{self, Frontier};
+use super::keys::KeySet;
 use super::progress::Progress;
 use super::robots::Robots;
 use super::state::{StateOp, StateWriter};
@@ -81,11 +82,11 @@ struct Coordinator {
     progress: Progress,
     robots: HashMap<String, Arc<Robots>>,
     /// Keys of URLs declined once already (each is logged once).
-    declined: HashSet<String>,
+    declined: KeySet,
     /// Keys declined for how they were found (within a stopped trap family, too deep, from an
     /// offsite page), not for what they are: considered again when found another way (from a
     /// page of another family, by a shorter path, on the site itself), and logged once.
-    soft_declined: HashSet<String>,
+    soft_declined: KeySet,
     pages_taken: u64,
     pages_per_origin: HashMap<String, u64>,
     state: StateWriter,
@@ -128,7 +129,8 @@ impl Coordinator {
             ..FetchConfig::default()
         });
         Ok(Coordinator {
-            frontier: Frontier::new(config.per_host),
+            frontier: Frontier::new(config.per_host)
+                .with_overflow(config.out.join("state").join("tmp"), frontier::DEFAULT_WINDOW),
             scope,
             limits,
             families,
@@ -137,8 +139,8 @@ impl Coordinator {
             archive,
             progress,
             robots: HashMap::new(),
-            declined: HashSet::new(),
-            soft_declined: HashSet::new(),
+            declined: KeySet::new(),
+            soft_declined: KeySet::new(),
             pages_taken: 0,
             pages_per_origin: HashMap::new(),
             state,

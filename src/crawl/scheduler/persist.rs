@@ -46,7 +46,7 @@ impl Coordinator {
         // `--not-a-trap` given to this resume): then it is taken now.
         let mut released = Vec::new();
         for (task, decline) in restored.soft_declined {
-            self.soft_declined.insert(task.key.clone());
+            self.soft_declined.insert(&task.key);
             if decline == Decline::TrapNoNewContent {
                 if self.families.is_stopped(&task.family) {
                     self.families.note_declined(task);
