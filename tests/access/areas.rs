@@ -272,3 +272,34 @@ fn credentials_never_reach_another_host() {
         "{outcome}"
     );
 }
+
+#[test]
+fn a_session_cookie_from_the_environment_opens_the_members_pages() {
+    let server = members();
+    let base = server.url();
+    let cookie = format!("medlem={SESSION}");
+    let run = crawl(
+        &[base.to_string()],
+        &["--header-env", "Cookie=ARKIV_TEST_MEMBERS_COOKIE"],
+        &[("ARKIV_TEST_MEMBERS_COOKIE", &cookie)],
+    );
+    assert_eq!(run.code(), Some(0), "{}", run.stderr());
+    let page = base
+        .join("medlemmer/adresser.html")
+        .expect("url")
+        .to_string();
+    assert_eq!(run.last_for(&page), Some(("200".into(), "archived".into())));
+    let text = run.warc_text();
+    assert!(!text.contains(SESSION));
+    assert!(
+        text.contains("Cookie: medlem=ARKIV-REDACTED"),
+        "masked as a loaded cookie"
+    );
+    assert!(text.contains("arkiv-redacts: Cookie medlem"));
+    let toml = fs_err::read_to_string(run.out.join("arkiv.toml")).expect("arkiv.toml");
+    assert!(
+        toml.contains("header-env = [\"Cookie=ARKIV_TEST_MEMBERS_COOKIE\"]"),
+        "{toml}"
+    );
+    assert!(!toml.contains(SESSION), "{toml}");
+}

@@ -320,3 +320,35 @@ fn no_terminal_no_prompt_and_a_hint() {
     assert!(stderr.contains("no terminal"), "{stderr}");
     assert!(stderr.contains("--password-env"), "{stderr}");
 }
+
+/// A secret in a URL stays (the URL is the capture's identity), and the crawl says so.
+#[test]
+fn a_secret_in_a_url_is_kept_and_warned_about() {
+    let server = members();
+    // The password, percent-encoded in a query, as a careless link would carry it.
+    let seed = server
+        .url()
+        .join("offentlig/?pw=bl%C3%A5b%C3%A6r-gr%C3%B8d%2042")
+        .expect("url")
+        .to_string();
+    let run = crawl(
+        std::slice::from_ref(&seed),
+        &["--user", USER, "--password-env", PASSWORD_ENV],
+        &[(PASSWORD_ENV, PASSWORD)],
+    );
+    assert_eq!(run.code(), Some(0), "{}", run.stderr());
+    let stderr = run.stderr();
+    assert!(
+        stderr.contains(&seed) && stderr.contains("is in its URL"),
+        "{stderr}"
+    );
+    assert!(
+        !stderr.contains(PASSWORD),
+        "the warning does not repeat it: {stderr}"
+    );
+    assert!(
+        run.warc_text()
+            .contains("?pw=bl%C3%A5b%C3%A6r-gr%C3%B8d%2042"),
+        "the URL as sent"
+    );
+}
