@@ -375,7 +375,7 @@ impl ArchiveState {
                     places.join(" and ")
                 );
             } else if self.exposed == MAX_EXPOSURE_WARNINGS + 1 {
-                tracing::warn!("more requests carry a secret in their URL; not shown");
+                tracing::warn!("more requests carry a secret of yours as sent; not shown");
             }
         }
         Ok(self.writer.write_redacted_request(
