@@ -110,20 +110,34 @@ impl Authenticator {
         }
     }
 
-    /// The value to send up front with `request`, if an earlier challenge covers its path.
-    pub fn preemptive(&mut self, request: AuthRequest<'_>) -> Option<String> {
-        let credentials = &self.credentials;
-        let space = self
-            .spaces
-            .iter_mut()
-            .filter(|s| s.prefixes.iter().any(|p| request.path.starts_with(p)))
-            .max_by_key(|s| {
+    /// Where in `spaces` the space that covers `path` is (the longest matching prefix wins).
+    fn space_for(&self, path: &str) -> Option<usize> {
+        self.spaces
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| s.prefixes.iter().any(|p| path.starts_with(p)))
+            .max_by_key(|(_, s)| {
                 s.prefixes
                     .iter()
-                    .filter(|p| request.path.starts_with(p.as_str()))
+                    .filter(|p| path.starts_with(p.as_str()))
                     .map(|p| p.len())
                     .max()
-            })?;
+            })
+            .map(|(i, _)| i)
+    }
+
+    /// Whether the answer sent up front for `path` would be a Digest one (it counts `nc`, so a
+    /// caller that runs requests side by side sends such answers one at a time, in order).
+    pub fn digest_up_front(&self, path: &str) -> bool {
+        self.space_for(path)
+            .is_some_and(|i| matches!(self.spaces[i].answer, Answer::Digest(_)))
+    }
+
+    /// The value to send up front with `request`, if an earlier challenge covers its path.
+    pub fn preemptive(&mut self, request: AuthRequest<'_>) -> Option<String> {
+        let index = self.space_for(request.path)?;
+        let credentials = &self.credentials;
+        let space = &mut self.spaces[index];
         match &mut space.answer {
             Answer::Basic(value) => Some(value.clone()),
             Answer::Digest(session) => session
@@ -360,6 +374,7 @@ mod tests {
         let next = a.preemptive(request("/a/page")).expect("preemptive");
         assert!(next.contains("nc=00000002"), "{next}");
         assert!(next.contains(r#"uri="/a/page""#), "{next}");
+        assert!(a.digest_up_front("/a/page") && !a.digest_up_front("/other/"));
         assert_eq!(a.preemptive(request("/other/")), None);
     }
 

@@ -8,6 +8,13 @@
 //! authenticator gives a realm up after a refusal, so a wrong password costs one request per realm,
 //! not a loop. A `401` from any other origin is kept as the site sent it, with a note (once per
 //! origin) saying that the credentials do not go there.
+//!
+//! Digest answers count: each carries the next `nc` of its nonce, and a careful server refuses a
+//! count lower than one it has seen. Requests run side by side, so two answers could reach the
+//! server out of order, and the refused one would read as a wrong password. So a request that
+//! carries a Digest answer takes its origin's [`Turn`] before the answer is computed and keeps it
+//! until its exchange is over; so does the answer to a challenge. Other requests (Basic answers,
+//! pages outside the Digest spaces) never wait.
 
 use std::collections::HashSet;
 use std::sync::{Mutex, MutexGuard, PoisonError};
@@ -41,10 +48,21 @@ pub(crate) enum Reply {
     Refused(String),
 }
 
+/// Held while a Digest answer of one origin is on its way (see the module comment).
+pub(crate) type Turn<'a> = tokio::sync::MutexGuard<'a, ()>;
+
+/// One origin that may receive the credentials.
+#[derive(Debug)]
+struct Allowed {
+    origin: url::Origin,
+    auth: Option<Mutex<Authenticator>>,
+    turn: tokio::sync::Mutex<()>,
+}
+
 /// See the module comment.
 #[derive(Debug)]
 pub(crate) struct Login {
-    origins: Vec<(url::Origin, Option<Mutex<Authenticator>>)>,
+    origins: Vec<Allowed>,
     secret_headers: Vec<(String, Secret)>,
     /// Origins already told about (a 401 they send is not the credentials' to answer).
     noted: Mutex<HashSet<String>>,
@@ -56,12 +74,13 @@ impl Login {
             origins: config
                 .origins
                 .iter()
-                .map(|origin| {
-                    let auth = config
+                .map(|origin| Allowed {
+                    origin: origin.clone(),
+                    auth: config
                         .credentials
                         .clone()
-                        .map(|c| Mutex::new(Authenticator::new(c)));
-                    (origin.clone(), auth)
+                        .map(|c| Mutex::new(Authenticator::new(c))),
+                    turn: tokio::sync::Mutex::new(()),
                 })
                 .collect(),
             secret_headers: config.secret_headers.clone(),
@@ -69,22 +88,23 @@ impl Login {
         }
     }
 
-    fn entry(&self, url: &Url) -> Option<&(url::Origin, Option<Mutex<Authenticator>>)> {
+    fn entry(&self, url: &Url) -> Option<&Allowed> {
         let origin = url.origin();
-        self.origins.iter().find(|(o, _)| *o == origin)
+        self.origins.iter().find(|a| a.origin == origin)
     }
 
     fn authenticator(&self, url: &Url) -> Option<MutexGuard<'_, Authenticator>> {
-        let (_, auth) = self.entry(url)?;
         // A panic elsewhere leaves the spaces usable.
-        auth.as_ref()
+        self.entry(url)?
+            .auth
+            .as_ref()
             .map(|a| a.lock().unwrap_or_else(PoisonError::into_inner))
     }
 
     /// Whether anything secret goes to `url` (credentials or secret headers).
     pub fn sends_secrets(&self, url: &Url) -> bool {
         self.entry(url)
-            .is_some_and(|(_, auth)| auth.is_some() || !self.secret_headers.is_empty())
+            .is_some_and(|a| a.auth.is_some() || !self.secret_headers.is_empty())
     }
 
     /// The secret headers for a request to `url` (none outside the allowed origins).
@@ -98,13 +118,49 @@ impl Login {
             .collect()
     }
 
-    /// The `Authorization` to send up front, where an earlier challenge covers the request.
-    pub fn preemptive(&self, url: &Url, request: AuthRequest<'_>) -> Option<String> {
-        self.authenticator(url)?.preemptive(request)
+    /// The `Authorization` to send up front, where an earlier challenge covers the request, and
+    /// for a Digest answer the origin's turn, to keep until the exchange is over.
+    pub async fn preemptive(
+        &self,
+        url: &Url,
+        request: AuthRequest<'_>,
+    ) -> (Option<String>, Option<Turn<'_>>) {
+        let Some(allowed) = self.entry(url) else {
+            return (None, None);
+        };
+        let digest = self
+            .authenticator(url)
+            .is_some_and(|auth| auth.digest_up_front(request.path));
+        // The turn first, then the answer: counts go out in the order they are given.
+        let turn = match digest {
+            true => Some(allowed.turn.lock().await),
+            false => None,
+        };
+        let value = self
+            .authenticator(url)
+            .and_then(|mut auth| auth.preemptive(request));
+        (value, turn)
     }
 
     /// Decides about a `401` to `request` for `url`; `sent` is the `Authorization` it carried.
-    pub fn challenged<'a>(
+    /// A Digest answer comes with the origin's turn, to keep until the exchange is over.
+    pub async fn challenged<'a>(
+        &self,
+        url: &Url,
+        request: AuthRequest<'_>,
+        challenges: impl IntoIterator<Item = &'a str>,
+        sent: Option<&str>,
+    ) -> (Reply, Option<Turn<'_>>) {
+        let turn = match self.entry(url) {
+            Some(allowed) if allowed.auth.is_some() => Some(allowed.turn.lock().await),
+            _ => None,
+        };
+        let reply = self.decide(url, request, challenges, sent);
+        let digest = matches!(&reply, Reply::Retry(value) if value.starts_with("Digest "));
+        (reply, turn.filter(|_| digest))
+    }
+
+    fn decide<'a>(
         &self,
         url: &Url,
         request: AuthRequest<'_>,
@@ -141,11 +197,11 @@ impl Login {
         if !first {
             return;
         }
-        if self.origins.iter().any(|(_, auth)| auth.is_some()) {
+        if self.origins.iter().any(|a| a.auth.is_some()) {
             let allowed: Vec<String> = self
                 .origins
                 .iter()
-                .map(|(o, _)| o.ascii_serialization())
+                .map(|a| a.origin.ascii_serialization())
                 .collect();
             tracing::warn!(
                 "{origin} asks for credentials (401, archived as sent); they go only to {} \
@@ -181,8 +237,8 @@ mod tests {
         }
     }
 
-    #[test]
-    fn another_origin_gets_nothing() {
+    #[tokio::test]
+    async fn another_origin_gets_nothing() {
         let login = login();
         let home = Url::parse("http://127.0.0.1:8080/kontor/").unwrap();
         for other in [
@@ -192,27 +248,53 @@ mod tests {
         ] {
             let other = Url::parse(other).unwrap();
             assert!(login.headers_for(&other).is_empty(), "{other}");
-            assert_eq!(
-                login.challenged(&other, get("/kontor/"), [r#"Basic realm="k""#], None),
-                Reply::NotOurs,
-                "{other}"
-            );
+            let (reply, turn) = login
+                .challenged(&other, get("/kontor/"), [r#"Basic realm="k""#], None)
+                .await;
+            assert_eq!(reply, Reply::NotOurs, "{other}");
+            assert!(turn.is_none());
         }
         assert_eq!(login.headers_for(&home).len(), 1);
-        let Reply::Retry(value) =
-            login.challenged(&home, get("/kontor/"), [r#"Basic realm="k""#], None)
+        let (Reply::Retry(value), None) = login
+            .challenged(&home, get("/kontor/"), [r#"Basic realm="k""#], None)
+            .await
         else {
-            panic!("the allowed origin is answered");
+            panic!("the allowed origin is answered, and Basic takes no turn");
         };
-        assert_eq!(
-            login.preemptive(&home, get("/kontor/x")),
-            Some(value.clone())
-        );
+        let (up_front, turn) = login.preemptive(&home, get("/kontor/x")).await;
+        assert_eq!(up_front, Some(value.clone()));
+        assert!(turn.is_none());
         let elsewhere = Url::parse("http://localhost:8080/kontor/x").unwrap();
-        assert_eq!(login.preemptive(&elsewhere, get("/kontor/x")), None);
+        assert_eq!(login.preemptive(&elsewhere, get("/kontor/x")).await.0, None);
         assert!(matches!(
-            login.challenged(&home, get("/kontor/"), [r#"Basic realm="k""#], Some(&value)),
+            login
+                .challenged(&home, get("/kontor/"), [r#"Basic realm="k""#], Some(&value))
+                .await
+                .0,
             Reply::Refused(_)
         ));
+    }
+
+    #[tokio::test]
+    async fn digest_answers_take_turns() {
+        let login = login();
+        let home = Url::parse("http://127.0.0.1:8080/arkiv/").unwrap();
+        let challenge = [r#"Digest realm="a", nonce="n", qop="auth""#];
+        let (reply, turn) = login
+            .challenged(&home, get("/arkiv/"), challenge, None)
+            .await;
+        assert!(matches!(reply, Reply::Retry(_)));
+        assert!(turn.is_some(), "the answer holds the turn");
+        let page = Url::parse("http://127.0.0.1:8080/arkiv/1998.html").unwrap();
+        let waiting = tokio::time::timeout(
+            std::time::Duration::from_millis(50),
+            login.preemptive(&page, get("/arkiv/1998.html")),
+        )
+        .await;
+        assert!(waiting.is_err(), "an answer up front waits for the turn");
+        drop(turn);
+        let (value, turn) = login.preemptive(&page, get("/arkiv/1998.html")).await;
+        assert!(value.is_some_and(|v| v.contains("nc=00000002")));
+        assert!(turn.is_some());
     }
 }

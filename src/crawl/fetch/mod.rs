@@ -272,14 +272,17 @@ impl Fetcher {
             target,
         };
         let secret_headers = login.headers_for(url);
-        let mut sent = login.preemptive(url, auth_request);
+        // A Digest answer holds its origin's turn until its exchange is over (see `login`).
+        let (mut sent, mut turn) = login.preemptive(url, auth_request).await;
         let mut challenged = Vec::new();
         loop {
             let mut headers = secret_headers.clone();
             if let Some(value) = &sent {
                 headers.push(("Authorization".to_owned(), value.clone()));
             }
-            let exchange = match self.fetch(url, &headers).await {
+            let fetched = self.fetch(url, &headers).await;
+            drop(turn.take());
+            let exchange = match fetched {
                 Ok(exchange) => exchange,
                 Err(error) => {
                     return Answered {
@@ -292,17 +295,20 @@ impl Fetcher {
             let auth_failure = match exchange.status {
                 401 => {
                     let values: Vec<String> = exchange.header_texts("www-authenticate").collect();
-                    let reply = login.challenged(
-                        url,
-                        auth_request,
-                        values.iter().map(String::as_str),
-                        sent.as_deref(),
-                    );
+                    let (reply, next_turn) = login
+                        .challenged(
+                            url,
+                            auth_request,
+                            values.iter().map(String::as_str),
+                            sent.as_deref(),
+                        )
+                        .await;
                     match reply {
                         Reply::Retry(value) if challenged.len() < MAX_ANSWERS => {
                             tracing::debug!(url = url.as_str(), "401: answering the challenge");
                             challenged.push(exchange);
                             sent = Some(value);
+                            turn = next_turn;
                             continue;
                         }
                         Reply::Retry(_) => Some(format!(
