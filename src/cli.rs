@@ -257,7 +257,7 @@ pub struct CrawlArgs {
     #[arg(long, short, value_name = "DIR", required_unless_present = "resume")]
     pub out: Option<PathBuf>,
 
-    /// Continue the crawl in DIR after Ctrl-C, kill or power loss; settings come from DIR/arkiv.toml (other crawl options but --not-a-trap are ignored) [default: none]
+    /// Continue the crawl in DIR after Ctrl-C, kill or power loss; settings come from DIR/arkiv.toml, secrets from where it says (other crawl options but --not-a-trap, --password-env and --proxy-password-env are ignored) [default: none]
     #[arg(long, value_name = "DIR", conflicts_with_all = ["seeds", "seeds_file", "out"])]
     pub resume: Option<PathBuf>,
 
@@ -368,6 +368,46 @@ pub struct CrawlArgs {
     /// Also trust the CA certificate(s) in this PEM file, for a site behind a private CA (repeatable; verification cannot be turned off) [default: the webpki roots only]
     #[arg(long, value_name = "FILE")]
     pub ca_cert: Vec<PathBuf>,
+
+    /// Send this header with every request, e.g. 'Accept-Language: da' (repeatable; saved in arkiv.toml, so no credentials: those go with --user, --header-env or --load-cookies) [default: none]
+    #[arg(long, value_name = "NAME: VALUE", help_heading = "Login and proxy")]
+    pub header: Vec<String>,
+
+    /// Send header NAME with the value of environment variable VAR, to the --auth-origin origins only, masked in the WARC (repeatable; e.g. Authorization=ARKIV_TOKEN) [default: none]
+    #[arg(long, value_name = "NAME=VAR", help_heading = "Login and proxy")]
+    pub header_env: Vec<String>,
+
+    /// Log in as this user where a site asks (HTTP Basic or Digest), at the --auth-origin origins only; the password comes from --password-env, else a prompt on the terminal [default: none]
+    #[arg(long, value_name = "NAME", help_heading = "Login and proxy")]
+    pub user: Option<String>,
+
+    /// The environment variable that holds --user's password, never saved (with --resume: where to read it this time) [default: ask on the terminal]
+    #[arg(long, value_name = "VAR", help_heading = "Login and proxy")]
+    pub password_env: Option<String>,
+
+    /// An origin (scheme://host[:port]) that may receive the credentials and the --header-env headers (repeatable); no other host ever does, whatever a redirect or a link says [default: the seeds' origins]
+    #[arg(long, value_name = "ORIGIN", help_heading = "Login and proxy")]
+    pub auth_origin: Vec<String>,
+
+    /// Send the cookies of this Netscape cookies.txt file (a browser's export, curl's or wget's), by their domain, path, secure flag and expiry, masked in the WARC; the file is read again on --resume (repeatable) [default: none]
+    #[arg(long, value_name = "FILE", help_heading = "Login and proxy")]
+    pub load_cookies: Vec<PathBuf>,
+
+    /// Fetch through this HTTP proxy, http://host[:port] (https through CONNECT), instead of the environment's HTTP_PROXY, HTTPS_PROXY or ALL_PROXY [default: the environment's, else none]
+    #[arg(long, value_name = "URL", help_heading = "Login and proxy")]
+    pub proxy: Option<String>,
+
+    /// Hosts to reach directly, not through the proxy: comma-separated names, domains (.example.org), addresses or *, as NO_PROXY writes them [default: $NO_PROXY]
+    #[arg(long, value_name = "LIST", help_heading = "Login and proxy")]
+    pub no_proxy: Option<String>,
+
+    /// The proxy's user (sent as Proxy-Authorization: Basic); the password comes from --proxy-password-env, else a prompt on the terminal [default: the user in the proxy variable's URL, if any]
+    #[arg(long, value_name = "NAME", help_heading = "Login and proxy")]
+    pub proxy_user: Option<String>,
+
+    /// The environment variable that holds --proxy-user's password, never saved (with --resume: where to read it this time) [default: ask on the terminal]
+    #[arg(long, value_name = "VAR", help_heading = "Login and proxy")]
+    pub proxy_password_env: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -460,6 +500,16 @@ impl CrawlArgs {
             notice_exempt: Vec::new(),
             no_mirror: flag(self.no_mirror),
             ca_cert: self.ca_cert.clone(),
+            header: self.header.clone(),
+            header_env: self.header_env.clone(),
+            user: self.user.clone(),
+            password_env: self.password_env.clone(),
+            auth_origin: self.auth_origin.clone(),
+            load_cookies: self.load_cookies.clone(),
+            proxy: self.proxy.clone(),
+            no_proxy: self.no_proxy.clone(),
+            proxy_user: self.proxy_user.clone(),
+            proxy_password_env: self.proxy_password_env.clone(),
         })
     }
 

@@ -94,6 +94,8 @@ fn crawl(args: cli::CrawlArgs, global: &cli::GlobalArgs) -> anyhow::Result<Exit>
     if let Some(dir) = &args.resume {
         let options = arkiv::run::ResumeOptions {
             not_a_trap: args.not_a_trap.clone(),
+            password_env: args.password_env.clone(),
+            proxy_password_env: args.proxy_password_env.clone(),
         };
         return resume(dir, options, global);
     }

@@ -24,7 +24,11 @@ pub enum Outcome {
     Retry,
     /// This try's body was cut short (archived as such); another try follows.
     RetryTruncated,
-    /// No response after every try.
+    /// This try was a `401` (archived as sent) that the user's credentials answer; the answer
+    /// follows at once.
+    Challenged,
+    /// Not archived after every try: no response, or (for [`Failure::Auth`]) only the site's
+    /// refusal, which is archived as sent.
     Failed(Failure),
     /// The crawl chose not to fetch it.
     Declined(Decline),
@@ -41,7 +45,7 @@ pub enum Truncation {
     Disconnect,
 }
 
-/// Why a fetch got no response.
+/// Why a URL could not be archived: its fetch got no response, or only a refusal to log in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Failure {
     /// The request cannot be sent (not http(s), no host, bytes HTTP forbids).
@@ -58,6 +62,9 @@ pub enum Failure {
     Protocol,
     /// Reading or writing failed before the head was complete (a connection closed early).
     Io,
+    /// The site (`401`) or the proxy (`407`) asks for credentials that the crawl has not got or
+    /// that it refused; the refusal is archived as sent where there was one, and not retried.
+    Auth,
 }
 
 /// Why a TLS handshake failed, in the terms an operator acts on.
@@ -250,6 +257,7 @@ impl Failure {
             Failure::Tls(problem) => problem.tag(),
             Failure::Protocol => "protocol",
             Failure::Io => "io",
+            Failure::Auth => "auth",
         }
     }
 
@@ -261,6 +269,7 @@ impl Failure {
             Failure::Timeout,
             Failure::Protocol,
             Failure::Io,
+            Failure::Auth,
         ];
         plain
             .into_iter()
@@ -313,6 +322,7 @@ impl fmt::Display for Outcome {
             Outcome::Truncated(t) => write!(f, "archived-truncated-{}", t.warc_reason()),
             Outcome::Retry => f.write_str("retry"),
             Outcome::RetryTruncated => f.write_str("retry-truncated"),
+            Outcome::Challenged => f.write_str("challenged"),
             Outcome::Failed(failure) => write!(f, "failed:{}", failure.tag()),
             Outcome::Declined(decline) => f.write_str(decline.as_str()),
         }
@@ -340,6 +350,7 @@ impl FromStr for Outcome {
             "revisit" => Outcome::Revisit,
             "retry" => Outcome::Retry,
             "retry-truncated" => Outcome::RetryTruncated,
+            "challenged" => Outcome::Challenged,
             "archived-truncated-length" => Outcome::Truncated(Truncation::Length),
             "archived-truncated-time" => Outcome::Truncated(Truncation::Time),
             "archived-truncated-disconnect" => Outcome::Truncated(Truncation::Disconnect),
@@ -378,6 +389,7 @@ mod tests {
             Outcome::Revisit,
             Outcome::Retry,
             Outcome::RetryTruncated,
+            Outcome::Challenged,
         ];
         all.extend(
             [Truncation::Length, Truncation::Time, Truncation::Disconnect].map(Outcome::Truncated),
@@ -390,6 +402,7 @@ mod tests {
                 Failure::Timeout,
                 Failure::Protocol,
                 Failure::Io,
+                Failure::Auth,
             ]
             .map(Outcome::Failed),
         );

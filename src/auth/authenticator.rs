@@ -16,6 +16,12 @@
 //!   realm is given up for the rest of the run (no retry, then or later, so a wrong password is not
 //!   tried again and again), unless it is a Digest `stale=true` with a new nonce, which is answered
 //!   once more with that nonce. A 401 for another realm is answered as a first challenge.
+//! - A Digest answer sent up front (a nonce reused with the next `nc`) that meets a 401 proves
+//!   nothing about the password: a crawl runs requests side by side, so `nc` 3 may reach the
+//!   server before `nc` 2, which a careful server then refuses as a replay, and servers forget
+//!   nonces without saying `stale`. Such a 401 is answered as a first challenge, with its new
+//!   nonce; only the refusal of an answer made for the challenge just received gives the realm up.
+//!   A wrong password so costs at most one more request, never a loop.
 //!
 //! Architecture invariant: an `Authenticator` knows nothing of hosts. The caller keeps one per
 //! origin the user allowed (`--auth-origin`) and never consults it for any other origin, so a
@@ -65,6 +71,9 @@ struct Space {
     prefixes: Vec<String>,
     realm: String,
     answer: Answer,
+    /// The value that answered the challenge itself; for Digest, every other value of this space
+    /// was sent up front.
+    first: String,
 }
 
 #[derive(Debug)]
@@ -101,20 +110,34 @@ impl Authenticator {
         }
     }
 
-    /// The value to send up front with `request`, if an earlier challenge covers its path.
-    pub fn preemptive(&mut self, request: AuthRequest<'_>) -> Option<String> {
-        let credentials = &self.credentials;
-        let space = self
-            .spaces
-            .iter_mut()
-            .filter(|s| s.prefixes.iter().any(|p| request.path.starts_with(p)))
-            .max_by_key(|s| {
+    /// Where in `spaces` the space that covers `path` is (the longest matching prefix wins).
+    fn space_for(&self, path: &str) -> Option<usize> {
+        self.spaces
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| s.prefixes.iter().any(|p| path.starts_with(p)))
+            .max_by_key(|(_, s)| {
                 s.prefixes
                     .iter()
-                    .filter(|p| request.path.starts_with(p.as_str()))
+                    .filter(|p| path.starts_with(p.as_str()))
                     .map(|p| p.len())
                     .max()
-            })?;
+            })
+            .map(|(i, _)| i)
+    }
+
+    /// Whether the answer sent up front for `path` would be a Digest one (it counts `nc`, so a
+    /// caller that runs requests side by side sends such answers one at a time, in order).
+    pub fn digest_up_front(&self, path: &str) -> bool {
+        self.space_for(path)
+            .is_some_and(|i| matches!(self.spaces[i].answer, Answer::Digest(_)))
+    }
+
+    /// The value to send up front with `request`, if an earlier challenge covers its path.
+    pub fn preemptive(&mut self, request: AuthRequest<'_>) -> Option<String> {
+        let index = self.space_for(request.path)?;
+        let credentials = &self.credentials;
+        let space = &mut self.spaces[index];
         match &mut space.answer {
             Answer::Basic(value) => Some(value.clone()),
             Answer::Digest(session) => session
@@ -150,7 +173,9 @@ impl Authenticator {
             .filter(|c| c.is("basic"))
             .find(|c| !self.is_refused("basic", c.realm().unwrap_or("")));
 
-        if let Some((sent_scheme, sent_realm)) = sent.and_then(|value| self.answered(value)) {
+        if let Some((sent_scheme, sent_realm, up_front)) =
+            sent.and_then(|value| self.answered(value))
+        {
             let same_space = |scheme: &str, realm: &str| {
                 scheme.eq_ignore_ascii_case(&sent_scheme) && realm == sent_realm
             };
@@ -168,9 +193,12 @@ impl Authenticator {
             if let Some(fresh) = stale.cloned() {
                 return self.answer_digest(request, fresh);
             }
-            let refused = challenges
-                .iter()
-                .any(|c| same_space(&c.scheme, c.realm().unwrap_or("")));
+            // A Digest answer sent up front may have been refused for its place in the count,
+            // not for the password: answered afresh below.
+            let refused = !(up_front && sent_scheme == "digest")
+                && challenges
+                    .iter()
+                    .any(|c| same_space(&c.scheme, c.realm().unwrap_or("")));
             if refused {
                 let scheme = sent_scheme.to_ascii_lowercase();
                 self.spaces
@@ -198,6 +226,7 @@ impl Authenticator {
                 prefixes: vec![folder_of(request.path).to_owned()],
                 realm,
                 answer: Answer::Basic(value.clone()),
+                first: value.clone(),
             });
             return Decision::Retry(value);
         }
@@ -222,8 +251,9 @@ impl Authenticator {
         })
     }
 
-    /// The scheme and realm of a value this authenticator sent, if it is one of its answers.
-    fn answered(&self, value: &str) -> Option<(String, String)> {
+    /// The scheme and realm of a value this authenticator sent, if it is one of its answers, and
+    /// whether it was sent up front rather than in answer to a challenge.
+    fn answered(&self, value: &str) -> Option<(String, String, bool)> {
         self.spaces.iter().find_map(|space| {
             let ours = match &space.answer {
                 Answer::Basic(basic) => basic == value,
@@ -239,7 +269,13 @@ impl Authenticator {
                         })
                 }
             };
-            ours.then(|| (space.answer.scheme().to_owned(), space.realm.clone()))
+            ours.then(|| {
+                (
+                    space.answer.scheme().to_owned(),
+                    space.realm.clone(),
+                    value != space.first,
+                )
+            })
         })
     }
 
@@ -257,6 +293,7 @@ impl Authenticator {
                     prefixes,
                     realm,
                     answer: Answer::Digest(session),
+                    first: value.clone(),
                 });
                 Decision::Retry(value)
             }
@@ -337,6 +374,7 @@ mod tests {
         let next = a.preemptive(request("/a/page")).expect("preemptive");
         assert!(next.contains("nc=00000002"), "{next}");
         assert!(next.contains(r#"uri="/a/page""#), "{next}");
+        assert!(a.digest_up_front("/a/page") && !a.digest_up_front("/other/"));
         assert_eq!(a.preemptive(request("/other/")), None);
     }
 
@@ -431,6 +469,37 @@ mod tests {
             colon.challenged(request("/"), [r#"Basic realm="m""#], None),
             Decision::GiveUp(AuthFailure::Unusable(_))
         ));
+    }
+
+    #[test]
+    fn a_refused_up_front_digest_answer_is_answered_afresh_then_judged() {
+        let mut a = auth();
+        retry(a.challenged(
+            request("/arkiv/"),
+            [r#"Digest realm="m", nonce="one", qop="auth""#],
+            None,
+        ));
+        let second = a.preemptive(request("/arkiv/a")).expect("nc 2");
+        let _third = a.preemptive(request("/arkiv/b")).expect("nc 3");
+        // nc 3 reached the server first, so nc 2 is refused as a replay: not the password's fault.
+        let fresh = retry(a.challenged(
+            request("/arkiv/a"),
+            [r#"Digest realm="m", nonce="two", qop="auth""#],
+            Some(&second),
+        ));
+        assert!(
+            fresh.contains(r#"nonce="two""#) && fresh.contains("nc=00000001"),
+            "{fresh}"
+        );
+        // The answer made for that very challenge refused: now it is the password.
+        assert_eq!(
+            a.challenged(
+                request("/arkiv/a"),
+                [r#"Digest realm="m", nonce="three", qop="auth""#],
+                Some(&fresh),
+            ),
+            Decision::GiveUp(AuthFailure::Rejected { realm: "m".into() })
+        );
     }
 
     #[test]

@@ -5,6 +5,11 @@
 //! It runs on its own OS thread (WARC writing is blocking I/O and compression) fed by a bounded
 //! channel: when the disk is slow, `send` waits and the crawl slows with it. The thread owns the
 //! payload-digest table that turns repeated payloads into `revisit` records.
+//!
+//! Request records go through the crawl's [`RedactionRules`] (`crate::warc::redact`): the user's
+//! `Authorization`, `Proxy-Authorization`, secret headers and loaded cookies are masked, each
+//! record names what it masked in `WARC-Arkiv-Redacted`, and a secret still found in a request
+//! (in its URL, which is never changed) is warned about on stderr. Response records are exact.
 
 use std::path::PathBuf;
 
@@ -18,9 +23,10 @@ use super::fetch::{Exchange, FetchError};
 use super::settings::Settings;
 use super::state::{Committed, StateOp, StateWriter};
 use super::task::Task;
-use crate::outcome::{Decline, Outcome, Truncation};
+use crate::outcome::{Decline, Failure, Outcome, Truncation};
 use crate::report::summary::RecordCounts;
 use crate::report::{CrawlLog, LogLine};
+use crate::warc::redact::{Exposure, RedactionRules, redact_request};
 use crate::warc::{OUTCOME_CONTENT_TYPE, OUTCOME_FIELD};
 
 mod captures;
@@ -48,13 +54,18 @@ pub enum ArchiveJob {
     /// A fetch that got a response (any status, possibly cut short). `last`: no retry follows.
     /// Its records are written only once `committed` resolves (the page's links are in the
     /// state first).
+    /// `auth_failure`: the response is a `401`/`407` the credentials could not answer (why), so
+    /// the URL ends `failed:auth` with the refusal archived.
     Exchange {
         task: Task,
         exchange: Box<Exchange>,
         outlinks: Vec<Discovered>,
         last: bool,
         committed: Committed,
+        auth_failure: Option<String>,
     },
+    /// A `401` that the credentials answer: archived, logged `challenged`; the answer follows.
+    Challenged { task: Task, exchange: Box<Exchange> },
     /// A fetch that got no response at all.
     Failed {
         task: Task,
@@ -83,6 +94,8 @@ pub struct ArchiveOptions {
     pub state: Option<StateWriter>,
     /// Set when continuing a stopped crawl.
     pub resume: Option<ResumeSeed>,
+    /// What request records must not carry.
+    pub redaction: RedactionRules,
 }
 
 /// What a resumed archive continues from.
@@ -99,14 +112,17 @@ pub struct ResumeSeed {
 impl ArchiveOptions {
     pub fn from_config(config: &Config, started: &str) -> ArchiveOptions {
         let settings = Settings::from_config(config, started);
+        let mut warcinfo = settings.warcinfo_lines();
+        warcinfo.extend(config.access.warcinfo_lines());
         ArchiveOptions {
             out: config.out.clone(),
             prefix: config.warc_prefix.clone(),
             max_size: config.warc_max_size,
-            warcinfo: settings.warcinfo_lines(),
+            warcinfo,
             seeds: config.seeds.iter().map(|u| u.to_string()).collect(),
             state: None,
             resume: None,
+            redaction: config.access.redaction_rules(),
         }
     }
 }
@@ -174,6 +190,9 @@ impl Archive {
     }
 }
 
+/// Exposure warnings printed at most; the rest are counted.
+const MAX_EXPOSURE_WARNINGS: u32 = 10;
+
 struct ArchiveState {
     index_lines: PathBuf,
     state: Option<StateWriter>,
@@ -181,6 +200,9 @@ struct ArchiveState {
     log: CrawlLog,
     records: RecordCounts,
     first_captures: Captures,
+    redaction: RedactionRules,
+    /// Requests in which a secret was still found after masking.
+    exposed: u32,
 }
 
 impl ArchiveState {
@@ -239,6 +261,8 @@ impl ArchiveState {
             log,
             records,
             first_captures,
+            redaction: options.redaction,
+            exposed: 0,
         })
     }
 
@@ -249,11 +273,13 @@ impl ArchiveState {
                 exchange,
                 outlinks,
                 last,
+                auth_failure,
                 committed,
             } => {
                 committed.wait_blocking()?;
-                self.record_exchange(&task, &exchange, &outlinks, last)
+                self.record_exchange(&task, &exchange, &outlinks, last, auth_failure)
             }
+            ArchiveJob::Challenged { task, exchange } => self.record_challenge(&task, &exchange),
             ArchiveJob::Failed {
                 task,
                 error,
@@ -294,18 +320,9 @@ impl ArchiveState {
         exchange: &Exchange,
         outlinks: &[Discovered],
         last: bool,
+        auth_failure: Option<String>,
     ) -> anyhow::Result<()> {
-        let request = self.writer.write_request(
-            &HttpRecordMeta {
-                target_uri: task.url.as_str(),
-                date: exchange.started,
-                ip_address: Some(exchange.ip),
-                concurrent_to: None,
-                payload_digest: None,
-                truncated: None,
-            },
-            Block::Bytes(&exchange.request),
-        )?;
+        let request = self.write_request(task, exchange)?;
         let (response, outcome, block_len) = match self.earlier_capture(exchange)? {
             Some(first) => self.write_revisit(task, exchange, &request, &first)?,
             None => self.write_response(task, exchange, &request)?,
@@ -316,10 +333,18 @@ impl ArchiveState {
             .count_response(exchange.status, &mime, block_len);
         let outcome = if exchange.truncated.is_some() && !last {
             Outcome::RetryTruncated
+        } else if auth_failure.is_some() {
+            Outcome::Failed(Failure::Auth)
         } else {
             outcome
         };
-        if last {
+        if let Some(why) = auth_failure {
+            tracing::warn!("{}: {why}", task.url);
+            // The refusal is archived; the outcome record says why it stands for the page, and
+            // settles the URL for a resume as other failures' records do.
+            let written = self.write_outcome(task, outcome, &why)?;
+            self.mark_done(task, outcome, Some(why), &written)?;
+        } else if last {
             // Cut at `--max-size` is the operator's choice, recorded as `WARC-Truncated: length`;
             // only a body cut by the network is a failure to archive.
             let detail = exchange
@@ -336,6 +361,62 @@ impl ArchiveState {
             Some(exchange.elapsed),
             outcome,
         )
+    }
+
+    /// A `401` the credentials answer: its request and response records, and a `challenged`
+    /// line in crawl.log; the URL's end comes with the answer.
+    fn record_challenge(&mut self, task: &Task, exchange: &Exchange) -> anyhow::Result<()> {
+        let request = self.write_request(task, exchange)?;
+        let (_, _, block_len) = self.write_response(task, exchange, &request)?;
+        let mime = mime_of(exchange);
+        self.records
+            .count_response(exchange.status, &mime, block_len);
+        self.log(
+            task,
+            Some(exchange.status),
+            Some(exchange.payload.len()),
+            Some(&mime),
+            Some(exchange.elapsed),
+            Outcome::Challenged,
+        )
+    }
+
+    /// The `request` record: the request as sent, with the user's secrets masked.
+    fn write_request(&mut self, task: &Task, exchange: &Exchange) -> anyhow::Result<WrittenRecord> {
+        let redacted = redact_request(&exchange.request, &self.redaction);
+        if !redacted.exposures.is_empty() {
+            self.exposed += 1;
+            if self.exposed <= MAX_EXPOSURE_WARNINGS {
+                let places: Vec<String> = redacted
+                    .exposures
+                    .iter()
+                    .map(|e| match e {
+                        Exposure::RequestLine => "its URL".to_owned(),
+                        Exposure::Header(name) => format!("its {name} header"),
+                        Exposure::Body => "its body".to_owned(),
+                    })
+                    .collect();
+                tracing::warn!(
+                    "{}: a secret of yours (a password, token or loaded cookie value) is in {}, \
+                     which the WARC keeps as sent (URLs are never changed)",
+                    task.url,
+                    places.join(" and ")
+                );
+            } else if self.exposed == MAX_EXPOSURE_WARNINGS + 1 {
+                tracing::warn!("more requests carry a secret of yours as sent; not shown");
+            }
+        }
+        Ok(self.writer.write_redacted_request(
+            &HttpRecordMeta {
+                target_uri: task.url.as_str(),
+                date: exchange.started,
+                ip_address: Some(exchange.ip),
+                concurrent_to: None,
+                payload_digest: None,
+                truncated: None,
+            },
+            &redacted,
+        )?)
     }
 
     /// The first capture of this exchange's payload, if one was archived before: a whole 2xx

@@ -8,6 +8,7 @@ use std::time::Duration;
 use regex::Regex;
 use url::Url;
 
+use super::access::Access;
 use super::fetch::CaCert;
 pub use crate::scope::ScopeMode;
 
@@ -92,6 +93,10 @@ pub struct Config {
     pub mirror: bool,
     /// Extra TLS trust anchors (`--ca-cert`), added to the webpki roots for a private CA.
     pub ca_certs: Vec<CaCert>,
+    /// Headers, credentials, cookies and proxies (`--header`, `--user`, `--load-cookies`,
+    /// `--proxy`, …), resolved with the environment's proxies by `CrawlOptions::resolve`; the
+    /// default has none and connects directly.
+    pub access: Access,
 }
 
 impl Config {
@@ -155,6 +160,7 @@ impl Default for Config {
             max_decoded: DEFAULT_MAX_DECODED,
             mirror: true,
             ca_certs: Vec::new(),
+            access: Access::default(),
         }
     }
 }

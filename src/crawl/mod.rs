@@ -1,5 +1,6 @@
 //! The crawl: configuration, scope, robots.txt, frontier, fetching and the scheduler that ties them.
 
+pub mod access;
 pub mod archive;
 pub mod config;
 pub mod discover;

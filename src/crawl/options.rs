@@ -13,6 +13,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 use url::Url;
 
+use super::access::Access;
 use super::config::{Config, ScopeMode};
 use super::fetch::{CA_CERT_HINT, CaCert};
 
@@ -25,14 +26,14 @@ pub struct OptionsError {
 }
 
 impl OptionsError {
-    fn new(message: impl Into<String>) -> OptionsError {
+    pub(crate) fn new(message: impl Into<String>) -> OptionsError {
         OptionsError {
             message: message.into(),
             hint: None,
         }
     }
 
-    fn with_hint(mut self, hint: impl Into<String>) -> OptionsError {
+    pub(crate) fn with_hint(mut self, hint: impl Into<String>) -> OptionsError {
         self.hint = Some(hint.into());
         self
     }
@@ -163,6 +164,33 @@ pub struct CrawlOptions {
     /// PEM files (absolute paths once resolved, so a resume from elsewhere finds them).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub ca_cert: Vec<PathBuf>,
+    // Sites behind a login or a proxy (`super::access`): names, variables and paths, never a
+    // secret.
+    /// `Name: value`, sent with every request.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub header: Vec<String>,
+    /// `NAME=VAR`: header NAME with the value of environment variable VAR.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub header_env: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user: Option<String>,
+    /// The environment variable holding `user`'s password (absent: asked on the terminal).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub password_env: Option<String>,
+    /// Origins that receive the credentials (empty: the seeds').
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub auth_origin: Vec<String>,
+    /// cookies.txt files (absolute paths once resolved); their values are never written here.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub load_cookies: Vec<PathBuf>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub proxy: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub no_proxy: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub proxy_user: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub proxy_password_env: Option<String>,
 }
 
 fn list_over(over: Vec<String>, under: Vec<String>) -> Vec<String> {
@@ -206,6 +234,20 @@ impl CrawlOptions {
             } else {
                 self.ca_cert
             },
+            header: list_over(self.header, under.header),
+            header_env: list_over(self.header_env, under.header_env),
+            user: self.user.or(under.user),
+            password_env: self.password_env.or(under.password_env),
+            auth_origin: list_over(self.auth_origin, under.auth_origin),
+            load_cookies: if self.load_cookies.is_empty() {
+                under.load_cookies
+            } else {
+                self.load_cookies
+            },
+            proxy: self.proxy.or(under.proxy),
+            no_proxy: self.no_proxy.or(under.no_proxy),
+            proxy_user: self.proxy_user.or(under.proxy_user),
+            proxy_password_env: self.proxy_password_env.or(under.proxy_password_env),
         }
     }
 
@@ -336,6 +378,9 @@ impl CrawlOptions {
             })?;
             config.ca_certs.push(ca);
         }
+        // Last: it may ask for a password on the terminal, which should not come before an
+        // error in the other options.
+        config.access = Access::resolve(self, &config.seeds)?;
         Ok(config)
     }
 
@@ -343,7 +388,7 @@ impl CrawlOptions {
     /// the crawl ran and makes the same crawl again.
     pub fn of(config: &Config) -> CrawlOptions {
         let secs = |d: Duration| d.as_secs_f64();
-        CrawlOptions {
+        let mut options = CrawlOptions {
             seeds: config.seeds.iter().map(Url::to_string).collect(),
             scope: Some(config.scope),
             include: config
@@ -385,7 +430,10 @@ impl CrawlOptions {
                 .iter()
                 .map(|c| c.path().to_path_buf())
                 .collect(),
-        }
+            ..CrawlOptions::default()
+        };
+        config.access.write_options(&mut options);
+        options
     }
 }
 

@@ -65,12 +65,13 @@ pub fn plan(recovered: &Recovered, stored: StoredState) -> Restored {
     for row in stored.urls {
         let key = row.task.key.clone();
         let responses = by_key.get(&key);
-        // A transient answer (429/503, a cut-short body) was going to be retried: it only
-        // settles the URL when the state says it was the last try.
+        // A transient answer (429/503, a cut-short body) was going to be retried, and a 401 or
+        // 407 may be a challenge the credentials answered next: it only settles the URL when the
+        // state says it was the last try.
         let settled_response = responses.and_then(|rs| {
             rs.iter().rev().find(|r| {
                 row.state == UrlState::Done
-                    || !(r.truncated.is_some() || matches!(r.status, Some(429 | 503)))
+                    || !(r.truncated.is_some() || matches!(r.status, Some(401 | 407 | 429 | 503)))
             })
         });
         if row.state != UrlState::Declined {

@@ -34,6 +34,10 @@ pub struct RunRecord {
     /// `sha256:HEX` of every certificate in the `ca-cert` files, so the record says which CA it was.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub ca_cert_sha256: Vec<String>,
+    /// The proxies that carried the crawl (from `--proxy` or the environment), without
+    /// credentials.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub proxies: Vec<String>,
 }
 
 /// The first lines of every `arkiv.toml`.
@@ -52,6 +56,13 @@ impl Settings {
                     .ca_certs
                     .iter()
                     .flat_map(CaCert::fingerprints)
+                    .collect(),
+                proxies: config
+                    .access
+                    .proxies
+                    .warcinfo_fields()
+                    .into_iter()
+                    .map(|(_, text)| text)
                     .collect(),
             }),
         }
@@ -115,6 +126,7 @@ impl Settings {
             started: String::new(),
             user_agent: crate::SOFTWARE.to_string(),
             ca_cert_sha256: Vec::new(),
+            proxies: Vec::new(),
         });
         let mut lines =
             vec![

@@ -135,10 +135,17 @@ pub fn describe_reason(reason: &str) -> String {
                 return format!("the crawl did not fetch it ({reason})");
             }
         },
+        Outcome::Failed(crate::outcome::Failure::Auth) => {
+            "it needs a login (or a proxy's) that the crawl did not have or that was refused"
+        }
         Outcome::Failed(_) | Outcome::Retry => {
             "it could not be fetched (a network or server error)"
         }
-        Outcome::Archived | Outcome::Revisit | Outcome::Truncated(_) | Outcome::RetryTruncated => {
+        Outcome::Archived
+        | Outcome::Revisit
+        | Outcome::Truncated(_)
+        | Outcome::RetryTruncated
+        | Outcome::Challenged => {
             return format!("the crawl did not fetch it ({reason})");
         }
     };

@@ -14,8 +14,9 @@
 //!   proxies are refused with a clear error rather than used wrongly.
 //! - Proxy credentials come from the URL's user information (percent-decoded) or, better, from
 //!   [`ProxySources::credentials`] (`--proxy-user` with a password from an environment variable
-//!   or the terminal), which wins. A password in `--proxy URL` is visible to every user of the
-//!   machine in the process list; the environment is not. Neither ever reaches the archive:
+//!   or the terminal), which wins. A password in `--proxy URL` would be visible to every user of
+//!   the machine in the process list, so the crawl's options refuse one there
+//!   (`crate::crawl::access`); the environment is not visible so. Neither ever reaches the archive:
 //!   [`Proxy`]'s `Debug`, errors and [`ProxySettings::warcinfo_fields`] show the proxy without them.
 
 use url::Url;

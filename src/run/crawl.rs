@@ -40,6 +40,10 @@ pub struct ResumeOptions {
     /// URL families to release from the trap guard (`--not-a-trap`): what they declined is
     /// taken, and they stay exempt (saved in `arkiv.toml`).
     pub not_a_trap: Vec<String>,
+    /// Where the passwords are this time (`--password-env`, `--proxy-password-env`), instead of
+    /// the variables `arkiv.toml` names or a prompt (saved in `arkiv.toml`).
+    pub password_env: Option<String>,
+    pub proxy_password_env: Option<String>,
 }
 
 /// Continues the crawl in `out` after Ctrl-C, `kill -9` or power loss, with the settings in its
@@ -67,11 +71,26 @@ pub async fn resume(
         .into_iter()
         .filter(|shape| !settings.crawl.not_a_trap.contains(shape))
         .collect();
-    if !added.is_empty() {
-        settings.crawl.not_a_trap.extend(added);
+    let mut changed = !added.is_empty();
+    settings.crawl.not_a_trap.extend(added);
+    for (given, saved) in [
+        (options.password_env, &mut settings.crawl.password_env),
+        (
+            options.proxy_password_env,
+            &mut settings.crawl.proxy_password_env,
+        ),
+    ] {
+        if given.is_some() && given != *saved {
+            *saved = given;
+            changed = true;
+        }
+    }
+    // Every secret is read again here (the variables arkiv.toml names, or a prompt); only a
+    // crawl that can go on has its changed settings saved.
+    let config = settings.to_config(out)?;
+    if changed {
         settings.write(&settings_path)?;
     }
-    let config = settings.to_config(out)?;
     for dir in ["warc", "indexes", "reports", "mirror", "state", "state/tmp"] {
         fs_err::create_dir_all(out.join(dir))?;
     }

@@ -65,7 +65,9 @@ impl CaptureIndex {
 
     /// The capture of `url` to answer with at `timestamp` (1 to 14 digits): among the captures
     /// of exactly that URL, else of any URL with its SURT key (where a redirect is taken only when
-    /// nothing else is there, so `/a` → `/a/` cannot loop), the one nearest in time.
+    /// nothing else is there, so `/a` → `/a/` cannot loop), the one nearest in time. A `401` or
+    /// `407` gives way to any other answer: behind a login the crawl archives the challenge and,
+    /// a moment later, the page its answer opened (which is what the mirror shows too).
     pub fn nearest(&self, url: &Url, timestamp: &str) -> Option<&CdxjEntry> {
         let candidates = self.same_key(&surt(url));
         let wanted = seconds(timestamp);
@@ -83,6 +85,9 @@ impl CaptureIndex {
                 settled
             }
         };
+        let challenge = |e: &CdxjEntry| matches!(e.status.as_deref(), Some("401" | "407"));
+        let answered: Vec<&CdxjEntry> = pool.iter().copied().filter(|e| !challenge(e)).collect();
+        let pool = if answered.is_empty() { pool } else { answered };
         pool.into_iter()
             .min_by_key(|e| (seconds(&e.timestamp).abs_diff(wanted), e.timestamp.clone()))
     }
@@ -227,6 +232,43 @@ mod tests {
         // Same SURT key, other spelling: the redirect is not taken while a page is there.
         assert_eq!(at("http://H/a/?", "2024").as_deref(), Some("sha1:B"));
         assert_eq!(at("http://h/b", "2024"), None);
+    }
+
+    #[test]
+    fn a_challenge_gives_way_to_the_page_its_answer_opened() {
+        let index = CaptureIndex::new(vec![
+            entry(
+                "http://h/k/",
+                "20240101000009",
+                "401",
+                "text/html",
+                "sha1:C",
+            ),
+            entry(
+                "http://h/k/",
+                "20240101000010",
+                "200",
+                "text/html",
+                "sha1:P",
+            ),
+            entry(
+                "http://h/only/",
+                "20240101000009",
+                "401",
+                "text/html",
+                "sha1:D",
+            ),
+        ]);
+        let at = |u: &str, ts| {
+            index
+                .nearest(&Url::parse(u).unwrap(), ts)
+                .map(|e| e.digest.clone().unwrap())
+        };
+        assert_eq!(
+            at("http://h/k/", "20240101000009").as_deref(),
+            Some("sha1:P")
+        );
+        assert_eq!(at("http://h/only/", "2024").as_deref(), Some("sha1:D"));
     }
 
     #[test]

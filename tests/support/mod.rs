@@ -38,9 +38,26 @@ pub const FAULT_OUTCOMES: [(&str, &str); 10] = [
     ("fejl/raa", "archived"),
 ];
 
-/// The `arkiv` binary built for these tests.
+/// The proxy variables arkiv reads: a test that wants a proxy sets them itself.
+pub const PROXY_VARIABLES: [&str; 8] = [
+    "http_proxy",
+    "HTTP_PROXY",
+    "https_proxy",
+    "HTTPS_PROXY",
+    "all_proxy",
+    "ALL_PROXY",
+    "no_proxy",
+    "NO_PROXY",
+];
+
+/// The `arkiv` binary built for these tests, without the machine's proxy settings (every test
+/// server is on 127.0.0.1; a proxy set for the machine would stand between).
 pub fn arkiv() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_arkiv"))
+    let mut command = Command::new(env!("CARGO_BIN_EXE_arkiv"));
+    for name in PROXY_VARIABLES {
+        command.env_remove(name);
+    }
+    command
 }
 
 /// A finished crawl of a fixture site: its output folder and the server that was crawled.

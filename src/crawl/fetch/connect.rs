@@ -1,5 +1,12 @@
 //! Opens a recorded HTTP/1.1 connection to an origin: DNS, TCP, optional TLS, then hyper's handshake.
 //!
+//! Through an HTTP proxy the TCP connection goes to the proxy. For https a `CONNECT` tunnel to the
+//! origin is opened on it first (under the same connect deadline), and TLS runs inside the tunnel,
+//! end to end with the site: the recorder sits above TLS, so the WARC holds the exchange with the
+//! site and not the handshake with the proxy. For http the connection carries absolute-form
+//! requests to the proxy (see `request.rs`), and the recorder holds what went to and came from the
+//! proxy. Either way the peer address (`WARC-IP-Address`) is the proxy's.
+//!
 //! TLS uses rustls with the `ring` provider and the webpki-roots trust anchors (plus any
 //! `--ca-cert` anchors, never fewer), and offers only `http/1.1` in ALPN: the recorder and the
 //! WARC record assume HTTP/1.1 framing on the wire. A failed handshake carries its
@@ -28,6 +35,7 @@ use tokio_rustls::client::TlsStream;
 use super::error::{FetchError, TimeoutStage, classify_tls};
 use super::recorder::{Recorder, TapeHandle};
 use super::trust::CaCert;
+use crate::proxy::{TunnelError, TunnelRequest, open_tunnel};
 
 /// The only protocol arkiv offers in ALPN.
 pub const ALPN_HTTP11: &[u8] = b"http/1.1";
@@ -51,12 +59,36 @@ pub fn tls_config(extra_roots: &[CaCert]) -> Result<rustls::ClientConfig, rustls
     Ok(config)
 }
 
-/// Where to connect: scheme, host and port of a URL (also the key of the idle pool).
+/// Where to connect: scheme, host and port of a URL, and the proxy in between if any (also the
+/// key of the idle pool: a connection through a proxy is never handed to a direct fetch, nor the
+/// other way round).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub(crate) struct Origin {
     pub https: bool,
     pub host: url::Host<String>,
     pub port: u16,
+    pub proxy: Option<ProxyAddr>,
+}
+
+/// An HTTP proxy's address.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(crate) struct ProxyAddr {
+    pub host: url::Host<String>,
+    pub port: u16,
+}
+
+impl ProxyAddr {
+    /// `http://host:port/`, for messages.
+    pub fn shown(&self) -> String {
+        format!("http://{}:{}/", self.host, self.port)
+    }
+}
+
+/// What the `CONNECT` request carries, for https through a proxy.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct TunnelHeaders<'a> {
+    pub proxy_authorization: Option<&'a str>,
+    pub user_agent: &'a str,
 }
 
 /// A plain or TLS byte stream.
@@ -122,18 +154,24 @@ impl Drop for Conn {
     }
 }
 
-/// Resolves, connects and (for https) shakes hands, all before `deadline`.
+/// Resolves, connects, (for https through a proxy) opens the tunnel and (for https) shakes hands,
+/// all before `deadline`.
 pub(crate) async fn open(
     origin: &Origin,
     tls: &TlsConnector,
     deadline: Instant,
     url: &str,
+    tunnel: TunnelHeaders<'_>,
 ) -> Result<Conn, FetchError> {
     let timeout = |stage| FetchError::Timeout {
         url: url.to_owned(),
         stage,
     };
-    let tcp = tokio::time::timeout_at(deadline, connect_tcp(origin, url))
+    let (host, port) = match &origin.proxy {
+        Some(proxy) => (&proxy.host, proxy.port),
+        None => (&origin.host, origin.port),
+    };
+    let mut tcp = tokio::time::timeout_at(deadline, connect_tcp(host, port, url))
         .await
         .map_err(|_| timeout(TimeoutStage::Connect))??;
     let ip = tcp
@@ -145,6 +183,14 @@ pub(crate) async fn open(
         .ip();
     // Small requests and heads: do not let Nagle delay them.
     let _ = tcp.set_nodelay(true);
+    if let (true, Some(proxy)) = (origin.https, &origin.proxy) {
+        tokio::time::timeout_at(
+            deadline,
+            open_tunnel_to(&mut tcp, origin, proxy, tunnel, url),
+        )
+        .await
+        .map_err(|_| timeout(TimeoutStage::Connect))??;
+    }
     let stream = if origin.https {
         let name = server_name(&origin.host).map_err(|reason| FetchError::Request {
             url: url.to_owned(),
@@ -188,11 +234,59 @@ pub(crate) async fn open(
     })
 }
 
-async fn connect_tcp(origin: &Origin, url: &str) -> Result<TcpStream, FetchError> {
-    let addrs: Vec<SocketAddr> = match &origin.host {
-        url::Host::Ipv4(ip) => vec![SocketAddr::new(IpAddr::V4(*ip), origin.port)],
-        url::Host::Ipv6(ip) => vec![SocketAddr::new(IpAddr::V6(*ip), origin.port)],
-        url::Host::Domain(name) => tokio::net::lookup_host((name.as_str(), origin.port))
+/// `CONNECT host:port` on `tcp` to the proxy; on success `tcp` is the tunnel to `origin`.
+async fn open_tunnel_to(
+    tcp: &mut TcpStream,
+    origin: &Origin,
+    proxy: &ProxyAddr,
+    headers: TunnelHeaders<'_>,
+    url: &str,
+) -> Result<(), FetchError> {
+    let authority = format!("{}:{}", origin.host, origin.port);
+    let request = TunnelRequest {
+        authority: &authority,
+        proxy_authorization: headers.proxy_authorization,
+        user_agent: Some(headers.user_agent),
+    };
+    let fail = |message: String| FetchError::Proxy {
+        url: url.to_owned(),
+        proxy: proxy.shown(),
+        message,
+    };
+    match open_tunnel(tcp, &request).await {
+        Ok(_) => Ok(()),
+        Err(TunnelError::AuthRequired { reason, .. }) => Err(FetchError::ProxyAuth {
+            url: url.to_owned(),
+            proxy: proxy.shown(),
+            reason: if headers.proxy_authorization.is_some() {
+                format!("refused the proxy credentials (407 {reason} to CONNECT {authority})")
+            } else {
+                format!(
+                    "asks for credentials (407 {reason} to CONNECT {authority}); give them with \
+                     --proxy-user and --proxy-password-env"
+                )
+            },
+        }),
+        Err(TunnelError::Io(source)) => Err(FetchError::Connect {
+            url: url.to_owned(),
+            source: io::Error::new(
+                source.kind(),
+                format!("talking to the proxy {}: {source}", proxy.shown()),
+            ),
+        }),
+        Err(other) => Err(fail(other.to_string())),
+    }
+}
+
+async fn connect_tcp(
+    host: &url::Host<String>,
+    port: u16,
+    url: &str,
+) -> Result<TcpStream, FetchError> {
+    let addrs: Vec<SocketAddr> = match host {
+        url::Host::Ipv4(ip) => vec![SocketAddr::new(IpAddr::V4(*ip), port)],
+        url::Host::Ipv6(ip) => vec![SocketAddr::new(IpAddr::V6(*ip), port)],
+        url::Host::Domain(name) => tokio::net::lookup_host((name.as_str(), port))
             .await
             .map_err(|source| FetchError::Dns {
                 url: url.to_owned(),

@@ -66,6 +66,23 @@ pub enum FetchError {
     /// closed before any answer).
     #[error("{url}: I/O error: {source}")]
     Io { url: String, source: io::Error },
+    /// The proxy asked for credentials (`407` to `CONNECT`), or refused the ones sent. Not retried:
+    /// it answers the same way every time. (A `407` to an http request is an archived response.)
+    #[error("{url}: the proxy {proxy} {reason}")]
+    ProxyAuth {
+        url: String,
+        /// The proxy as `http://host:port/`, never with credentials.
+        proxy: String,
+        reason: String,
+    },
+    /// The proxy did not open a tunnel to the site (it could not reach it, refused it, or broke
+    /// the `CONNECT` handshake).
+    #[error("{url}: the proxy {proxy} opened no tunnel: {message}")]
+    Proxy {
+        url: String,
+        proxy: String,
+        message: String,
+    },
 }
 
 impl FetchError {
@@ -79,6 +96,8 @@ impl FetchError {
             FetchError::Timeout { .. } => Failure::Timeout,
             FetchError::Protocol { .. } => Failure::Protocol,
             FetchError::Io { .. } => Failure::Io,
+            FetchError::ProxyAuth { .. } => Failure::Auth,
+            FetchError::Proxy { .. } => Failure::Connect,
         }
     }
 
@@ -86,7 +105,7 @@ impl FetchError {
     /// that is not trusted or not for this host): retrying only delays the crawl.
     pub fn is_permanent(&self) -> bool {
         match self {
-            FetchError::Request { .. } => true,
+            FetchError::Request { .. } | FetchError::ProxyAuth { .. } => true,
             FetchError::Tls { problem, .. } => problem.is_certificate(),
             _ => false,
         }

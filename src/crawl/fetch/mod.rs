@@ -16,10 +16,18 @@
 //! When a body is truncated by `max_size`, `response` holds everything read from the socket until
 //! reading stopped, which may run a little past the payload cut (hyper reads in buffer-sized
 //! pieces); it is still exactly what was received.
+//!
+//! Sites behind a login or a proxy: [`Fetcher::fetch_answering`] answers a `401` from an allowed
+//! origin with the user's credentials ([`login`]) and hands back every exchange, the challenge
+//! included, for the archive. Cookies loaded from files join the jar. A URL the proxy settings
+//! send through a proxy is fetched through it ([`connect`]; absolute-form requests for http,
+//! `CONNECT` for https), with `Proxy-Authorization: Basic` when the proxy has credentials (as curl
+//! and wget send it); a `407` is not answered again.
 
 mod connect;
 mod cookies;
 mod error;
+mod login;
 mod pool;
 mod recorder;
 mod request;
@@ -41,13 +49,19 @@ use url::Url;
 pub use crate::warc::http_head::{HeadError, ResponseHead, parse_response_head};
 pub use connect::{ALPN_HTTP11, tls_config};
 pub use error::{FetchError, TimeoutStage, TlsProblem, Truncation, classify_tls};
+pub use login::{LoginConfig, MAX_ANSWERS};
 pub use request::ACCEPT_ENCODING;
 pub use spool::{Spool, SpoolReader, SpoolWriter};
 pub use trust::{CA_CERT_HINT, CaCert, CaCertError};
 
-use connect::{Conn, Origin};
+use connect::{Conn, Origin, ProxyAddr, TunnelHeaders};
 use cookies::CookieJar;
+use login::{Login, Reply};
 use pool::Pool;
+use request::TargetForm;
+
+use crate::auth::{AuthRequest, FileCookie};
+use crate::proxy::{Proxy, ProxySettings};
 
 // The fetcher's defaults are the crawl's (one place for every default).
 pub use crate::crawl::config::{
@@ -84,6 +98,14 @@ pub struct FetchConfig {
     pub max_idle_per_origin: usize,
     /// Trust anchors added to the webpki roots (`--ca-cert`); verification itself is never off.
     pub ca_certs: Vec<CaCert>,
+    /// Sent with every request, after the defaults (`--header`).
+    pub headers: Vec<(String, String)>,
+    /// The user's credentials and secret headers, and the origins they go to.
+    pub login: LoginConfig,
+    /// Cookies from files (`--load-cookies`), in the jar from the start.
+    pub cookies: Vec<FileCookie>,
+    /// Which URLs go through which proxy.
+    pub proxies: ProxySettings,
 }
 
 impl Default for FetchConfig {
@@ -100,6 +122,10 @@ impl Default for FetchConfig {
             spool_dir: std::env::temp_dir(),
             max_idle_per_origin: DEFAULT_MAX_IDLE_PER_ORIGIN,
             ca_certs: Vec::new(),
+            headers: Vec::new(),
+            login: LoginConfig::default(),
+            cookies: Vec::new(),
+            proxies: ProxySettings::default(),
         }
     }
 }
@@ -138,6 +164,26 @@ impl Exchange {
     pub fn header(&self, name: &str) -> Option<&[u8]> {
         crate::content::header_value(&self.headers, name)
     }
+
+    /// Every value of header `name`, in order, as text.
+    fn header_texts<'a>(&'a self, name: &'a str) -> impl Iterator<Item = String> + 'a {
+        self.headers
+            .iter()
+            .filter(move |(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| String::from_utf8_lossy(v).into_owned())
+    }
+}
+
+/// What fetching one URL came to, with its login: the challenges answered on the way, then the
+/// last try.
+#[derive(Debug)]
+pub struct Answered {
+    /// `401`s that the credentials answered, in order; each is archived as received.
+    pub challenged: Vec<Exchange>,
+    /// The last exchange, or why there was none.
+    pub last: Result<Exchange, FetchError>,
+    /// Set when `last` is a `401` (or a proxy's `407`) the credentials cannot answer: why.
+    pub auth_failure: Option<String>,
 }
 
 /// Fetches URLs; cheap to clone and share across tasks (clones share the connection pool).
@@ -151,6 +197,7 @@ struct Inner {
     tls: TlsConnector,
     pool: Pool,
     cookies: std::sync::Mutex<CookieJar>,
+    login: Login,
 }
 
 impl std::fmt::Debug for Inner {
@@ -184,10 +231,13 @@ impl Fetcher {
         // Only fails if the ring provider lacks every default protocol version, which it does not.
         let tls =
             tls_config(&config.ca_certs).expect("ring supports rustls' default protocol versions");
+        let mut jar = CookieJar::default();
+        jar.load(&config.cookies);
         Fetcher {
             inner: Arc::new(Inner {
                 pool: Pool::new(config.max_idle_per_origin),
-                cookies: std::sync::Mutex::new(CookieJar::default()),
+                cookies: std::sync::Mutex::new(jar),
+                login: Login::new(&config.login),
                 config,
                 tls: TlsConnector::from(Arc::new(tls)),
             }),
@@ -207,14 +257,108 @@ impl Fetcher {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    /// GETs `url` (redirects are not followed), sending `extra_headers` after the defaults.
+    /// GETs `url` as [`Fetcher::fetch`] does, and answers a `401` from an allowed origin with the
+    /// user's credentials (at most [`MAX_ANSWERS`] times, as the authenticator allows): up front
+    /// where an earlier challenge covers the URL, else after the challenge. The secret headers go
+    /// with every request to an allowed origin, to no other.
+    pub async fn fetch_answering(&self, url: &Url) -> Answered {
+        let login = &self.inner.login;
+        let target = request::origin_form(url);
+        let auth_request = AuthRequest {
+            method: "GET",
+            path: url.path(),
+            // Digest's `uri` is the request-target the server sees: origin form, also when a
+            // proxy forwards the request (it rewrites the absolute form).
+            target,
+        };
+        let secret_headers = login.headers_for(url);
+        // A Digest answer holds its origin's turn until its exchange is over (see `login`).
+        let (mut sent, mut turn) = login.preemptive(url, auth_request).await;
+        let mut challenged = Vec::new();
+        loop {
+            let mut headers = secret_headers.clone();
+            if let Some(value) = &sent {
+                headers.push(("Authorization".to_owned(), value.clone()));
+            }
+            let fetched = self.fetch(url, &headers).await;
+            drop(turn.take());
+            let exchange = match fetched {
+                Ok(exchange) => exchange,
+                Err(error) => {
+                    return Answered {
+                        challenged,
+                        last: Err(error),
+                        auth_failure: None,
+                    };
+                }
+            };
+            let auth_failure = match exchange.status {
+                401 => {
+                    let values: Vec<String> = exchange.header_texts("www-authenticate").collect();
+                    let (reply, next_turn) = login
+                        .challenged(
+                            url,
+                            auth_request,
+                            values.iter().map(String::as_str),
+                            sent.as_deref(),
+                        )
+                        .await;
+                    match reply {
+                        Reply::Retry(value) if challenged.len() < MAX_ANSWERS => {
+                            tracing::debug!(url = url.as_str(), "401: answering the challenge");
+                            challenged.push(exchange);
+                            sent = Some(value);
+                            turn = next_turn;
+                            continue;
+                        }
+                        Reply::Retry(_) => Some(format!(
+                            "still asked for credentials after {MAX_ANSWERS} answers (the 401 is \
+                             archived as sent)"
+                        )),
+                        Reply::Refused(why) => Some(why),
+                        Reply::NotOurs => None,
+                    }
+                }
+                407 => self.proxy_for(url).map(|proxy| {
+                    let what = if proxy.credentials.is_some() {
+                        "refused the proxy credentials"
+                    } else {
+                        "asks for credentials; give them with --proxy-user and \
+                         --proxy-password-env"
+                    };
+                    format!(
+                        "the proxy {} {what} (the 407 is archived as sent)",
+                        proxy.shown()
+                    )
+                }),
+                _ => None,
+            };
+            return Answered {
+                challenged,
+                last: Ok(exchange),
+                auth_failure,
+            };
+        }
+    }
+
+    /// The proxy `url` goes through, if any.
+    fn proxy_for(&self, url: &Url) -> Option<&Proxy> {
+        self.inner.config.proxies.proxy_for(url)
+    }
+
+    /// GETs `url` (redirects are not followed), sending `extra_headers` after the defaults and
+    /// `--header`s, through the proxy the settings name for it.
     pub async fn fetch(
         &self,
         url: &Url,
         extra_headers: &[(String, String)],
     ) -> Result<Exchange, FetchError> {
         let url_text = url.as_str();
-        let origin = origin_of(url)?;
+        let mut origin = origin_of(url)?;
+        origin.proxy = self.proxy_for(url).map(|proxy| ProxyAddr {
+            host: proxy.host.clone(),
+            port: proxy.port,
+        });
         let started = Utc::now();
         let clock = Instant::now();
         let deadline = clock + self.inner.config.total_timeout;
@@ -267,7 +411,17 @@ impl Fetcher {
             }
         }
         let connect_deadline = deadline.min(Instant::now() + config.connect_timeout);
-        let mut conn = connect::open(origin, &self.inner.tls, connect_deadline, url).await?;
+        // Only https is tunnelled, and only through the https proxy.
+        let proxy_authorization = match (&origin.proxy, &config.proxies.https) {
+            (Some(_), Some(proxy)) if origin.https => proxy.authorization(),
+            _ => None,
+        };
+        let tunnel = TunnelHeaders {
+            proxy_authorization: proxy_authorization.as_deref(),
+            user_agent: &config.user_agent,
+        };
+        let mut conn =
+            connect::open(origin, &self.inner.tls, connect_deadline, url, tunnel).await?;
         tokio::time::timeout_at(connect_deadline, conn.sender.ready())
             .await
             .map_err(|_| FetchError::Timeout {
@@ -333,21 +487,32 @@ impl Fetcher {
         })
     }
 
-    /// The GET request for `url`, with the crawl's session cookies for it.
+    /// The GET request for `url`: the `--header`s, `extra_headers`, the crawl's cookies for it
+    /// and, to an http proxy, the absolute form and `Proxy-Authorization`.
     fn request_for(
         &self,
         url: &Url,
         extra_headers: &[(String, String)],
     ) -> Result<hyper::Request<http_body_util::Empty<bytes::Bytes>>, FetchError> {
-        let mut headers = extra_headers.to_vec();
+        let config = &self.inner.config;
+        let mut headers = config.headers.clone();
+        headers.extend_from_slice(extra_headers);
         if let Some(cookie) = self.jar().header_for(url) {
             headers.push(("Cookie".to_owned(), cookie));
         }
-        request::build_request(url, &self.inner.config, &headers).map_err(|reason| {
-            FetchError::Request {
-                url: url.as_str().to_owned(),
-                reason,
+        // https through a proxy is tunnelled: the request inside is the one for the site.
+        let form = match self.proxy_for(url) {
+            Some(proxy) if url.scheme() == "http" => {
+                if let Some(value) = proxy.authorization() {
+                    headers.push(("Proxy-Authorization".to_owned(), value));
+                }
+                TargetForm::Absolute
             }
+            _ => TargetForm::Origin,
+        };
+        request::build_request(url, config, &headers, form).map_err(|reason| FetchError::Request {
+            url: url.as_str().to_owned(),
+            reason,
         })
     }
 
@@ -487,6 +652,7 @@ fn origin_of(url: &Url) -> Result<Origin, FetchError> {
         https,
         host: host.to_owned(),
         port,
+        proxy: None,
     })
 }
 

@@ -22,14 +22,26 @@ impl Coordinator {
     pub(super) async fn handle(&mut self, fetched: Fetched) -> anyhow::Result<()> {
         let Fetched {
             task,
+            challenged,
             result,
+            auth_failure,
             links,
             fingerprint,
         } = fetched;
+        for exchange in challenged {
+            // An answered challenge: archived as received, not the URL's end.
+            self.progress.fetched(exchange.response.len());
+            self.archive
+                .send(ArchiveJob::Challenged {
+                    task: task.clone(),
+                    exchange: Box::new(exchange),
+                })
+                .await?;
+        }
         match result {
             Err(error) => self.handle_failure(task, error).await,
             Ok(exchange) => {
-                self.handle_exchange(task, exchange, links, fingerprint)
+                self.handle_exchange(task, exchange, links, fingerprint, auth_failure)
                     .await
             }
         }
@@ -67,10 +79,16 @@ impl Coordinator {
         exchange: Exchange,
         links: Vec<Discovered>,
         fingerprint: Option<Fingerprint>,
+        auth_failure: Option<String>,
     ) -> anyhow::Result<()> {
         let status = exchange.status;
         self.progress.fetched(exchange.response.len());
-        let retry = self.retry_of(&task, &exchange);
+        // A refused login is refused again on every try: never retried.
+        let retry = if auth_failure.is_some() {
+            None
+        } else {
+            self.retry_of(&task, &exchange)
+        };
         let origin = task.origin();
         let mut pause = self.pause_for(&origin);
         if matches!(status, 429 | 503) {
@@ -83,6 +101,7 @@ impl Coordinator {
         match retry {
             Some(wait) => self.retry(&task, now + wait),
             None if exchange.truncated.is_some_and(|t| t.is_failure()) => self.progress.failed(),
+            None if auth_failure.is_some() => self.progress.failed(),
             None => {}
         }
         let last = retry.is_none();
@@ -113,6 +132,7 @@ impl Coordinator {
                 exchange: Box::new(exchange),
                 outlinks: links,
                 last,
+                auth_failure,
                 committed,
             })
             .await

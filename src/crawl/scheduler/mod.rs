@@ -55,7 +55,11 @@ pub struct CrawlResult {
 /// What a fetch task hands back to the coordinator.
 struct Fetched {
     task: Task,
+    /// `401`s the credentials answered before `result` (each is archived).
+    challenged: Vec<Exchange>,
     result: Result<Exchange, FetchError>,
+    /// Why `result` is a `401` or `407` the credentials could not answer.
+    auth_failure: Option<String>,
     links: Vec<Discovered>,
     /// What an HTML page's text consists of, for the trap guard.
     fingerprint: Option<Fingerprint>,
@@ -126,6 +130,10 @@ impl Coordinator {
             spool_threshold: config.spool_threshold,
             spool_dir: config.out.join("state").join("tmp"),
             ca_certs: config.ca_certs.clone(),
+            headers: config.access.headers.clone(),
+            login: config.access.login_config(),
+            cookies: config.access.cookies.clone(),
+            proxies: config.access.proxies.clone(),
             ..FetchConfig::default()
         });
         Ok(Coordinator {
@@ -231,7 +239,8 @@ impl Coordinator {
             let fetcher = self.fetcher.clone();
             let max_decoded = self.config.max_decoded;
             inflight.spawn(async move {
-                let result = fetcher.fetch(&task.url, &[]).await;
+                let answered = fetcher.fetch_answering(&task.url).await;
+                let result = answered.last;
                 let found = match &result {
                     Ok(exchange) => {
                         discover::links_of(
@@ -247,7 +256,9 @@ impl Coordinator {
                 };
                 Fetched {
                     task,
+                    challenged: answered.challenged,
                     result,
+                    auth_failure: answered.auth_failure,
                     links: found.links,
                     fingerprint: found.fingerprint,
                 }

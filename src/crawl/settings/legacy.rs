@@ -108,6 +108,7 @@ impl From<LegacySettings> for Settings {
                 started: c.started,
                 user_agent: c.user_agent,
                 ca_cert_sha256: c.ca_cert_sha256,
+                proxies: Vec::new(),
             }),
         }
     }
