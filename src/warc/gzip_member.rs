@@ -16,6 +16,7 @@ const HEADER: [u8; 10] = [0x1f, 0x8b, 0x08, 0x00, 0, 0, 0, 0, 0x00, 0xff];
 /// Writes gzip members into writers of type `W`, reusing one deflate state.
 pub struct MemberEncoder<W: Write> {
     deflate: Option<DeflateEncoder<W>>,
+    level: Compression,
 }
 
 impl<W: Write> Default for MemberEncoder<W> {
@@ -32,7 +33,16 @@ impl<W: Write> std::fmt::Debug for MemberEncoder<W> {
 
 impl<W: Write> MemberEncoder<W> {
     pub fn new() -> Self {
-        MemberEncoder { deflate: None }
+        MemberEncoder::with_level(Compression::default())
+    }
+
+    /// Members deflated at `level` (`Compression::none()`: stored blocks, for bytes that are
+    /// compressed already).
+    pub fn with_level(level: Compression) -> Self {
+        MemberEncoder {
+            deflate: None,
+            level,
+        }
     }
 
     /// Starts a member written into `out`; the member is complete once [`Member::finish`]
@@ -46,7 +56,7 @@ impl<W: Write> MemberEncoder<W> {
                 self.deflate.as_mut()
             }
             None => {
-                self.deflate = Some(DeflateEncoder::new(out, Compression::default()));
+                self.deflate = Some(DeflateEncoder::new(out, self.level));
                 self.deflate.as_mut()
             }
         };

@@ -3,6 +3,7 @@
 pub mod cdxj;
 pub mod digest;
 pub mod gzip_member;
+mod precompressed;
 pub mod http_head;
 pub mod reader;
 pub mod record;

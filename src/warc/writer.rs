@@ -12,6 +12,7 @@ use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
 use super::gzip_member::MemberEncoder;
+use super::precompressed;
 use chrono::Utc;
 use tempfile::SpooledTempFile;
 
@@ -159,6 +160,9 @@ pub struct WarcWriter {
     /// One deflate state for every record (resetting it costs nothing; a new one is a large
     /// zeroed allocation per record).
     members: MemberEncoder<SpooledTempFile>,
+    /// The same for responses whose payload is compressed already (`precompressed`): stored
+    /// blocks, not deflated again.
+    stored_members: MemberEncoder<SpooledTempFile>,
     /// Where index lines go (opened on the first record).
     index: Option<std::io::BufWriter<fs_err::File>>,
 }
@@ -174,6 +178,7 @@ impl WarcWriter {
             next_serial,
             files: Vec::new(),
             members: MemberEncoder::new(),
+            stored_members: MemberEncoder::with_level(flate2::Compression::none()),
             index: None,
         }
     }
@@ -365,8 +370,26 @@ impl WarcWriter {
             path: dir.clone(),
             source,
         };
-        let mut gz = self
-            .members
+        let stored = match block {
+            _ if fields.record_type != RecordType::Response => false,
+            Block::Bytes(bytes) => precompressed::already_compressed(bytes),
+            Block::Reader { reader, len } => {
+                let position = reader.stream_position().map_err(io_err)?;
+                let mut prefix = Vec::new();
+                (&mut **reader)
+                    .take((*len).min(precompressed::PEEK as u64))
+                    .read_to_end(&mut prefix)
+                    .map_err(io_err)?;
+                reader.seek(SeekFrom::Start(position)).map_err(io_err)?;
+                precompressed::already_compressed(&prefix)
+            }
+        };
+        let members = if stored {
+            &mut self.stored_members
+        } else {
+            &mut self.members
+        };
+        let mut gz = members
             .start(SpooledTempFile::new_in(SPOOL_IN_MEMORY, &self.options.dir))
             .map_err(io_err)?;
         gz.write_all(&head).map_err(io_err)?;
