@@ -31,12 +31,12 @@ use crate::warc::{OUTCOME_CONTENT_TYPE, OUTCOME_FIELD};
 
 mod captures;
 mod fields;
-use captures::{Captures, FirstCapture};
 use crate::warc::record::{RecordFields, RecordType, Truncated};
 use crate::warc::writer::{
     Block, HttpRecordMeta, MetadataMeta, Outlink, RevisitMeta, WarcWriter, WarcinfoFields,
     WriterOptions, WrittenRecord,
 };
+use captures::{Captures, FirstCapture};
 pub use fields::mime_of;
 use fields::{head_bytes, message_len, outlink_hop};
 

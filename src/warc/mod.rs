@@ -3,8 +3,8 @@
 pub mod cdxj;
 pub mod digest;
 pub mod gzip_member;
-mod precompressed;
 pub mod http_head;
+mod precompressed;
 pub mod reader;
 pub mod record;
 pub mod record_meta;

@@ -63,7 +63,9 @@ mod tests {
     fn compressed_formats_and_encodings_are_recognised() {
         let head = |fields: &str| format!("HTTP/1.1 200 OK\r\n{fields}\r\n\r\nbody").into_bytes();
         assert!(already_compressed(&head("Content-Type: image/png")));
-        assert!(already_compressed(&head("Content-Type: Video/MP4; codecs=x")));
+        assert!(already_compressed(&head(
+            "Content-Type: Video/MP4; codecs=x"
+        )));
         assert!(already_compressed(&head(
             "Content-Type: text/html\r\nContent-Encoding: gzip"
         )));
@@ -71,14 +73,18 @@ mod tests {
         assert!(already_compressed(&head(
             "Content-Type: text/html\r\nContent-Type: image/webp"
         )));
-        assert!(!already_compressed(&head("Content-Type: text/html; charset=utf-8")));
+        assert!(!already_compressed(&head(
+            "Content-Type: text/html; charset=utf-8"
+        )));
         assert!(!already_compressed(&head("Content-Type: audio/wav")));
         assert!(!already_compressed(&head("Content-Type: image/svg+xml")));
         assert!(!already_compressed(&head(
             "Content-Type: text/css\r\nContent-Encoding: identity"
         )));
         // No complete head: deflated as usual.
-        assert!(!already_compressed(b"HTTP/1.1 200 OK\r\nContent-Type: image/png"));
+        assert!(!already_compressed(
+            b"HTTP/1.1 200 OK\r\nContent-Type: image/png"
+        ));
         assert!(!already_compressed(b"not http"));
     }
 }

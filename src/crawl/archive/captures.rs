@@ -29,7 +29,9 @@ pub struct Captures {
 
 impl std::fmt::Debug for Captures {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Captures").field("path", &self.path).finish()
+        f.debug_struct("Captures")
+            .field("path", &self.path)
+            .finish()
     }
 }
 
@@ -146,6 +148,9 @@ mod tests {
         assert!(captures.get("sha1:7").unwrap().is_some());
         // A new crawl starts from nothing.
         drop(captures);
-        assert_eq!(Captures::create(&path).unwrap().get("sha1:X").unwrap(), None);
+        assert_eq!(
+            Captures::create(&path).unwrap().get("sha1:X").unwrap(),
+            None
+        );
     }
 }

@@ -137,8 +137,10 @@ impl Coordinator {
             ..FetchConfig::default()
         });
         Ok(Coordinator {
-            frontier: Frontier::new(config.per_host)
-                .with_overflow(config.out.join("state").join("tmp"), frontier::DEFAULT_WINDOW),
+            frontier: Frontier::new(config.per_host).with_overflow(
+                config.out.join("state").join("tmp"),
+                frontier::DEFAULT_WINDOW,
+            ),
             scope,
             limits,
             families,
