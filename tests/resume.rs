@@ -11,6 +11,7 @@ use url::Url;
 use crate::support::{NOTICE_LINK, NOTICE_TEXT, arkiv};
 
 mod faults;
+mod log;
 mod scope;
 
 /// Slow enough that kills land mid-crawl and mid-record, fast enough for a short test.

@@ -11,7 +11,8 @@
 //! record names what it masked in `WARC-Arkiv-Redacted`, and a secret still found in a request
 //! (in its URL, which is never changed) is warned about on stderr. Response records are exact.
 
-use std::path::PathBuf;
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
 use chrono::{DateTime, Utc};
@@ -107,6 +108,20 @@ pub struct ResumeSeed {
     pub first_captures: Vec<(String, String, String, DateTime<Utc>)>,
     /// The records so far, counted from the WARC files.
     pub records: RecordCounts,
+    /// URLs whose final record reached the WARC while the state did not learn it (the crawl
+    /// was killed in between): crawl.log may lack their line too.
+    pub relog: Vec<Relog>,
+}
+
+/// A URL's crawl.log line as the WARC shows it, written on resume when the log lacks it.
+#[derive(Debug, Clone)]
+pub struct Relog {
+    pub task: Task,
+    pub time: DateTime<Utc>,
+    pub status: Option<u16>,
+    pub bytes: Option<u64>,
+    pub mime: String,
+    pub outcome: Outcome,
 }
 
 impl ArchiveOptions {
@@ -231,7 +246,9 @@ impl ArchiveState {
         let mut first_captures =
             Captures::create(&options.out.join("state").join("captures.sqlite3"))?;
         let resuming = options.resume.is_some();
+        let mut relog = Vec::new();
         if let Some(seed) = options.resume {
+            relog = seed.relog;
             writer_options = writer_options.with_first_serial(seed.first_serial);
             for (digest, record_id, uri, date) in seed.first_captures {
                 first_captures.insert(
@@ -253,7 +270,9 @@ impl ArchiveState {
                 .write_warcinfo(fields)
                 .context("writing the first warcinfo record")?;
         }
-        let log = CrawlLog::create(&options.out.join("reports").join("crawl.log"))?;
+        let log_path = options.out.join("reports").join("crawl.log");
+        let mut log = CrawlLog::create(&log_path)?;
+        write_missing_lines(&log_path, &mut log, relog)?;
         Ok(ArchiveState {
             index_lines: index_lines_path(&options.out),
             state: options.state,
@@ -338,21 +357,28 @@ impl ArchiveState {
         } else {
             outcome
         };
-        if let Some(why) = auth_failure {
-            tracing::warn!("{}: {why}", task.url);
-            // The refusal is archived; the outcome record says why it stands for the page, and
-            // settles the URL for a resume as other failures' records do.
-            let written = self.write_outcome(task, outcome, &why)?;
-            self.mark_done(task, outcome, Some(why), &written)?;
-        } else if last {
-            // Cut at `--max-size` is the operator's choice, recorded as `WARC-Truncated: length`;
-            // only a body cut by the network is a failure to archive.
-            let detail = exchange
-                .truncated
-                .filter(|t| t.is_failure())
-                .map(|t| format!("body cut short ({}) after all retries", t.warc_reason()));
-            self.mark_done(task, outcome, detail, &response)?;
-        }
+        // crawl.log gets the line before the state learns the URL's end: a URL the state has
+        // settled is never looked at again on resume, so its line must be there already (a URL
+        // killed before the state learned it gets its line on resume, see `write_missing_lines`).
+        let settles = match auth_failure {
+            Some(why) => {
+                tracing::warn!("{}: {why}", task.url);
+                // The refusal is archived; the outcome record says why it stands for the page,
+                // and settles the URL for a resume as other failures' records do.
+                let written = self.write_outcome(task, outcome, &why)?;
+                Some((Some(why), written))
+            }
+            // Cut at `--max-size` is the operator's choice, recorded as `WARC-Truncated:
+            // length`; only a body cut by the network is a failure to archive.
+            None if last => {
+                let detail = exchange
+                    .truncated
+                    .filter(|t| t.is_failure())
+                    .map(|t| format!("body cut short ({}) after all retries", t.warc_reason()));
+                Some((detail, response))
+            }
+            None => None,
+        };
         self.log(
             task,
             Some(exchange.status),
@@ -360,7 +386,11 @@ impl ArchiveState {
             Some(&mime),
             Some(exchange.elapsed),
             outcome,
-        )
+        )?;
+        match settles {
+            Some((detail, written)) => self.mark_done(task, outcome, detail, &written),
+            None => Ok(()),
+        }
     }
 
     /// A `401` the credentials answer: its request and response records, and a `challenged`
@@ -617,4 +647,49 @@ impl ArchiveState {
             index_lines,
         })
     }
+}
+
+/// Writes the crawl.log lines of `relog` that the log does not hold yet: a crawl killed after a
+/// record reached the WARC and before its line reached the log would otherwise leave a URL the
+/// WARC holds that the log never names. One pass over the log, and only when there is anything
+/// to check.
+fn write_missing_lines(path: &Path, log: &mut CrawlLog, relog: Vec<Relog>) -> anyhow::Result<()> {
+    if relog.is_empty() {
+        return Ok(());
+    }
+    let wanted: HashSet<String> = relog.iter().map(|r| r.task.url.to_string()).collect();
+    let mut logged: HashSet<(String, String)> = HashSet::new();
+    let reader = std::io::BufReader::new(fs_err::File::open(path)?);
+    for line in std::io::BufRead::split(reader, b'\n') {
+        let line = line?;
+        let line = String::from_utf8_lossy(&line);
+        let mut fields = line.split(' ');
+        let (Some(url), Some(outcome)) = (fields.nth(4), line.rsplit(' ').next()) else {
+            continue;
+        };
+        if wanted.contains(url) {
+            logged.insert((url.to_string(), outcome.to_string()));
+        }
+    }
+    for entry in relog {
+        let url = entry.task.url.to_string();
+        if logged.contains(&(url.clone(), entry.outcome.to_string())) {
+            continue;
+        }
+        let via = entry.task.via.as_ref().map(|u| u.as_str());
+        log.write(&LogLine {
+            time: entry.time,
+            status: entry.status,
+            bytes: entry.bytes,
+            mime: Some(entry.mime.as_str()).filter(|m| !m.is_empty()),
+            url: &url,
+            hop: entry.task.hop.letter(),
+            depth: entry.task.depth,
+            via,
+            context: &entry.task.context,
+            duration: None,
+            outcome: entry.outcome,
+        })?;
+    }
+    Ok(())
 }

@@ -32,6 +32,8 @@ pub struct ArchivedResponse {
     pub truncated: Option<Truncation>,
     pub revisit: bool,
     pub block_len: u64,
+    /// Bytes of the body after the HTTP head (`None` for a revisit, which holds no body).
+    pub payload_len: Option<u64>,
     /// The WARC file (name) and the record's offset in it.
     pub file: String,
     pub offset: u64,
@@ -256,6 +258,13 @@ fn scan(file: &Path, recovered: &mut Recovered) -> anyhow::Result<()> {
                 }
                 let summary = reader.finish_record()?;
                 let http = parse_response_head(&prefix).ok();
+                let revisit = kind == RecordType::Revisit;
+                let payload_len = match &http {
+                    Some(head) if !revisit => {
+                        Some(summary.block_len.saturating_sub(head.len as u64))
+                    }
+                    _ => None,
+                };
                 recovered.responses.push(ArchivedResponse {
                     uri,
                     record_id,
@@ -267,8 +276,9 @@ fn scan(file: &Path, recovered: &mut Recovered) -> anyhow::Result<()> {
                         .unwrap_or_default(),
                     payload_digest,
                     truncated,
-                    revisit: kind == RecordType::Revisit,
+                    revisit,
                     block_len: summary.block_len,
+                    payload_len,
                     file: file
                         .file_name()
                         .map(|n| n.to_string_lossy().into_owned())

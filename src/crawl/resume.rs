@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use super::archive::ResumeSeed;
+use super::archive::{Relog, ResumeSeed};
 use super::recover::{ArchivedResponse, Recovered};
 use super::robots::Robots;
 use super::scheduler::ROBOTS_TOKEN;
@@ -52,6 +52,7 @@ pub fn plan(recovered: &Recovered, stored: StoredState) -> Restored {
     let by_key = recovered.by_key();
     let mut restored = Restored::default();
     let mut records = RecordCounts::default();
+    let mut relog = Vec::new();
     for response in &recovered.responses {
         records.count_response(
             response.status.unwrap_or(0),
@@ -106,7 +107,18 @@ pub fn plan(recovered: &Recovered, stored: StoredState) -> Restored {
                     // The WARC holds the URL's final response although the state did not learn
                     // it (killed between the two): the state is told now.
                     if row.state != UrlState::Done || row.outcome.is_none() {
-                        restored.fixes.push(done_from_warc(&key, response));
+                        let fix = done_from_warc(&key, response);
+                        if let StateOp::Done { outcome, .. } = &fix {
+                            relog.push(Relog {
+                                task: row.task.clone(),
+                                time: response.date,
+                                status: response.status,
+                                bytes: response.payload_len,
+                                mime: response.mime.clone(),
+                                outcome: *outcome,
+                            });
+                        }
+                        restored.fixes.push(fix);
                     }
                     restored.settled.push(key);
                 }
@@ -140,6 +152,7 @@ pub fn plan(recovered: &Recovered, stored: StoredState) -> Restored {
             })
             .collect(),
         records,
+        relog,
     };
     restored
 }
