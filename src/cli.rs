@@ -365,6 +365,10 @@ pub struct CrawlArgs {
     #[arg(long)]
     pub no_mirror: bool,
 
+    /// Write payloads that this earlier crawl (its --out folder) already holds as revisit records pointing at its records, so a recrawl of an unchanged site costs almost no space; the mirror, verify and wacz read the referred records from that folder, which must stay where it is [default: none]
+    #[arg(long, value_name = "OLD")]
+    pub dedup_from: Option<PathBuf>,
+
     /// Also trust the CA certificate(s) in this PEM file, for a site behind a private CA (repeatable; verification cannot be turned off) [default: the webpki roots only]
     #[arg(long, value_name = "FILE")]
     pub ca_cert: Vec<PathBuf>,
@@ -499,6 +503,7 @@ impl CrawlArgs {
             notice_link: self.notice_link.clone(),
             notice_exempt: Vec::new(),
             no_mirror: flag(self.no_mirror),
+            dedup_from: self.dedup_from.clone(),
             ca_cert: self.ca_cert.clone(),
             header: self.header.clone(),
             header_env: self.header_env.clone(),

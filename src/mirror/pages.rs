@@ -103,6 +103,15 @@ pub fn not_archived_page(original_url: &str, reason: &str) -> String {
 /// understands; text no outcome reads as (an older arkiv's) is shown as it is.
 pub fn describe_reason(reason: &str) -> String {
     use crate::outcome::{Decline, Outcome};
+    if let Some(detail) = reason
+        .strip_prefix(super::catalog::REFERRED_MISSING)
+        .and_then(|rest| rest.strip_prefix(": "))
+    {
+        return format!(
+            "the crawl found it unchanged since an earlier crawl and archived it as a revisit, \
+             but {detail}"
+        );
+    }
     let Ok(outcome) = reason.parse::<Outcome>() else {
         return format!("the crawl did not fetch it ({reason})");
     };
