@@ -28,7 +28,7 @@ pub const DEDUP_FROM_FIELD: &str = "arkiv-dedup-from";
 /// Why an earlier crawl cannot be used.
 #[derive(Debug, thiserror::Error)]
 pub enum DedupError {
-    #[error("{0} is not a folder")]
+    #[error("{0} is missing or not a folder")]
     NotAFolder(String),
     #[error("{folder} is not the output folder of an `arkiv crawl`: it has no {missing}")]
     NotACrawl { folder: String, missing: String },
