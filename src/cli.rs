@@ -80,6 +80,10 @@ pub struct WaczArgs {
     /// Index lines per gzip block of a ZipNum index [default: 1024]
     #[arg(long, value_name = "LINES", default_value_t = arkiv::wacz::DEFAULT_ZIPNUM_BLOCK as u32, hide_default_value = true, value_parser = clap::value_parser!(u32).range(1..))]
     pub zipnum_block: u32,
+
+    /// For a crawl made with --dedup-from: pack copies of the earlier crawl's records that its revisits refer to (archive/referred-<OLD>.warc.gz), so the package replays on its own, instead of naming the earlier crawl's package in datapackage.json's relation.requires [default: off]
+    #[arg(long)]
+    pub include_referred: bool,
 }
 
 #[derive(Debug, Args)]
