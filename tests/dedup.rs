@@ -4,10 +4,6 @@
 //! without OLD), a changed page is archived in full, `wacz` records the dependency or packs the
 //! referred records, a bad OLD is a usage error, and a resumed crawl keeps deduplicating.
 
-#[allow(dead_code)]
-#[path = "diff/site.rs"]
-mod site;
-
 use std::collections::{BTreeMap, HashMap};
 use std::io::Read as _;
 use std::path::{Path, PathBuf};
@@ -18,6 +14,7 @@ use arkiv::fixture::{FixtureServer, ServeOptions};
 use arkiv::warc::{WarcHeaders, WarcReader};
 use url::Url;
 
+use crate::diff::site;
 use crate::support::{arkiv, files_below};
 
 const PROFILE: &str = "http://netpreserve.org/warc/1.1/revisit/identical-payload-digest";
