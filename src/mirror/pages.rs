@@ -175,6 +175,8 @@ pub struct LandingInfo {
     pub counts: Vec<(String, u64)>,
     /// Names of the WARC files (in `warc/`, next to `mirror/`).
     pub warc_files: Vec<String>,
+    /// The earlier crawl's folder whose records the revisits refer to (`--dedup-from`).
+    pub dedup_from: Option<String>,
     pub notice: Option<(String, String)>,
 }
 
@@ -234,7 +236,16 @@ pub fn landing_page(info: &LandingInfo) -> String {
     for name in &info.warc_files {
         let _ = writeln!(body, "<li><code>{}</code></li>", escape(name));
     }
-    let _ = writeln!(body, "</ul>\n<h2>Settings</h2>\n<table>");
+    let _ = writeln!(body, "</ul>");
+    if let Some(old) = &info.dedup_from {
+        let _ = writeln!(
+            body,
+            "<p>What had not changed since an earlier crawl is archived as references to that \
+             crawl's records, in the folder <code>{}</code>: the two belong together.</p>",
+            escape(old)
+        );
+    }
+    let _ = writeln!(body, "<h2>Settings</h2>\n<table>");
     for (label, value) in &info.settings {
         let _ = writeln!(
             body,
