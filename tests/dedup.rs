@@ -103,6 +103,8 @@ struct Recrawl {
     url: Url,
     old: PathBuf,
     new: PathBuf,
+    /// The earlier crawl's files and their sizes before the recrawl.
+    old_files: Vec<(String, u64)>,
     _server: FixtureServer,
     _dir: tempfile::TempDir,
 }
@@ -117,15 +119,28 @@ fn recrawl() -> &'static Recrawl {
         let old = dir.path().join("old");
         let new = dir.path().join("new");
         crawl_ok(&url, &old, &[]);
+        let old_files = sizes(&old);
         crawl_ok(&url, &new, &dedup_args(&old));
         Recrawl {
             url,
             old,
             new,
+            old_files,
             _server: server,
             _dir: dir,
         }
     })
+}
+
+/// Every file below `dir` with its size.
+fn sizes(dir: &Path) -> Vec<(String, u64)> {
+    files_below(dir)
+        .into_iter()
+        .map(|f| {
+            let len = fs_err::metadata(dir.join(&f)).expect("size").len();
+            (f, len)
+        })
+        .collect()
 }
 
 /// Every whole 2xx payload of `new` is a revisit of the response `old` holds for it: the
@@ -201,7 +216,7 @@ fn a_recrawl_of_an_unchanged_site_writes_only_revisits_at_a_fraction_of_the_size
     let settings = fs_err::read_to_string(r.new.join("arkiv.toml")).expect("arkiv.toml");
     assert!(settings.contains("dedup-from = "), "{settings}");
     // Nothing was written into the earlier crawl.
-    assert!(!r.old.join(format!("{}.wacz", "old")).exists());
+    assert_eq!(sizes(&r.old), r.old_files);
 }
 
 #[test]

@@ -201,6 +201,9 @@ impl Archive {
 /// Exposure warnings printed at most; the rest are counted.
 const MAX_EXPOSURE_WARNINGS: u32 = 10;
 
+/// Warnings about unreadable records of the `--dedup-from` crawl printed at most.
+const MAX_EARLIER_WARNINGS: u32 = 10;
+
 struct ArchiveState {
     index_lines: PathBuf,
     state: Option<StateWriter>,
@@ -479,7 +482,7 @@ impl ArchiveState {
             Ok(_) => return Ok(None),
             Err(err) => {
                 self.earlier_unreadable += 1;
-                if self.earlier_unreadable <= MAX_EXPOSURE_WARNINGS {
+                if self.earlier_unreadable <= MAX_EARLIER_WARNINGS {
                     tracing::warn!(
                         "{}: {err}; the payload is archived in full",
                         earlier.dir().display()
