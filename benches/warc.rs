@@ -194,6 +194,7 @@ fn reading(c: &mut Criterion) {
             let at = RecordRef {
                 file: file.clone(),
                 offset: *offset,
+                folder: None,
             };
             Capture {
                 url: Url::parse(uri).unwrap(),

@@ -80,6 +80,10 @@ pub struct WaczArgs {
     /// Index lines per gzip block of a ZipNum index [default: 1024]
     #[arg(long, value_name = "LINES", default_value_t = arkiv::wacz::DEFAULT_ZIPNUM_BLOCK as u32, hide_default_value = true, value_parser = clap::value_parser!(u32).range(1..))]
     pub zipnum_block: u32,
+
+    /// For a crawl made with --dedup-from: pack copies of the earlier crawl's records that its revisits refer to (archive/referred-<OLD>.warc.gz), so the package replays on its own, instead of naming the earlier crawl's package in datapackage.json's relation.requires [default: off]
+    #[arg(long)]
+    pub include_referred: bool,
 }
 
 #[derive(Debug, Args)]
@@ -365,6 +369,10 @@ pub struct CrawlArgs {
     #[arg(long)]
     pub no_mirror: bool,
 
+    /// Write payloads that this earlier crawl (its --out folder) already holds as revisit records pointing at its records, so a recrawl of an unchanged site costs almost no space; the mirror, verify and wacz read the referred records from that folder, which must stay where it is [default: none]
+    #[arg(long, value_name = "OLD")]
+    pub dedup_from: Option<PathBuf>,
+
     /// Also trust the CA certificate(s) in this PEM file, for a site behind a private CA (repeatable; verification cannot be turned off) [default: the webpki roots only]
     #[arg(long, value_name = "FILE")]
     pub ca_cert: Vec<PathBuf>,
@@ -499,6 +507,7 @@ impl CrawlArgs {
             notice_link: self.notice_link.clone(),
             notice_exempt: Vec::new(),
             no_mirror: flag(self.no_mirror),
+            dedup_from: self.dedup_from.clone(),
             ca_cert: self.ca_cert.clone(),
             header: self.header.clone(),
             header_env: self.header_env.clone(),

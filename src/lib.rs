@@ -9,6 +9,7 @@
 pub mod auth;
 pub mod content;
 pub mod crawl;
+pub mod dedup;
 pub mod demo;
 pub mod diff;
 pub mod exit;

@@ -337,6 +337,7 @@ fn wacz(args: cli::WaczArgs) -> anyhow::Result<Exit> {
     }
     options.zipnum_above = args.zipnum_above;
     options.zipnum_block = args.zipnum_block as usize;
+    options.include_referred = args.include_referred;
     // A crawl still writing the folder would be packed half-way. A folder that cannot be locked
     // for another reason (read-only media) has no crawl running in it either.
     let _lock = match arkiv::lock::OutLock::acquire(&args.dir, "wacz") {

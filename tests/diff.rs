@@ -13,7 +13,7 @@ mod live;
 #[path = "diff/records.rs"]
 mod records;
 #[path = "diff/site.rs"]
-mod site;
+pub(crate) mod site;
 
 use std::collections::BTreeSet;
 use std::path::Path;

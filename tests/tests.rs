@@ -7,6 +7,7 @@ mod architecture;
 mod cli;
 mod completeness;
 mod crawl;
+mod dedup;
 mod diff;
 mod extract_links;
 mod fetch_exact;

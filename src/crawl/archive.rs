@@ -10,6 +10,10 @@
 //! `Authorization`, `Proxy-Authorization`, secret headers and loaded cookies are masked, each
 //! record names what it masked in `WARC-Arkiv-Redacted`, and a secret still found in a request
 //! (in its URL, which is never changed) is warned about on stderr. Response records are exact.
+//!
+//! With `--dedup-from OLD` the table also knows where OLD holds each of its payloads
+//! (`crate::dedup`): a payload found there becomes a revisit naming OLD's record (its id, URI
+//! and date, read from OLD's WARC on the first hit). OLD is only read.
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -32,6 +36,7 @@ use crate::warc::{OUTCOME_CONTENT_TYPE, OUTCOME_FIELD};
 
 mod captures;
 mod fields;
+use crate::dedup::EarlierCrawl;
 use crate::warc::record::{RecordFields, RecordType, Truncated};
 use crate::warc::writer::{
     Block, HttpRecordMeta, MetadataMeta, Outlink, RevisitMeta, WarcWriter, WarcinfoFields,
@@ -97,6 +102,8 @@ pub struct ArchiveOptions {
     pub resume: Option<ResumeSeed>,
     /// What request records must not carry.
     pub redaction: RedactionRules,
+    /// The earlier crawl whose payloads become revisits (`--dedup-from`).
+    pub dedup_from: Option<PathBuf>,
 }
 
 /// What a resumed archive continues from.
@@ -138,6 +145,7 @@ impl ArchiveOptions {
             state: None,
             resume: None,
             redaction: config.access.redaction_rules(),
+            dedup_from: config.dedup_from.clone(),
         }
     }
 }
@@ -208,6 +216,9 @@ impl Archive {
 /// Exposure warnings printed at most; the rest are counted.
 const MAX_EXPOSURE_WARNINGS: u32 = 10;
 
+/// Warnings about unreadable records of the `--dedup-from` crawl printed at most.
+const MAX_EARLIER_WARNINGS: u32 = 10;
+
 struct ArchiveState {
     index_lines: PathBuf,
     state: Option<StateWriter>,
@@ -215,6 +226,10 @@ struct ArchiveState {
     log: CrawlLog,
     records: RecordCounts,
     first_captures: Captures,
+    /// The crawl deduplicated against, if any.
+    earlier: Option<EarlierCrawl>,
+    /// Earlier records that could not be read (their payload is then archived in full).
+    earlier_unreadable: u32,
     redaction: RedactionRules,
     /// Requests in which a secret was still found after masking.
     exposed: u32,
@@ -262,6 +277,19 @@ impl ArchiveState {
             }
             records = seed.records;
         }
+        // Seeded on every start, a resume's too: the earlier crawl's index is the table.
+        let earlier = match &options.dedup_from {
+            Some(dir) => {
+                let earlier = EarlierCrawl::open(dir).with_context(|| {
+                    format!("the crawl to deduplicate against, {}", dir.display())
+                })?;
+                earlier.for_each_payload(|payload| {
+                    first_captures.insert_earlier(&payload.digest, &payload.file, payload.offset)
+                })?;
+                Some(earlier)
+            }
+            None => None,
+        };
         let mut writer = WarcWriter::new(writer_options, fields.clone());
         // A resumed crawl opens its new file (with its own warcinfo) on the first record, so a
         // resume with nothing left to do adds no file.
@@ -280,6 +308,8 @@ impl ArchiveState {
             log,
             records,
             first_captures,
+            earlier,
+            earlier_unreadable: 0,
             redaction: options.redaction,
             exposed: 0,
         })
@@ -449,16 +479,55 @@ impl ArchiveState {
         )?)
     }
 
-    /// The first capture of this exchange's payload, if one was archived before: a whole 2xx
-    /// response with a body (an empty body or an error page is never a revisit).
-    fn earlier_capture(&self, exchange: &Exchange) -> anyhow::Result<Option<FirstCapture>> {
+    /// The first capture of this exchange's payload, if one was archived before (in this crawl
+    /// or in the one it deduplicates against): a whole 2xx response with a body (an empty body
+    /// or an error page is never a revisit).
+    fn earlier_capture(&mut self, exchange: &Exchange) -> anyhow::Result<Option<FirstCapture>> {
         let reusable = (200..300).contains(&exchange.status)
             && exchange.truncated.is_none()
             && !exchange.payload.is_empty();
         if !reusable {
             return Ok(None);
         }
-        self.first_captures.get(&exchange.payload_digest)
+        if let Some(first) = self.first_captures.get(&exchange.payload_digest)? {
+            return Ok(Some(first));
+        }
+        self.capture_in_earlier_crawl(&exchange.payload_digest)
+    }
+
+    /// The earlier crawl's capture of `digest`, read from its WARC (then remembered as this
+    /// payload's first capture). An earlier record that cannot be read, is cut short or holds
+    /// another payload is not pointed at: the payload is archived in full.
+    fn capture_in_earlier_crawl(&mut self, digest: &str) -> anyhow::Result<Option<FirstCapture>> {
+        let Some(earlier) = &self.earlier else {
+            return Ok(None);
+        };
+        let Some((file, offset)) = self.first_captures.get_earlier(digest)? else {
+            return Ok(None);
+        };
+        let record = match earlier.record_at(&file, offset) {
+            Ok(record) if !record.truncated && record.payload_digest.as_deref() == Some(digest) => {
+                record
+            }
+            Ok(_) => return Ok(None),
+            Err(err) => {
+                self.earlier_unreadable += 1;
+                if self.earlier_unreadable <= MAX_EARLIER_WARNINGS {
+                    tracing::warn!(
+                        "{}: {err}; the payload is archived in full",
+                        earlier.dir().display()
+                    );
+                }
+                return Ok(None);
+            }
+        };
+        let first = FirstCapture {
+            record_id: record.record_id,
+            uri: record.uri,
+            date: record.date,
+        };
+        self.first_captures.insert(digest, &first)?;
+        Ok(Some(first))
     }
 
     /// A `revisit` record: the response head, pointing at the first capture of the payload.

@@ -91,6 +91,9 @@ pub struct Config {
     pub max_decoded: u64,
     /// Build the offline mirror when the crawl ends.
     pub mirror: bool,
+    /// The folder of an earlier crawl (absolute, checked) whose payloads are written as
+    /// revisits (`--dedup-from`); none by default.
+    pub dedup_from: Option<PathBuf>,
     /// Extra TLS trust anchors (`--ca-cert`), added to the webpki roots for a private CA.
     pub ca_certs: Vec<CaCert>,
     /// Headers, credentials, cookies and proxies (`--header`, `--user`, `--load-cookies`,
@@ -159,6 +162,7 @@ impl Default for Config {
             spool_threshold: DEFAULT_SPOOL_THRESHOLD,
             max_decoded: DEFAULT_MAX_DECODED,
             mirror: true,
+            dedup_from: None,
             ca_certs: Vec::new(),
             access: Access::default(),
         }

@@ -161,6 +161,10 @@ pub struct CrawlOptions {
     pub notice_exempt: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub no_mirror: Option<bool>,
+    /// The output folder of an earlier crawl whose payloads become revisits (absolute once
+    /// resolved, so a resume from elsewhere finds it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dedup_from: Option<PathBuf>,
     /// PEM files (absolute paths once resolved, so a resume from elsewhere finds them).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub ca_cert: Vec<PathBuf>,
@@ -229,6 +233,7 @@ impl CrawlOptions {
             notice_link: self.notice_link.or(under.notice_link),
             notice_exempt: list_over(self.notice_exempt, under.notice_exempt),
             no_mirror: self.no_mirror.or(under.no_mirror),
+            dedup_from: self.dedup_from.or(under.dedup_from),
             ca_cert: if self.ca_cert.is_empty() {
                 under.ca_cert
             } else {
@@ -370,6 +375,15 @@ impl CrawlOptions {
         if let Some(no) = self.no_mirror {
             config.mirror = !no;
         }
+        if let Some(old) = &self.dedup_from {
+            let earlier = crate::dedup::EarlierCrawl::open_for(old, out).map_err(|err| {
+                OptionsError::new(format!("--dedup-from: {err}")).with_hint(
+                    "pass the --out folder of a finished `arkiv crawl` of the same site, \
+                     other than this crawl's --out",
+                )
+            })?;
+            config.dedup_from = Some(earlier.dir().to_path_buf());
+        }
         for path in &self.ca_cert {
             // Absolute, so that `--resume` from another folder finds the same file.
             let path = std::path::absolute(path).unwrap_or_else(|_| path.clone());
@@ -425,6 +439,7 @@ impl CrawlOptions {
             notice_link: config.notice_link.clone(),
             notice_exempt: config.notice_exempt.clone(),
             no_mirror: Some(!config.mirror),
+            dedup_from: config.dedup_from.clone(),
             ca_cert: config
                 .ca_certs
                 .iter()

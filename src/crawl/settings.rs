@@ -158,6 +158,12 @@ impl Settings {
         for fingerprint in &record.ca_cert_sha256 {
             lines.push(("arkiv-ca-cert-sha256".to_string(), fingerprint.clone()));
         }
+        if let Some(old) = &c.dedup_from {
+            lines.push((
+                crate::dedup::DEDUP_FROM_FIELD.to_string(),
+                old.display().to_string(),
+            ));
+        }
         for seed in &c.seeds {
             lines.push(("arkiv-seed".to_string(), seed.clone()));
         }

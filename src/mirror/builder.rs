@@ -411,6 +411,7 @@ impl Plan {
                 .map(|(k, v)| (k.to_string(), v))
                 .collect(),
             warc_files,
+            dedup_from: info.get(crate::dedup::DEDUP_FROM_FIELD).map(str::to_string),
             notice,
         };
         let html = pages::landing_page(&landing);

@@ -3,6 +3,11 @@
 //!
 //! Built in one streaming pass over the WARC files (headers and response heads only; bodies are
 //! skipped), so the mirror is a function of the records alone.
+//!
+//! A revisit takes its payload from the record it refers to: in these WARC files, or, for a crawl
+//! made with `--dedup-from`, in the earlier crawl's folder its warcinfo names
+//! ([`crate::dedup`]). A revisit whose record cannot be found there becomes a "not archived"
+//! entry that says why ([`REFERRED_MISSING`]).
 
 use std::collections::{BTreeMap, HashMap};
 use std::io::Read;
@@ -10,6 +15,7 @@ use std::path::{Path, PathBuf};
 
 use url::Url;
 
+use crate::dedup::{DEDUP_FROM_FIELD, EarlierCrawl, ReferredIndex, RefersTo};
 use crate::urls::dedup_key;
 use crate::warc::reader::WarcReader;
 use crate::warc::{OUTCOME_CONTENT_TYPE, OUTCOME_FIELD, parse_response_head};
@@ -36,11 +42,33 @@ pub struct Capture {
     pub record: RecordRef,
 }
 
+/// The reason of a "not archived" entry for a revisit whose payload, in an earlier crawl, cannot
+/// be read; the detail follows after `": "`.
+pub const REFERRED_MISSING: &str = "referred-payload-missing";
+
 /// A record's place: WARC file name (in `warc/`) and gzip member offset.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RecordRef {
     pub file: String,
     pub offset: u64,
+    /// The `warc/` folder of the earlier crawl that holds the record, when it is not this
+    /// crawl's.
+    pub folder: Option<PathBuf>,
+}
+
+impl RecordRef {
+    /// The record's WARC file, given this crawl's `warc/` folder.
+    pub fn path(&self, warc_dir: &Path) -> PathBuf {
+        self.folder.as_deref().unwrap_or(warc_dir).join(&self.file)
+    }
+}
+
+/// A revisit waiting for the record it refers to.
+struct PendingRevisit {
+    capture: Capture,
+    refers_to: String,
+    refers_to_uri: Option<String>,
+    refers_to_date: Option<String>,
 }
 
 /// What the mirror makes of one URL.
@@ -123,7 +151,7 @@ impl Catalog {
         let mut captures: HashMap<String, Capture> = HashMap::new();
         let mut outcomes: HashMap<String, (Url, String)> = HashMap::new();
         let mut by_id: HashMap<String, RecordRef> = HashMap::new();
-        let mut revisits: Vec<(Capture, String)> = Vec::new();
+        let mut revisits: Vec<PendingRevisit> = Vec::new();
         for path in &files {
             catalog.read_file(
                 path,
@@ -134,18 +162,17 @@ impl Catalog {
             );
         }
         // Revisits take their payload from the record they refer to.
-        for (mut capture, refers_to) in revisits {
-            match by_id.get(&refers_to) {
+        let mut elsewhere = Vec::new();
+        for mut revisit in revisits {
+            match by_id.get(&revisit.refers_to) {
                 Some(target) => {
-                    capture.payload_at = target.clone();
-                    offer(&mut captures, capture);
+                    revisit.capture.payload_at = target.clone();
+                    offer(&mut captures, revisit.capture);
                 }
-                None => catalog.problems.push(format!(
-                    "revisit of {} refers to a missing record {refers_to}",
-                    capture.url
-                )),
+                None => elsewhere.push(revisit),
             }
         }
+        catalog.resolve_in_earlier_crawl(elsewhere, &mut captures, &mut outcomes);
         for (key, capture) in captures {
             let target = capture
                 .location
@@ -174,7 +201,7 @@ impl Catalog {
         captures: &mut HashMap<String, Capture>,
         outcomes: &mut HashMap<String, (Url, String)>,
         by_id: &mut HashMap<String, RecordRef>,
-        revisits: &mut Vec<(Capture, String)>,
+        revisits: &mut Vec<PendingRevisit>,
     ) {
         let file = path
             .file_name()
@@ -200,6 +227,7 @@ impl Catalog {
             let here = RecordRef {
                 file: file.clone(),
                 offset: head.offset,
+                folder: None,
             };
             if let Some(id) = h.get("WARC-Record-ID") {
                 by_id.insert(id.to_string(), here.clone());
@@ -243,7 +271,14 @@ impl Catalog {
                     };
                     if kind == "revisit" {
                         if let Some(refers_to) = h.get("WARC-Refers-To") {
-                            revisits.push((capture, refers_to.to_string()));
+                            revisits.push(PendingRevisit {
+                                capture,
+                                refers_to: refers_to.to_string(),
+                                refers_to_uri: h
+                                    .get("WARC-Refers-To-Target-URI")
+                                    .map(str::to_string),
+                                refers_to_date: h.get("WARC-Refers-To-Date").map(str::to_string),
+                            });
                         }
                     } else {
                         offer(captures, capture);
@@ -259,6 +294,84 @@ impl Catalog {
                 }
                 _ => {}
             }
+        }
+    }
+}
+
+impl Catalog {
+    /// Revisits whose record is not in these WARC files: found in the earlier crawl the
+    /// warcinfo names, or else shown as not archived, with why.
+    fn resolve_in_earlier_crawl(
+        &mut self,
+        revisits: Vec<PendingRevisit>,
+        captures: &mut HashMap<String, Capture>,
+        outcomes: &mut HashMap<String, (Url, String)>,
+    ) {
+        if revisits.is_empty() {
+            return;
+        }
+        let Some(old) = self.info.get(DEDUP_FROM_FIELD).map(PathBuf::from) else {
+            for revisit in revisits {
+                self.problems.push(format!(
+                    "revisit of {} refers to a missing record {}",
+                    revisit.capture.url, revisit.refers_to
+                ));
+            }
+            return;
+        };
+        let index = EarlierCrawl::open(&old)
+            .map_err(anyhow::Error::from)
+            .and_then(ReferredIndex::read);
+        let index = match index {
+            Ok(index) => index,
+            Err(err) => {
+                let why = format!(
+                    "its payload is in the earlier crawl {}, which cannot be read: {err:#}",
+                    old.display()
+                );
+                self.problems.push(format!(
+                    "{} revisit records have no payload: {why}",
+                    revisits.len()
+                ));
+                for revisit in revisits {
+                    let url = revisit.capture.url;
+                    outcomes.insert(dedup_key(&url), (url, format!("{REFERRED_MISSING}: {why}")));
+                }
+                return;
+            }
+        };
+        let warc_dir = index.crawl().warc_dir();
+        for mut revisit in revisits {
+            let Some(digest) = revisit.capture.payload_digest.clone() else {
+                continue;
+            };
+            let refers = RefersTo {
+                record_id: Some(&revisit.refers_to),
+                uri: revisit.refers_to_uri.as_deref(),
+                date: revisit.refers_to_date.as_deref(),
+                digest: &digest,
+            };
+            let why = match index.find(&refers) {
+                Ok(Some((payload, _))) => {
+                    revisit.capture.payload_at = RecordRef {
+                        file: payload.file,
+                        offset: payload.offset,
+                        folder: Some(warc_dir.clone()),
+                    };
+                    offer(captures, revisit.capture);
+                    continue;
+                }
+                Ok(None) => format!(
+                    "the earlier crawl {} holds no record {}",
+                    old.display(),
+                    revisit.refers_to
+                ),
+                Err(err) => format!("the earlier crawl {}: {err}", old.display()),
+            };
+            let url = revisit.capture.url;
+            self.problems
+                .push(format!("revisit of {url} has no payload: {why}"));
+            outcomes.insert(dedup_key(&url), (url, format!("{REFERRED_MISSING}: {why}")));
         }
     }
 }

@@ -103,6 +103,15 @@ pub fn not_archived_page(original_url: &str, reason: &str) -> String {
 /// understands; text no outcome reads as (an older arkiv's) is shown as it is.
 pub fn describe_reason(reason: &str) -> String {
     use crate::outcome::{Decline, Outcome};
+    if let Some(detail) = reason
+        .strip_prefix(super::catalog::REFERRED_MISSING)
+        .and_then(|rest| rest.strip_prefix(": "))
+    {
+        return format!(
+            "the crawl found it unchanged since an earlier crawl and archived it as a revisit, \
+             but {detail}"
+        );
+    }
     let Ok(outcome) = reason.parse::<Outcome>() else {
         return format!("the crawl did not fetch it ({reason})");
     };
@@ -166,6 +175,8 @@ pub struct LandingInfo {
     pub counts: Vec<(String, u64)>,
     /// Names of the WARC files (in `warc/`, next to `mirror/`).
     pub warc_files: Vec<String>,
+    /// The earlier crawl's folder whose records the revisits refer to (`--dedup-from`).
+    pub dedup_from: Option<String>,
     pub notice: Option<(String, String)>,
 }
 
@@ -225,7 +236,16 @@ pub fn landing_page(info: &LandingInfo) -> String {
     for name in &info.warc_files {
         let _ = writeln!(body, "<li><code>{}</code></li>", escape(name));
     }
-    let _ = writeln!(body, "</ul>\n<h2>Settings</h2>\n<table>");
+    let _ = writeln!(body, "</ul>");
+    if let Some(old) = &info.dedup_from {
+        let _ = writeln!(
+            body,
+            "<p>What had not changed since an earlier crawl is archived as references to that \
+             crawl's records, in the folder <code>{}</code>: the two belong together.</p>",
+            escape(old)
+        );
+    }
+    let _ = writeln!(body, "<h2>Settings</h2>\n<table>");
     for (label, value) in &info.settings {
         let _ = writeln!(
             body,

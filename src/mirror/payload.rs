@@ -11,9 +11,10 @@ use crate::warc::reader::WarcReader;
 /// Decoded bodies larger than this are refused (a gzip bomb must not fill the disk).
 pub const MAX_DECODED: u64 = 4 << 30;
 
-/// Opens the decoded body of `capture` (whose payload lies in `warc_dir`).
+/// Opens the decoded body of `capture` (whose payload lies in `warc_dir`, or in the earlier
+/// crawl's folder its record names).
 pub fn open_body(warc_dir: &Path, capture: &Capture) -> io::Result<Box<dyn Read + Send>> {
-    let path = warc_dir.join(&capture.payload_at.file);
+    let path = capture.payload_at.path(warc_dir);
     let mut reader =
         WarcReader::open_at(&path, capture.payload_at.offset).map_err(io::Error::other)?;
     let head = reader.next_record().map_err(io::Error::other)?;

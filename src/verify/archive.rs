@@ -37,6 +37,9 @@ struct CrawlSection {
     notice_link: Option<String>,
     #[serde(rename = "notice-exempt", default)]
     notice_exempt: Vec<String>,
+    /// The earlier crawl this one deduplicates against (`--dedup-from`).
+    #[serde(rename = "dedup-from")]
+    dedup_from: Option<PathBuf>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -65,6 +68,8 @@ pub struct Archive {
     pub notice_exempt: Vec<Regex>,
     /// WARC file names below `warc/`, sorted.
     pub warc_files: Vec<String>,
+    /// The folder of the earlier crawl whose records this crawl's revisits may refer to.
+    pub dedup_from: Option<PathBuf>,
 }
 
 impl Archive {
@@ -121,6 +126,7 @@ impl Archive {
             }
         }
         warc_files.sort();
+        let dedup_from = config.crawl.dedup_from.clone();
         Ok(Self {
             out: out.to_path_buf(),
             seeds,
@@ -129,6 +135,7 @@ impl Archive {
             notice,
             notice_exempt,
             warc_files,
+            dedup_from,
         })
     }
 
@@ -139,6 +146,28 @@ impl Archive {
 
     pub fn warc_path(&self, name: &str) -> PathBuf {
         self.out.join("warc").join(name)
+    }
+
+    /// The WARC file of a record: this crawl's, or the earlier crawl's.
+    pub fn record_path(&self, file: &str, earlier: bool) -> PathBuf {
+        match (&self.dedup_from, earlier) {
+            (Some(old), true) => old.join("warc").join(file),
+            _ => self.warc_path(file),
+        }
+    }
+
+    /// WARC file names below the earlier crawl's `warc/`, sorted; `None` when that folder is
+    /// gone.
+    pub fn earlier_warc_files(&self) -> Option<Vec<String>> {
+        let dir = self.dedup_from.as_ref()?.join("warc");
+        let mut files: Vec<String> = fs_err::read_dir(&dir)
+            .ok()?
+            .filter_map(|e| e.ok())
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|name| name.ends_with(".warc.gz"))
+            .collect();
+        files.sort();
+        Some(files)
     }
 
     /// Whether the crawl's scope covers `url`.

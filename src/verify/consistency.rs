@@ -174,18 +174,20 @@ fn compare_payload(
     index: &RecordIndex,
     line: &ManifestLine,
 ) -> Result<(), String> {
-    // A revisit carries no payload: the original response with the same digest does.
+    // A revisit carries no payload: the original response with the same digest does (here, or
+    // in the earlier crawl this one deduplicates against).
     let source = if record.warc_type == "revisit" {
-        record
-            .payload_digest
-            .as_deref()
-            .and_then(|d| index.response_with_digest(d))
-            .ok_or("revisit record without its original response")?
+        index
+            .payload_of(record)
+            .map_err(|why| format!("revisit record without its original response: {why}"))?
     } else {
         record
     };
-    let opened = open_payload(&archive.warc_path(&source.file), source.offset)
-        .map_err(|e| format!("cannot read the record's payload: {e}"))?;
+    let opened = open_payload(
+        &archive.record_path(&source.file, source.earlier),
+        source.offset,
+    )
+    .map_err(|e| format!("cannot read the record's payload: {e}"))?;
     let body: Box<dyn Read + Send> = opened.body;
     let (sha1, _) =
         digest_of(body).map_err(|e| format!("cannot decode the record's payload: {e}"))?;

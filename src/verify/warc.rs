@@ -1,6 +1,11 @@
 //! WARC integrity: every record parses and its lengths and digests hold, requests and responses
 //! pair up, each file opens with `warcinfo`, truncation is found; every CDXJ line names a record
 //! and every response and revisit record has a CDXJ line (replay tools find records only there).
+//!
+//! A crawl made with `--dedup-from OLD` (its `arkiv.toml` says `dedup-from`) has revisits whose
+//! payload is in OLD: OLD's WARC files are read too, and each such revisit must name
+//! (`WARC-Refers-To`) an intact response there with the same payload digest. A missing OLD is
+//! a failure.
 
 use std::collections::{HashMap, HashSet};
 
@@ -25,8 +30,12 @@ pub struct IndexedRecord {
     pub http_status: Option<u16>,
     pub http_mime: Option<String>,
     pub http_charset: Option<String>,
+    /// `WARC-Refers-To` (revisits).
+    pub refers_to: Option<String>,
     /// Parsed with every length and digest holding.
     pub intact: bool,
+    /// The record is in the earlier crawl's WARC files (`file` names one of them).
+    pub earlier: bool,
 }
 
 /// Every readable record, indexed by location, id and payload digest.
@@ -36,6 +45,10 @@ pub struct RecordIndex {
     by_location: HashMap<(String, u64), usize>,
     by_id: HashMap<String, usize>,
     responses_by_digest: HashMap<String, usize>,
+    /// Response records of the earlier crawl (`--dedup-from`), by record id.
+    earlier_by_id: HashMap<String, IndexedRecord>,
+    /// Set when the crawl deduplicates against an earlier one whose folder is gone.
+    earlier_missing: Option<String>,
 }
 
 fn digest_key(digest: &str) -> String {
@@ -80,6 +93,56 @@ impl RecordIndex {
             .get(&digest_key(digest))
             .map(|&i| &self.records[i])
     }
+
+    /// Where a revisit's payload is: a response of this crawl with its digest, else the earlier
+    /// crawl's record it names, when that is an intact response with the same digest.
+    pub fn payload_of(&self, revisit: &IndexedRecord) -> Result<&IndexedRecord, String> {
+        let digest = revisit
+            .payload_digest
+            .as_deref()
+            .ok_or("a revisit record without WARC-Payload-Digest")?;
+        if let Some(found) = self.response_with_digest(digest) {
+            return Ok(found);
+        }
+        if let Some(old) = &self.earlier_missing {
+            return Err(format!(
+                "no response record with its payload digest, and the earlier crawl it \
+                 deduplicates against, {old}, is missing"
+            ));
+        }
+        let Some(id) = &revisit.refers_to else {
+            return Err("no response record with its payload digest".to_string());
+        };
+        let Some(old) = self.earlier_by_id.get(id) else {
+            return Err(format!(
+                "no response record with its payload digest, here or in the earlier crawl \
+                 (WARC-Refers-To {id})"
+            ));
+        };
+        if old.warc_type != "response" {
+            return Err(format!(
+                "it refers to {id}, a {} record of the earlier crawl",
+                old.warc_type
+            ));
+        }
+        if !old.intact {
+            return Err(format!(
+                "it refers to {id} in the earlier crawl's warc/{}, which is damaged",
+                old.file
+            ));
+        }
+        if !old
+            .payload_digest
+            .as_deref()
+            .is_some_and(|d| same_digest(d, digest))
+        {
+            return Err(format!(
+                "it refers to {id} in the earlier crawl's warc/{}, whose payload digest differs",
+                old.file
+            ));
+        }
+        Ok(old)
+    }
 }
 
 fn index_record(file: &str, scanned: ScannedRecord) -> IndexedRecord {
@@ -101,8 +164,63 @@ fn index_record(file: &str, scanned: ScannedRecord) -> IndexedRecord {
         http_status: scanned.http.as_ref().and_then(|x| x.status),
         http_mime: scanned.http.as_ref().and_then(|x| x.mime()),
         http_charset: scanned.http.as_ref().and_then(|x| x.charset()),
+        refers_to: h.get("WARC-Refers-To").map(str::to_string),
         intact: scanned.problems.is_empty(),
+        earlier: false,
     }
+}
+
+/// Reads the earlier crawl's WARC files (`--dedup-from`) into `index`, or notes it missing.
+fn read_earlier(
+    archive: &Archive,
+    index: &mut RecordIndex,
+    report: &mut VerifyReport,
+) -> std::io::Result<()> {
+    let Some(old) = &archive.dedup_from else {
+        return Ok(());
+    };
+    let Some(files) = archive.earlier_warc_files() else {
+        report.push(
+            Finding::error(
+                Check::Warc,
+                format!(
+                    "this crawl deduplicates against the earlier crawl {} (dedup-from), whose \
+                     warc/ folder is missing: the payloads its revisit records refer to cannot \
+                     be read",
+                    old.display()
+                ),
+            )
+            .in_file("arkiv.toml"),
+        );
+        index.earlier_missing = Some(old.display().to_string());
+        return Ok(());
+    };
+    let scans: Vec<_> = files
+        .par_iter()
+        .map(|name| (name, scan_file(&archive.record_path(name, true))))
+        .collect();
+    for (name, scan) in scans {
+        let (records, problems) = scan?;
+        for problem in problems {
+            report.push(
+                Finding::warning(
+                    Check::Warc,
+                    format!("the earlier crawl's WARC file: {}", problem.message),
+                )
+                .in_file(format!("{}/warc/{name}", old.display())),
+            );
+        }
+        for record in records {
+            let mut indexed = index_record(name, record);
+            indexed.earlier = true;
+            if indexed.warc_type == "response"
+                && let Some(id) = indexed.record_id.clone()
+            {
+                index.earlier_by_id.insert(id, indexed);
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Reads every WARC file (in parallel, each streamed), reports what does not hold, and returns
@@ -169,6 +287,7 @@ pub fn check_warc_files(
         }
     }
     report.counts.warc_records = index.records.len() as u64;
+    read_earlier(archive, &mut index, report)?;
     check_pairs(&index, report);
     progress(ProgressEvent::Finish { check: Check::Warc });
     Ok(index)
@@ -194,18 +313,11 @@ fn check_pairs(index: &RecordIndex, report: &mut VerifyReport) {
             "request" => ("response", "revisit"),
             "response" if record.http_status.is_some() => ("request", "request"),
             "revisit" => {
-                let found = record
-                    .payload_digest
-                    .as_deref()
-                    .and_then(|d| index.response_with_digest(d));
-                if found.is_none() {
+                if let Err(why) = index.payload_of(record) {
                     report.push(
                         Finding::error(
                             Check::Warc,
-                            format!(
-                                "revisit record at offset {}: no response record with its payload digest",
-                                record.offset
-                            ),
+                            format!("revisit record at offset {}: {why}", record.offset),
                         )
                         .in_file(display)
                         .for_url(record.target_uri.clone().unwrap_or_default()),

@@ -63,6 +63,34 @@ pub struct DataPackage {
     pub created: String,
     pub software: String,
     pub resources: Vec<Resource>,
+    /// The packages this one needs for a complete replay (a crawl made with `--dedup-from`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub relation: Option<Relation>,
+}
+
+/// `relation` of `datapackage.json`, as Browsertrix writes it for a deduplicated crawl:
+/// `requires` lists the packages holding the records its revisits refer to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Relation {
+    pub requires: Vec<Requirement>,
+}
+
+/// One package required: Browsertrix's `filename`, `hash`, `size` and `crawlId`, plus the
+/// earlier crawl's output folder (`folder`), where `arkiv wacz` packs it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Requirement {
+    /// The package `arkiv wacz` makes of the earlier crawl (`<name>.wacz`).
+    pub filename: String,
+    /// `sha256:<hex>` of that package, when it exists already.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hash: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub size: Option<u64>,
+    /// The earlier crawl's name (its folder's name).
+    #[serde(rename = "crawlId")]
+    pub crawl_id: String,
+    /// The earlier crawl's output folder.
+    pub folder: String,
 }
 
 impl DataPackage {
@@ -139,6 +167,7 @@ mod tests {
             created: "2026-11-27T05:00:00Z".into(),
             software: "arkiv".into(),
             resources: vec![],
+            relation: None,
         };
         let text = String::from_utf8(package.to_bytes()).unwrap_or_default();
         assert!(
@@ -147,5 +176,23 @@ mod tests {
         );
         assert!(text.contains("\"mainPageDate\""), "{text}");
         assert!(!text.contains("\"title\""), "{text}");
+        assert!(!text.contains("\"relation\""), "{text}");
+    }
+
+    #[test]
+    fn a_requirement_is_spelled_as_browsertrix_does() {
+        let relation = Relation {
+            requires: vec![Requirement {
+                filename: "old.wacz".into(),
+                hash: Some("sha256:00".into()),
+                size: Some(3),
+                crawl_id: "old".into(),
+                folder: "/a/old".into(),
+            }],
+        };
+        let json = serde_json::to_value(&relation).unwrap();
+        assert_eq!(json["requires"][0]["filename"], "old.wacz");
+        assert_eq!(json["requires"][0]["crawlId"], "old");
+        assert_eq!(json["requires"][0]["size"], 3);
     }
 }

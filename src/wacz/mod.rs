@@ -14,6 +14,9 @@
 //!   seeds first, with `url`, `ts`, `title` and the page's visible `text` ([`pages`]).
 //! - `datapackage.json` with every file's path, sha256 hash and size, and
 //!   `datapackage-digest.json` with the datapackage's own hash ([`datapackage`]).
+//! - For a crawl made with `--dedup-from OLD`: `relation.requires` naming OLD's package, or with
+//!   `--include-referred` the referred records of OLD in `archive/referred-<OLD>.warc.gz`,
+//!   indexed like the rest ([`referred`]).
 //!
 //! Architecture invariant: the package is written under a hidden temporary name in the output
 //! file's folder and renamed into place only when whole, so a run killed at any point never
@@ -22,6 +25,7 @@
 pub mod datapackage;
 pub mod page_text;
 pub mod pages;
+pub mod referred;
 mod writer;
 pub mod zipnum;
 
@@ -53,6 +57,9 @@ pub struct WaczOptions {
     pub zipnum_above: u64,
     /// Lines per ZipNum block.
     pub zipnum_block: usize,
+    /// Pack copies of the earlier crawl's records that this crawl's revisits refer to
+    /// (`--include-referred`) instead of naming the earlier crawl's package as required.
+    pub include_referred: bool,
 }
 
 impl WaczOptions {
@@ -64,6 +71,7 @@ impl WaczOptions {
             dir,
             zipnum_above: DEFAULT_ZIPNUM_ABOVE,
             zipnum_block: DEFAULT_ZIPNUM_BLOCK,
+            include_referred: false,
         }
     }
 }
@@ -137,6 +145,8 @@ pub enum WaczError {
     Catalog(String),
     #[error("the output {0} would be inside warc/ or mirror/, which arkiv rebuilds")]
     OutputInside(String),
+    #[error("the earlier crawl's records this crawl refers to cannot be packed: {0}")]
+    Referred(String),
 }
 
 impl WaczError {
@@ -159,11 +169,43 @@ pub fn pack_wacz(options: &WaczOptions) -> Result<WaczSummary, WaczError> {
     if warc_files.is_empty() {
         return Err(WaczError::NoWarcFiles(warc_dir.display().to_string()));
     }
-    let index = build_index(&options.dir, &warc_files)?;
     let catalog = crate::mirror::catalog::Catalog::read(&warc_dir)
         .map_err(|e| WaczError::Catalog(format!("{e:#}")))?;
+    let mut warc_files = warc_files;
+    let mut relation = None;
+    // Beside the output, removed when packing ends (nothing is written into the folders).
+    let mut _referred_dir = None;
+    if let Some(old) = referred::earlier_folder(&catalog) {
+        if options.include_referred {
+            let out_dir = options
+                .output
+                .parent()
+                .filter(|p| !p.as_os_str().is_empty())
+                .unwrap_or(Path::new("."));
+            fs_err::create_dir_all(out_dir).map_err(|e| WaczError::io(out_dir, e))?;
+            let dir = tempfile::Builder::new()
+                .prefix(".arkiv-wacz-referred-")
+                .tempdir_in(out_dir)
+                .map_err(|e| WaczError::io(out_dir, e))?;
+            let path = dir.path().join(referred::referred_file_name(&old));
+            if referred::write_referred_warc(&catalog, &path)? > 0 {
+                warc_files.push(path);
+            }
+            _referred_dir = Some(dir);
+        } else {
+            relation = Some(referred::relation(&old)?);
+        }
+    }
+    let index = build_index(&options.dir, &warc_files)?;
     let pages = pages::collect_pages(&catalog);
-    writer::write_package(options, &warc_files, &index, &pages, &catalog.info)
+    writer::write_package(
+        options,
+        &warc_files,
+        &index,
+        &pages,
+        &catalog.info,
+        relation,
+    )
 }
 
 /// The output must not land where arkiv deletes or rebuilds files (`warc/` is read as WARC

@@ -14,7 +14,7 @@ use sha2::{Digest as _, Sha256};
 use zip::write::SimpleFileOptions;
 use zip::{CompressionMethod, ZipWriter};
 
-use super::datapackage::{DataPackage, DataPackageDigest, Resource, sha256_label};
+use super::datapackage::{DataPackage, DataPackageDigest, Relation, Resource, sha256_label};
 use super::pages::{PageList, rfc3339_seconds, write_pages_jsonl};
 use super::{WACZ_VERSION, WaczError, WaczOptions, WaczSummary, package_name, zipnum};
 use crate::mirror::catalog::CrawlInfo;
@@ -31,6 +31,7 @@ pub(super) fn write_package(
     index_lines: &[String],
     pages: &PageList,
     info: &CrawlInfo,
+    relation: Option<Relation>,
 ) -> Result<WaczSummary, WaczError> {
     let output = &options.output;
     let out_dir = output
@@ -151,6 +152,7 @@ pub(super) fn write_package(
         created: created.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
         software: crate::SOFTWARE.to_string(),
         resources,
+        relation,
     };
     let package_bytes = package.to_bytes();
     add_bytes(&mut zip, "datapackage.json", &package_bytes, time)?;

@@ -3,6 +3,10 @@
 //! `<out>/state/captures.sqlite3`), so the table does not grow in memory with the site; it is a
 //! cache of what the WARC holds, rebuilt from the WARC when a crawl resumes, so it needs no
 //! durability of its own (no journal, no fsync).
+//!
+//! With `--dedup-from`, a second table holds where the earlier crawl keeps each of its payloads
+//! (its index's file and offset, seeded on every start); a hit there is turned into a first
+//! capture by reading the earlier record's header.
 
 use std::path::{Path, PathBuf};
 
@@ -57,6 +61,11 @@ impl Captures {
                  uri TEXT NOT NULL,
                  date TEXT NOT NULL
              ) WITHOUT ROWID;
+             CREATE TABLE earlier (
+                 digest TEXT PRIMARY KEY,
+                 file TEXT NOT NULL,
+                 offset INTEGER NOT NULL
+             ) WITHOUT ROWID;
              BEGIN;",
         )
         .map_err(sql(path))?;
@@ -108,6 +117,37 @@ impl Captures {
                 ])
             })
             .map_err(sql(&self.path))?;
+        self.counted()
+    }
+
+    /// Notes where the earlier crawl holds `digest` (the first place noted wins).
+    pub fn insert_earlier(&mut self, digest: &str, file: &str, offset: u64) -> anyhow::Result<()> {
+        let offset = i64::try_from(offset)?;
+        self.conn
+            .prepare_cached(
+                "INSERT OR IGNORE INTO earlier (digest, file, offset) VALUES (?1, ?2, ?3)",
+            )
+            .and_then(|mut stmt| stmt.execute(params![digest, file, offset]))
+            .map_err(sql(&self.path))?;
+        self.counted()
+    }
+
+    /// Where the earlier crawl holds `digest`: its WARC file name and the record's offset.
+    pub fn get_earlier(&self, digest: &str) -> anyhow::Result<Option<(String, u64)>> {
+        let row = self
+            .conn
+            .prepare_cached("SELECT file, offset FROM earlier WHERE digest = ?1")
+            .and_then(|mut stmt| {
+                stmt.query_row(params![digest], |row| {
+                    Ok((row.get::<_, String>(0)?, row.get::<_, i64>(1)?))
+                })
+                .optional()
+            })
+            .map_err(sql(&self.path))?;
+        Ok(row.and_then(|(file, offset)| Some((file, u64::try_from(offset).ok()?))))
+    }
+
+    fn counted(&mut self) -> anyhow::Result<()> {
         self.pending += 1;
         if self.pending >= BATCH {
             self.conn
@@ -146,6 +186,15 @@ mod tests {
             captures.insert(&format!("sha1:{n}"), &first).unwrap();
         }
         assert!(captures.get("sha1:7").unwrap().is_some());
+        assert_eq!(captures.get_earlier("sha1:X").unwrap(), None);
+        captures.insert_earlier("sha1:X", "old.warc.gz", 7).unwrap();
+        captures
+            .insert_earlier("sha1:X", "other.warc.gz", 9)
+            .unwrap();
+        assert_eq!(
+            captures.get_earlier("sha1:X").unwrap(),
+            Some(("old.warc.gz".to_string(), 7))
+        );
         // A new crawl starts from nothing.
         drop(captures);
         assert_eq!(
