@@ -89,7 +89,8 @@ struct ReadBack {
     block_digest: String,
 }
 
-fn read_all<R: Read>(mut reader: WarcReader<R>) -> (Vec<ReadBack>, Option<ReadError>) {
+fn read_all<R: Read>(reader: WarcReader<R>) -> (Vec<ReadBack>, Option<ReadError>) {
+    let mut reader = reader.with_block_digests();
     let mut out = Vec::new();
     loop {
         let head = match reader.next_record() {
@@ -108,7 +109,7 @@ fn read_all<R: Read>(mut reader: WarcReader<R>) -> (Vec<ReadBack>, Option<ReadEr
                 block,
                 offset: summary.offset,
                 length: summary.length,
-                block_digest: summary.block_digest,
+                block_digest: summary.block_digest.expect("block digests were asked for"),
             }),
             Err(e) => return (out, Some(e)),
         }

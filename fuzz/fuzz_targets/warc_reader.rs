@@ -29,7 +29,7 @@ impl Read for Chunked<'_> {
 /// offset if reading stopped on one.
 #[derive(Debug, PartialEq)]
 struct Pass {
-    records: Vec<(u64, u64, u64, String)>,
+    records: Vec<(u64, u64, u64, Option<String>)>,
     error: Option<u64>,
 }
 
@@ -37,7 +37,8 @@ const MAX_RECORDS: usize = 64;
 
 fn read_all(input: &[u8], chunk: usize) -> Pass {
     let len = input.len() as u64;
-    let mut reader = WarcReader::with_name(Chunked { data: input, chunk }, "fuzz.warc", 0);
+    let mut reader =
+        WarcReader::with_name(Chunked { data: input, chunk }, "fuzz.warc", 0).with_block_digests();
     let mut pass = Pass {
         records: Vec::new(),
         error: None,
@@ -61,7 +62,13 @@ fn read_all(input: &[u8], chunk: usize) -> Pass {
         );
         let declared = head.headers.content_length();
         let mut read = 0u64;
+        // Part of a long block is left unread, so that `finish_record` skips it (and must
+        // still give the digest the whole block has in every other pass).
+        let limit = (chunk as u64).saturating_mul(4).max(1);
         let failed = loop {
+            if read >= limit {
+                break None;
+            }
             match reader.read_block(&mut buf) {
                 Ok(0) => break None,
                 Ok(n) => read += n as u64,
@@ -88,10 +95,14 @@ fn read_all(input: &[u8], chunk: usize) -> Pass {
             summary.length
         );
         assert_eq!(Some(summary.block_len), declared);
-        assert_eq!(
-            summary.block_len, read,
-            "block shorter or longer than declared"
-        );
+        if read < limit {
+            assert_eq!(
+                summary.block_len, read,
+                "block shorter or longer than declared"
+            );
+        } else {
+            assert!(summary.block_len >= read, "read beyond the block");
+        }
         end = summary.offset + summary.length;
         pass.records.push((
             summary.offset,

@@ -30,6 +30,11 @@ pub const MAX_REWRITE: u64 = 64 << 20;
 /// Longest redirect chain followed when pointing a link straight at its final target.
 pub(super) const MAX_REDIRECT_HOPS: usize = 20;
 
+thread_local! {
+    /// The buffer bodies are copied through, one per worker thread (not one per file).
+    static COPY_BUFFER: std::cell::RefCell<Vec<u8>> = std::cell::RefCell::new(vec![0; 64 * 1024]);
+}
+
 /// What a build produced (also written to `reports/mirror.json`).
 #[derive(Debug, Default, Serialize)]
 pub struct MirrorReport {
@@ -322,20 +327,23 @@ impl Plan {
             .with_context(|| format!("reading the body of {} from the WARC", capture.url))?;
         let mut out = std::io::BufWriter::new(fs_err::File::create(file)?);
         let mut hasher = crate::warc::digest::BlockDigester::new();
-        let mut buf = vec![0u8; 64 * 1024];
-        loop {
-            let n = match body.read(&mut buf) {
-                Ok(0) => break,
-                Ok(n) => n,
-                // A cut-short or corrupt body: keep what could be decoded (the WARC keeps all).
-                Err(err) => {
-                    tracing::warn!("{}: body ends early: {err}", capture.url);
-                    break;
-                }
-            };
-            hasher.update(&buf[..n]);
-            out.write_all(&buf[..n])?;
-        }
+        COPY_BUFFER.with_borrow_mut(|buf| -> anyhow::Result<()> {
+            loop {
+                let n = match body.read(buf) {
+                    Ok(0) => break,
+                    Ok(n) => n,
+                    // A cut-short or corrupt body: keep what could be decoded (the WARC keeps
+                    // all).
+                    Err(err) => {
+                        tracing::warn!("{}: body ends early: {err}", capture.url);
+                        break;
+                    }
+                };
+                hasher.update(&buf[..n]);
+                out.write_all(&buf[..n])?;
+            }
+            Ok(())
+        })?;
         out.flush()?;
         Ok(hasher.finish())
     }

@@ -74,7 +74,7 @@ pub fn read_body(warc_dir: &Path, capture: &Capture, cap: u64) -> io::Result<Vec
 
 /// A WARC reader positioned in a record's block, owned so the stream can be boxed.
 struct BlockOwner {
-    reader: WarcReader<fs_err::File>,
+    reader: WarcReader<std::fs::File>,
 }
 
 impl Read for BlockOwner {

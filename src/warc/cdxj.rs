@@ -303,7 +303,7 @@ pub fn index_warc(path: &Path) -> Result<Vec<CdxjEntry>, CdxjError> {
         .unwrap_or_default();
     let mut entries = Vec::new();
     let mut reader = match WarcReader::open(path) {
-        Ok(r) => r,
+        Ok(r) => r.with_block_digests(),
         Err(source) => return Err(CdxjError::Warc { entries, source }),
     };
     loop {
@@ -318,7 +318,7 @@ pub fn index_warc(path: &Path) -> Result<Vec<CdxjEntry>, CdxjError> {
 
 /// `Some(Some(entry))` for an indexed record, `Some(None)` for a skipped one, `None` at the end.
 fn index_next(
-    reader: &mut WarcReader<fs_err::File>,
+    reader: &mut WarcReader<std::fs::File>,
     filename: &str,
 ) -> Result<Option<Option<CdxjEntry>>, ReadError> {
     let Some(head) = reader.next_record()? else {
@@ -348,7 +348,7 @@ fn index_next(
     Ok(Some(entry_for(
         &head.headers,
         &prefix,
-        &summary.block_digest,
+        summary.block_digest.as_deref().unwrap_or_default(),
         &place,
     )))
 }

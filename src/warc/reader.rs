@@ -3,6 +3,10 @@
 //! Gzip members are decoded one at a time (`flate2::bufread::GzDecoder` stops at a member's end)
 //! over a reader that counts the compressed bytes consumed, which gives each record's member offset
 //! and length as CDXJ needs them. Blocks are streamed; nothing holds more than a buffer of one.
+//! The buffer of decoded bytes is made (and zeroed) once per reader and passed from member to
+//! member, and a block's unread rest is skipped in place: a WARC of small records costs no fresh
+//! buffer per record. The block digest is only computed when asked for
+//! ([`WarcReader::with_block_digests`]): most readers want the bytes, not a check of them.
 //! A file that ends inside a member or a block is reported as [`ReadError::Truncated`] with the
 //! offset of the broken member, after every whole record before it was yielded.
 
@@ -17,6 +21,8 @@ use super::record::WarcHeaders;
 /// The largest header block accepted (a hostile file must not make us buffer without bound).
 pub const MAX_HEADER_BYTES: usize = 1024 * 1024;
 const BUFFER: usize = 64 * 1024;
+/// Decoded bytes buffered per gzip member (reads of a block into a larger buffer bypass it).
+const GZIP_BUFFER: usize = 16 * 1024;
 
 /// Why reading stopped.
 #[derive(Debug, thiserror::Error)]
@@ -69,8 +75,9 @@ pub struct RecordSummary {
     pub offset: u64,
     /// Compressed length of the member (or the record's length in a plain `.warc`).
     pub length: u64,
-    /// `sha1:…` recomputed over the block bytes actually read.
-    pub block_digest: String,
+    /// `sha1:…` recomputed over the block bytes actually read, when the reader was asked to
+    /// ([`WarcReader::with_block_digests`]).
+    pub block_digest: Option<String>,
     pub block_len: u64,
 }
 
@@ -98,9 +105,64 @@ impl<R: Read> BufRead for Counting<R> {
     }
 }
 
+/// A gzip member's decoded bytes, buffered in a buffer that outlives the member.
+struct Inflated<R: Read> {
+    inner: GzDecoder<Counting<R>>,
+    buf: Vec<u8>,
+    pos: usize,
+    filled: usize,
+}
+
+impl<R: Read> Inflated<R> {
+    fn new(counting: Counting<R>, buf: Vec<u8>) -> Self {
+        Inflated {
+            inner: GzDecoder::new(counting),
+            buf,
+            pos: 0,
+            filled: 0,
+        }
+    }
+
+    /// The compressed stream after the member, and the buffer for the next one.
+    fn into_parts(self) -> (Counting<R>, Vec<u8>) {
+        (self.inner.into_inner(), self.buf)
+    }
+
+    fn counting(&mut self) -> &mut Counting<R> {
+        self.inner.get_mut()
+    }
+}
+
+impl<R: Read> Read for Inflated<R> {
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        if self.pos == self.filled && out.len() >= self.buf.len() {
+            return self.inner.read(out);
+        }
+        let available = self.fill_buf()?;
+        let n = available.len().min(out.len());
+        out[..n].copy_from_slice(&available[..n]);
+        self.consume(n);
+        Ok(n)
+    }
+}
+
+impl<R: Read> BufRead for Inflated<R> {
+    fn fill_buf(&mut self) -> io::Result<&[u8]> {
+        if self.pos == self.filled {
+            self.filled = self.inner.read(&mut self.buf)?;
+            self.pos = 0;
+        }
+        Ok(&self.buf[self.pos..self.filled])
+    }
+
+    fn consume(&mut self, amt: usize) {
+        self.pos = (self.pos + amt).min(self.filled);
+    }
+}
+
 enum Stage<R: Read> {
     Idle(Counting<R>),
-    Gzip(BufReader<GzDecoder<Counting<R>>>),
+    Gzip(Inflated<R>),
     Plain(Counting<R>),
     Done,
 }
@@ -109,7 +171,7 @@ struct Current {
     offset: u64,
     remaining: u64,
     block_len: u64,
-    digester: BlockDigester,
+    digester: Option<BlockDigester>,
 }
 
 /// Reads records one after another; see the module comment.
@@ -119,9 +181,14 @@ pub struct WarcReader<R: Read> {
     stage: Stage<R>,
     gzip: Option<bool>,
     current: Option<Current>,
+    /// The decoded-bytes buffer between gzip members.
+    spare: Option<Vec<u8>>,
+    block_digests: bool,
 }
 
-impl WarcReader<fs_err::File> {
+/// Files are read as `std::fs::File`, whose reads fill a buffer without zeroing it first (errors
+/// name the file all the same: every one carries `file`).
+impl WarcReader<std::fs::File> {
     /// Opens a `.warc.gz` or `.warc` file (the format is told by its first byte).
     pub fn open(path: &Path) -> Result<Self, ReadError> {
         Self::open_at(path, 0)
@@ -139,7 +206,7 @@ impl WarcReader<fs_err::File> {
         if offset > 0 {
             file.seek(SeekFrom::Start(offset)).map_err(io_err)?;
         }
-        Ok(Self::with_name(file, &file_name, offset))
+        Ok(Self::with_name(file.into_parts().0, &file_name, offset))
     }
 }
 
@@ -156,7 +223,15 @@ impl<R: Read> WarcReader<R> {
             stage: Stage::Idle(counting),
             gzip: None,
             current: None,
+            spare: None,
+            block_digests: false,
         }
+    }
+
+    /// Also computes each block's digest ([`RecordSummary::block_digest`]).
+    pub fn with_block_digests(mut self) -> Self {
+        self.block_digests = true;
+        self
     }
 
     /// The next record's header, or `None` at a clean end of file. An unread rest of the previous
@@ -187,7 +262,8 @@ impl<R: Read> WarcReader<R> {
             };
             let gzip = *self.gzip.get_or_insert(first == 0x1f);
             self.stage = if gzip {
-                Stage::Gzip(BufReader::with_capacity(BUFFER, GzDecoder::new(counting)))
+                let buf = self.spare.take().unwrap_or_else(|| vec![0; GZIP_BUFFER]);
+                Stage::Gzip(Inflated::new(counting, buf))
             } else {
                 Stage::Plain(counting)
             };
@@ -195,7 +271,11 @@ impl<R: Read> WarcReader<R> {
                 Ok(Some(headers)) => break (headers, offset),
                 Ok(None) => {
                     self.stage = match std::mem::replace(&mut self.stage, Stage::Done) {
-                        Stage::Gzip(src) => Stage::Idle(src.into_inner().into_inner()),
+                        Stage::Gzip(src) => {
+                            let (counting, buf) = src.into_parts();
+                            self.spare = Some(buf);
+                            Stage::Idle(counting)
+                        }
                         Stage::Plain(src) => Stage::Idle(src),
                         other => other,
                     };
@@ -214,7 +294,7 @@ impl<R: Read> WarcReader<R> {
             offset,
             remaining: block_len,
             block_len,
-            digester: BlockDigester::new(),
+            digester: self.block_digests.then(BlockDigester::new),
         });
         Ok(Some(RecordHead { headers, offset }))
     }
@@ -248,10 +328,49 @@ impl<R: Read> WarcReader<R> {
             }
         };
         if let Some(cur) = self.current.as_mut() {
-            cur.digester.update(&buf[..n]);
+            if let Some(digester) = cur.digester.as_mut() {
+                digester.update(&buf[..n]);
+            }
             cur.remaining -= n as u64;
         }
         Ok(n)
+    }
+
+    /// Skips the unread rest of the current block where it lies in the buffer, without copying.
+    fn skip_block(&mut self) -> Result<(), ReadError> {
+        loop {
+            let Some(cur) = self.current.as_mut() else {
+                return Ok(());
+            };
+            if cur.remaining == 0 {
+                return Ok(());
+            }
+            let offset = cur.offset;
+            let src: &mut dyn BufRead = match &mut self.stage {
+                Stage::Gzip(src) => src,
+                Stage::Plain(src) => src,
+                _ => return Ok(()),
+            };
+            let chunk = match src.fill_buf() {
+                Ok(chunk) => chunk,
+                Err(e) => {
+                    let err = self.classify(offset, e);
+                    return Err(self.fail(err));
+                }
+            };
+            if chunk.is_empty() {
+                let err = self.classify_eof(offset, "block shorter than Content-Length");
+                return Err(self.fail(err));
+            }
+            let n = chunk
+                .len()
+                .min(usize::try_from(cur.remaining).unwrap_or(usize::MAX));
+            if let Some(digester) = cur.digester.as_mut() {
+                digester.update(&chunk[..n]);
+            }
+            cur.remaining -= n as u64;
+            src.consume(n);
+        }
     }
 
     /// The current record's block as an `io::Read` (errors become `io::Error`s wrapping [`ReadError`]).
@@ -261,10 +380,7 @@ impl<R: Read> WarcReader<R> {
 
     /// Skips what is left of the block, checks the record's end and reports its place and digest.
     pub fn finish_record(&mut self) -> Result<RecordSummary, ReadError> {
-        let mut scratch = vec![0u8; BUFFER];
-        while self.current.as_ref().is_some_and(|c| c.remaining > 0) {
-            self.read_block(&mut scratch)?;
-        }
+        self.skip_block()?;
         let Some(cur) = self.current.take() else {
             return Err(self.malformed(self.base, "no record is being read"));
         };
@@ -286,7 +402,9 @@ impl<R: Read> WarcReader<R> {
                         return Err(self.fail(err));
                     }
                 }
-                src.into_inner().into_inner()
+                let (counting, buf) = src.into_parts();
+                self.spare = Some(buf);
+                counting
             }
             Stage::Plain(mut src) => {
                 if let Err(e) = read_trailer(&mut src) {
@@ -303,7 +421,7 @@ impl<R: Read> WarcReader<R> {
         Ok(RecordSummary {
             offset,
             length,
-            block_digest: cur.digester.finish(),
+            block_digest: cur.digester.map(BlockDigester::finish),
             block_len: cur.block_len,
         })
     }
@@ -394,7 +512,7 @@ impl<R: Read> WarcReader<R> {
 
     fn underlying_at_eof(&mut self) -> bool {
         let counting = match &mut self.stage {
-            Stage::Gzip(src) => src.get_mut().get_mut(),
+            Stage::Gzip(src) => src.counting(),
             Stage::Plain(src) | Stage::Idle(src) => src,
             Stage::Done => return true,
         };
