@@ -125,6 +125,49 @@ impl Frontier {
         self.seen.contains(key)
     }
 
+    /// Takes a new URL that someone waits for (the browser): at the front of its origin's queue,
+    /// behind a robots.txt still to come; false when it was seen before.
+    pub fn add_urgent(&mut self, task: Task) -> bool {
+        if !self.seen.insert(&task.key) {
+            return false;
+        }
+        self.journal.push(super::state::StateOp::Add(task.clone()));
+        let origin = task.origin();
+        let queue = self.origins.entry(origin.clone()).or_insert_with(|| {
+            self.order.push_back(origin.clone());
+            OriginQueue::default()
+        });
+        let at = queue
+            .queue
+            .iter()
+            .position(|t| t.hop != Hop::Prerequisite)
+            .unwrap_or(queue.queue.len());
+        queue.queue.insert(at, task);
+        self.queued += 1;
+        true
+    }
+
+    /// Moves a queued task someone now waits for (the browser) to the front of its origin's
+    /// queue, behind a robots.txt still to come. A task in the overflow file stays where it is.
+    pub fn promote(&mut self, origin: &str, key: &str) {
+        let Some(queue) = self.origins.get_mut(origin) else {
+            return;
+        };
+        let Some(from) = queue.queue.iter().position(|t| t.key == key) else {
+            return;
+        };
+        let to = queue
+            .queue
+            .iter()
+            .position(|t| t.hop != Hop::Prerequisite)
+            .unwrap_or(0);
+        if from > to
+            && let Some(task) = queue.queue.remove(from)
+        {
+            queue.queue.insert(to, task);
+        }
+    }
+
     /// Takes a new URL; false when it was seen before.
     pub fn add(&mut self, task: Task) -> bool {
         if !self.seen.insert(&task.key) {

@@ -191,6 +191,19 @@ pub struct CrawlOptions {
     pub proxy_user: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub proxy_password_env: Option<String>,
+    // Pages that scripts build (`--browser`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub browser: Option<bool>,
+    /// The browser executable, as given (a bare name is looked up on `PATH`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub chromium: Option<PathBuf>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub browser_tabs: Option<u16>,
+    /// Seconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub page_timeout: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub screenshots: Option<bool>,
 }
 
 fn list_over(over: Vec<String>, under: Vec<String>) -> Vec<String> {
@@ -248,6 +261,11 @@ impl CrawlOptions {
             no_proxy: self.no_proxy.or(under.no_proxy),
             proxy_user: self.proxy_user.or(under.proxy_user),
             proxy_password_env: self.proxy_password_env.or(under.proxy_password_env),
+            browser: self.browser.or(under.browser),
+            chromium: self.chromium.or(under.chromium),
+            browser_tabs: self.browser_tabs.or(under.browser_tabs),
+            page_timeout: self.page_timeout.or(under.page_timeout),
+            screenshots: self.screenshots.or(under.screenshots),
         }
     }
 
@@ -322,6 +340,7 @@ impl CrawlOptions {
         for (value, flag) in [
             (self.per_host, "per-host"),
             (self.concurrency, "concurrency"),
+            (self.browser_tabs, "browser-tabs"),
         ] {
             if value == Some(0) {
                 return Err(OptionsError::new(format!("--{flag} 0: must be at least 1")));
@@ -378,6 +397,33 @@ impl CrawlOptions {
             })?;
             config.ca_certs.push(ca);
         }
+        config.browser = self.browser.unwrap_or(false);
+        config.chromium = self.chromium.as_ref().map(|path| {
+            // A path (not a bare name) is made absolute, so that `--resume` from another folder
+            // finds the same browser.
+            if path.components().count() > 1 {
+                std::path::absolute(path).unwrap_or_else(|_| path.clone())
+            } else {
+                path.clone()
+            }
+        });
+        if let Some(n) = self.browser_tabs {
+            config.browser_tabs = usize::from(n);
+        }
+        if let Some(timeout) = self.page_timeout {
+            let timeout = seconds(timeout, "page-timeout")?;
+            if timeout.is_zero() {
+                return Err(OptionsError::new("--page-timeout 0: must be more than 0"));
+            }
+            config.page_timeout = timeout;
+        }
+        config.screenshots = self.screenshots.unwrap_or(false);
+        if !config.browser && (config.screenshots || self.chromium.is_some()) {
+            return Err(OptionsError::new(
+                "--screenshots and --chromium belong to a crawl in the browser",
+            )
+            .with_hint("add --browser"));
+        }
         // Last: it may ask for a password on the terminal, which should not come before an
         // error in the other options.
         config.access = Access::resolve(self, &config.seeds)?;
@@ -430,6 +476,11 @@ impl CrawlOptions {
                 .iter()
                 .map(|c| c.path().to_path_buf())
                 .collect(),
+            browser: Some(config.browser),
+            chromium: config.chromium.clone(),
+            browser_tabs: Some(u16::try_from(config.browser_tabs).unwrap_or(u16::MAX)),
+            page_timeout: Some(secs(config.page_timeout)),
+            screenshots: Some(config.screenshots),
             ..CrawlOptions::default()
         };
         config.access.write_options(&mut options);

@@ -15,6 +15,7 @@ use crate::crawl::scheduler::{resume_crawl, run_crawl};
 use crate::crawl::settings::Settings;
 use crate::crawl::state;
 use crate::lock::OutLock;
+use crate::render::find_chromium;
 
 /// Prepares `config.out`, crawls, writes reports, and returns how it went.
 pub async fn crawl(
@@ -22,6 +23,10 @@ pub async fn crawl(
     progress: Progress,
     stop: impl std::future::Future<Output = ()>,
 ) -> anyhow::Result<CrawlReport> {
+    // A crawl in the browser without a browser stops here, before anything is written.
+    if config.browser {
+        find_chromium(config.chromium.as_deref())?;
+    }
     // Taken before the folder is checked, so two crawls started at once cannot both pass.
     let _lock = OutLock::acquire(&config.out, "crawl")?;
     prepare_out(&config.out)?;
@@ -88,6 +93,9 @@ pub async fn resume(
     // Every secret is read again here (the variables arkiv.toml names, or a prompt); only a
     // crawl that can go on has its changed settings saved.
     let config = settings.to_config(out)?;
+    if config.browser {
+        find_chromium(config.chromium.as_deref())?;
+    }
     if changed {
         settings.write(&settings_path)?;
     }
