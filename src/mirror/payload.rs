@@ -13,7 +13,19 @@ use crate::warc::reader::WarcReader;
 pub const MAX_DECODED: u64 = 4 << 30;
 
 /// Opens the decoded body of `capture` (whose payload lies in `warc_dir`).
+/// A page rendered in the browser (`crawl --browser`) opens as its `conversion` record's block.
 pub fn open_body(warc_dir: &Path, capture: &Capture) -> io::Result<Box<dyn Read + Send>> {
+    if let Some(rendered) = &capture.rendered {
+        let path = warc_dir.join(&rendered.file);
+        let mut reader = WarcReader::open_at(&path, rendered.offset).map_err(io::Error::other)?;
+        if reader.next_record().map_err(io::Error::other)?.is_none() {
+            return Err(io::Error::new(
+                io::ErrorKind::UnexpectedEof,
+                format!("no record at {}:{}", path.display(), rendered.offset),
+            ));
+        }
+        return Ok(Box::new(BlockOwner { reader }.take(MAX_DECODED)));
+    }
     let path = warc_dir.join(&capture.payload_at.file);
     let mut reader =
         WarcReader::open_at(&path, capture.payload_at.offset).map_err(io::Error::other)?;
