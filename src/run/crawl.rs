@@ -117,7 +117,7 @@ pub async fn resume(
         ));
     }
     let stored = state::load(out)?;
-    let restored = plan(&recovered, stored);
+    let restored = plan(&recovered, stored, config.browser);
     let started = settings
         .started()
         .map(str::to_string)

@@ -214,6 +214,42 @@ impl Coordinator {
         }
     }
 
+    /// Resume: the browser is answered from what earlier runs archived, and the pages they
+    /// archived but did not get to render are rendered now.
+    pub(super) fn restore_browsing(
+        &mut self,
+        archived: Vec<(String, String, u64)>,
+        unrendered: Vec<(Task, String)>,
+    ) {
+        let warc_dir = self.config.out.join("warc");
+        let Some(browsing) = self.browsing.as_mut() else {
+            return;
+        };
+        for (key, file, offset) in archived {
+            browsing.stored.insert(&key, warc_dir.join(file), offset);
+        }
+        for (page, record_id) in unrendered {
+            let renders = page.hop != Hop::Prerequisite && self.scope.check(&page.url).is_ok();
+            if renders {
+                self.start_render(page, record_id);
+            }
+        }
+    }
+
+    /// Renders `page`, whose response record `record_id` is in the WARC.
+    fn start_render(&mut self, page: Task, record_id: String) {
+        let Some(browsing) = self.browsing.as_mut() else {
+            return;
+        };
+        let label: Arc<str> = Arc::from(page.key.as_str());
+        match browsing.side.render(Arc::clone(&label), page.url.clone()) {
+            Ok(()) => {
+                browsing.rendering.insert(label, (page, record_id));
+            }
+            Err(err) => tracing::warn!("{}: not rendered: {err}", page.url),
+        }
+    }
+
     /// A page rendered: its links join the frontier (state first), then its conversion record
     /// is written.
     async fn on_rendered(&mut self, done: RenderDone) -> anyhow::Result<()> {
