@@ -32,6 +32,21 @@ struct OriginQueue {
     not_before: Option<Instant>,
     /// While set, only the task at the front (robots.txt) may run; the rest wait for it.
     gated: bool,
+    /// Tasks someone waits for (the browser), first in `queue` after a robots.txt, in the
+    /// order they were asked for.
+    urgent: usize,
+}
+
+impl OriginQueue {
+    /// Where the next urgent task goes: after the prerequisites and the urgent tasks before it.
+    fn urgent_slot(&self) -> usize {
+        let prerequisites = self
+            .queue
+            .iter()
+            .take_while(|t| t.hop == Hop::Prerequisite)
+            .count();
+        (prerequisites + self.urgent).min(self.queue.len())
+    }
 }
 
 /// A retry waiting for its time.
@@ -137,12 +152,9 @@ impl Frontier {
             self.order.push_back(origin.clone());
             OriginQueue::default()
         });
-        let at = queue
-            .queue
-            .iter()
-            .position(|t| t.hop != Hop::Prerequisite)
-            .unwrap_or(queue.queue.len());
+        let at = queue.urgent_slot();
         queue.queue.insert(at, task);
+        queue.urgent += 1;
         self.queued += 1;
         true
     }
@@ -156,15 +168,12 @@ impl Frontier {
         let Some(from) = queue.queue.iter().position(|t| t.key == key) else {
             return;
         };
-        let to = queue
-            .queue
-            .iter()
-            .position(|t| t.hop != Hop::Prerequisite)
-            .unwrap_or(0);
-        if from > to
+        let to = queue.urgent_slot();
+        if from >= to
             && let Some(task) = queue.queue.remove(from)
         {
             queue.queue.insert(to, task);
+            queue.urgent += 1;
         }
     }
 
@@ -315,6 +324,9 @@ impl Frontier {
                 continue;
             }
             let task = queue.queue.pop_front()?;
+            if task.hop != Hop::Prerequisite {
+                queue.urgent = queue.urgent.saturating_sub(1);
+            }
             queue.inflight += 1;
             self.queued -= 1;
             return Some(task);
@@ -354,6 +366,7 @@ impl Frontier {
         let mut all = Vec::new();
         for queue in self.origins.values_mut() {
             all.extend(queue.queue.drain(..));
+            queue.urgent = 0;
             if let Some(overflow) = queue.overflow.as_mut() {
                 match overflow.take(usize::MAX) {
                     Ok(tasks) => all.extend(tasks),
@@ -409,6 +422,38 @@ mod tests {
         assert!(f.next(now).is_none(), "a is at its limit");
         f.done("http://a:80", now, Duration::ZERO);
         assert_eq!(f.next(now).unwrap().url.as_str(), "http://a/2");
+    }
+
+    #[test]
+    fn urgent_tasks_go_first_in_the_order_asked_behind_robots_txt() {
+        let now = Instant::now();
+        let mut f = Frontier::new(1);
+        f.add(task("http://a/page"));
+        f.add(task("http://a/later"));
+        f.add_prerequisite(Task {
+            hop: Hop::Prerequisite,
+            ..task("http://a/robots.txt")
+        });
+        assert!(f.add_urgent(task("http://a/first.json")));
+        assert!(f.add_urgent(task("http://a/second.json")));
+        assert!(!f.add_urgent(task("http://a/page")), "seen already");
+        f.promote("http://a:80", "http://a/later");
+        let mut order = Vec::new();
+        while let Some(t) = f.next(now) {
+            order.push(t.url.path().to_owned());
+            f.done("http://a:80", now, Duration::ZERO);
+            f.open_gate("http://a:80");
+        }
+        assert_eq!(
+            order,
+            [
+                "/robots.txt",
+                "/first.json",
+                "/second.json",
+                "/later",
+                "/page"
+            ]
+        );
     }
 
     #[test]

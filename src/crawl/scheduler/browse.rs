@@ -266,6 +266,20 @@ impl Coordinator {
                 return Ok(());
             }
         };
+        for request in &rendered.requests {
+            let refused = request.status.is_some_and(|s| s >= 400) || request.error.is_some();
+            if refused {
+                tracing::debug!(
+                    "{}: the browser's request for {} got {}",
+                    task.url,
+                    request.url,
+                    request.status.map_or_else(
+                        || request.error.clone().unwrap_or_default(),
+                        |s| s.to_string()
+                    )
+                );
+            }
+        }
         if rendered.timed_out {
             tracing::info!(
                 "{}: still busy after --page-timeout ({} requests in flight); read as it was",
