@@ -206,6 +206,7 @@ fn reading(c: &mut Criterion) {
                 truncated: false,
                 payload_at: at.clone(),
                 record: at,
+                rendered: None,
             }
         })
         .collect();
