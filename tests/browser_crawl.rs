@@ -692,6 +692,85 @@ fn a_killed_browser_crawl_resumes_to_a_whole_archive() {
         "verify: {}",
         String::from_utf8_lossy(&verify.stdout)
     );
+    // The profile of the browser killed with the first run is gone with it.
+    let left: Vec<String> = fs_err::read_dir(out.join("state/tmp"))
+        .expect("state/tmp")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with(arkiv::render::CHROMIUM_PROFILE_PREFIX))
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
+}
+
+/// The child processes of `pid` (every thread's children, as Linux lists them).
+fn children_of(pid: u32) -> Vec<u32> {
+    let mut children = Vec::new();
+    let Ok(tasks) = fs_err::read_dir(format!("/proc/{pid}/task")) else {
+        return children;
+    };
+    for task in tasks.flatten() {
+        let list = fs_err::read_to_string(task.path().join("children")).unwrap_or_default();
+        children.extend(
+            list.split_whitespace()
+                .filter_map(|p| p.parse::<u32>().ok()),
+        );
+    }
+    children
+}
+
+#[test]
+fn a_browser_that_dies_mid_crawl_is_started_again() {
+    if !chromium_available("the browser restart test") || !Path::new("/proc/self/task").exists() {
+        return;
+    }
+    let server = FixtureServer::start("scripted", ServeOptions::default()).expect("fixture");
+    let site = server.url();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let out = dir.path().join("out");
+    let _turn = chromium_turn();
+    let mut child = arkiv()
+        .arg("crawl")
+        .arg(site.as_str())
+        .arg("--out")
+        .arg(&out)
+        .args(browser_args(dir.path()))
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn arkiv");
+    // Once the browser is at work, the Chromium this crawl started is killed.
+    let list = site.join("data/samlinger.json").expect("url").to_string();
+    let started = Instant::now();
+    let mut killed = None;
+    while killed.is_none() && started.elapsed() < Duration::from_secs(120) {
+        let log = fs_err::read_to_string(out.join("reports/crawl.log")).unwrap_or_default();
+        if log.contains(&list) {
+            killed = children_of(child.id()).into_iter().find(|pid| {
+                fs_err::read(format!("/proc/{pid}/cmdline"))
+                    .is_ok_and(|c| String::from_utf8_lossy(&c).contains("--remote-debugging-pipe"))
+            });
+            if let Some(pid) = killed {
+                let status = Command::new("kill")
+                    .args(["-9", &pid.to_string()])
+                    .status()
+                    .expect("kill");
+                assert!(status.success());
+            }
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(killed.is_some(), "no Chromium of the crawl found to kill");
+    let output = child.wait_with_output().expect("crawl ends");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    assert!(stderr.contains("Chromium was lost"), "{stderr}");
+    let records = records(&out);
+    for page in ["samling/glas.html", "samling/breve.html"] {
+        let url = site.join(page).expect("url").to_string();
+        assert!(
+            !of_kind(&records, "conversion", &url).is_empty(),
+            "{page} rendered by the new browser"
+        );
+    }
 }
 
 #[test]

@@ -15,7 +15,7 @@ use crate::crawl::scheduler::{resume_crawl, run_crawl};
 use crate::crawl::settings::Settings;
 use crate::crawl::state;
 use crate::lock::OutLock;
-use crate::render::find_chromium;
+use crate::render::{CHROMIUM_PROFILE_PREFIX, find_chromium};
 
 /// Prepares `config.out`, crawls, writes reports, and returns how it went.
 pub async fn crawl(
@@ -102,12 +102,9 @@ pub async fn resume(
     for dir in ["warc", "indexes", "reports", "mirror", "state", "state/tmp"] {
         fs_err::create_dir_all(out.join(dir))?;
     }
-    // Spool files of fetches that were in flight belong to no one now.
-    if let Ok(entries) = fs_err::read_dir(out.join("state").join("tmp")) {
-        for entry in entries.flatten() {
-            let _ = fs_err::remove_file(entry.path());
-        }
-    }
+    // Spool files of fetches that were in flight belong to no one now, nor does the profile of
+    // a browser killed with the crawl (`--browser`).
+    clear_tmp(out);
     let recovered = recover(out, &config.warc_prefix)?;
     for (file, removed, partial) in &recovered.sealed {
         progress.println(&format!(
@@ -125,7 +122,30 @@ pub async fn resume(
     let seeds = config.seeds.clone();
     let build = config.mirror;
     let result = resume_crawl(config, &started, progress, stop, restored).await?;
+    // A browser killed with the last run may still have been writing its profile a moment ago.
+    clear_tmp(out);
     finish(out, &seeds, result, build).await
+}
+
+/// Empties `<out>/state/tmp` of what a stopped run left: spool files and browser profiles.
+fn clear_tmp(out: &Path) {
+    let Ok(entries) = fs_err::read_dir(out.join("state").join("tmp")) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let profile = entry
+            .file_name()
+            .to_string_lossy()
+            .starts_with(CHROMIUM_PROFILE_PREFIX);
+        // Never follow a link: only a real folder of ours is removed with its contents.
+        let folder = fs_err::symlink_metadata(&path).is_ok_and(|m| m.is_dir());
+        if profile && folder {
+            let _ = fs_err::remove_dir_all(&path);
+        } else if !folder {
+            let _ = fs_err::remove_file(&path);
+        }
+    }
 }
 
 /// Creates the folder layout; refuses a folder that already holds a crawl, so nothing archived
