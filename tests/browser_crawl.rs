@@ -727,7 +727,7 @@ fn a_browser_that_dies_mid_crawl_is_started_again() {
     let dir = tempfile::tempdir().expect("temp dir");
     let out = dir.path().join("out");
     let _turn = chromium_turn();
-    let mut child = arkiv()
+    let child = arkiv()
         .arg("crawl")
         .arg(site.as_str())
         .arg("--out")
