@@ -177,6 +177,15 @@ impl Frontier {
         }
     }
 
+    /// Gives back a task [`Frontier::next`] just handed out and that was not started: first in
+    /// its origin's queue again.
+    pub fn put_back(&mut self, task: Task) {
+        if let Some(queue) = self.origins.get_mut(&task.origin()) {
+            queue.inflight = queue.inflight.saturating_sub(1);
+        }
+        self.enqueue(task, true);
+    }
+
     /// Takes a new URL; false when it was seen before.
     pub fn add(&mut self, task: Task) -> bool {
         if !self.seen.insert(&task.key) {
@@ -454,6 +463,19 @@ mod tests {
                 "/page"
             ]
         );
+    }
+
+    #[test]
+    fn a_task_put_back_comes_next_again() {
+        let now = Instant::now();
+        let mut f = Frontier::new(1);
+        f.add(task("http://a/1"));
+        f.add(task("http://a/2"));
+        let first = f.next(now).expect("a task");
+        f.put_back(first);
+        assert_eq!(f.queued(), 2);
+        assert_eq!(f.next(now).expect("again").url.as_str(), "http://a/1");
+        assert!(f.next(now).is_none(), "the put-back task freed its slot, the next took it");
     }
 
     #[test]

@@ -3,7 +3,7 @@
 //! frontier, and each page is rendered once its own record is in the WARC, so that the browser
 //! is answered with exactly the bytes archived.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 
 use tokio::sync::{mpsc, oneshot};
@@ -23,6 +23,10 @@ use crate::urls::dedup_key;
 
 /// Where a browser request was found, in crawl.log and outlinks.
 const BROWSER_CONTEXT: &str = "browser";
+/// Pages waiting for a tab before the crawl takes no new page from the frontier (requisites,
+/// which rendering pages wait for, are still fetched): the crawl does not run ahead of its
+/// browser without bound.
+pub(super) const RENDER_BACKLOG: usize = 64;
 
 /// The coordinator's part of a crawl in the browser.
 pub(super) struct Browsing {
@@ -37,11 +41,17 @@ pub(super) struct Browsing {
     pub to_render: HashMap<String, Task>,
     /// Pages rendering, by door label: the page and its response record's ID.
     pub rendering: HashMap<Arc<str>, (Task, String)>,
+    /// Pages archived and waiting for a tab (a door is opened only when one is free).
+    pub render_queue: VecDeque<(Task, String)>,
+    /// Pages rendered at once.
+    pub tabs: usize,
 }
 
 impl Browsing {
-    pub fn new(side: BrowserSide) -> Browsing {
+    pub fn new(side: BrowserSide, tabs: usize) -> Browsing {
         Browsing {
+            render_queue: VecDeque::new(),
+            tabs: tabs.max(1),
             side: Arc::new(side),
             stored: StoredIndex::default(),
             waiting: HashMap::new(),
@@ -72,9 +82,23 @@ pub(super) async fn next_event(
 impl Coordinator {
     /// Whether the browser still has pages to render (the crawl is not over until they are).
     pub(super) fn browser_busy(&self) -> bool {
+        self.browsing.as_ref().is_some_and(|b| {
+            !b.to_render.is_empty() || !b.rendering.is_empty() || !b.render_queue.is_empty()
+        })
+    }
+
+    /// Whether the browser is so far behind that no new page should be fetched now.
+    pub(super) fn browser_behind(&self) -> bool {
         self.browsing
             .as_ref()
-            .is_some_and(|b| !b.to_render.is_empty() || !b.rendering.is_empty())
+            .is_some_and(|b| b.render_queue.len() >= RENDER_BACKLOG)
+    }
+
+    /// Ctrl-C: pages not rendered yet stay so (a resume renders them).
+    pub(super) fn stop_rendering(&mut self) {
+        if let Some(browsing) = self.browsing.as_mut() {
+            browsing.render_queue.clear();
+        }
     }
 
     /// Notes a fetched page to render once its record is written: a whole 2xx HTML page in
@@ -236,17 +260,30 @@ impl Coordinator {
         }
     }
 
-    /// Renders `page`, whose response record `record_id` is in the WARC.
+    /// Renders `page`, whose response record `record_id` is in the WARC, when a tab is free.
     fn start_render(&mut self, page: Task, record_id: String) {
+        if let Some(browsing) = self.browsing.as_mut() {
+            browsing.render_queue.push_back((page, record_id));
+        }
+        self.pump_renders();
+    }
+
+    /// Starts queued renders while tabs are free.
+    fn pump_renders(&mut self) {
         let Some(browsing) = self.browsing.as_mut() else {
             return;
         };
-        let label: Arc<str> = Arc::from(page.key.as_str());
-        match browsing.side.render(Arc::clone(&label), page.url.clone()) {
-            Ok(()) => {
-                browsing.rendering.insert(label, (page, record_id));
+        while browsing.rendering.len() < browsing.tabs {
+            let Some((page, record_id)) = browsing.render_queue.pop_front() else {
+                break;
+            };
+            let label: Arc<str> = Arc::from(page.key.as_str());
+            match browsing.side.render(Arc::clone(&label), page.url.clone()) {
+                Ok(()) => {
+                    browsing.rendering.insert(label, (page, record_id));
+                }
+                Err(err) => tracing::warn!("{}: not rendered: {err}", page.url),
             }
-            Err(err) => tracing::warn!("{}: not rendered: {err}", page.url),
         }
     }
 
@@ -259,6 +296,9 @@ impl Coordinator {
         let Some((task, refers_to)) = browsing.rendering.remove(&done.label) else {
             return Ok(());
         };
+        if !self.stopping {
+            self.pump_renders();
+        }
         let rendered = match done.result {
             Ok(rendered) => rendered,
             Err(err) => {

@@ -61,7 +61,8 @@ async fn drive(
     let archive = Archive::start(options)?;
     let mut crawl = Coordinator::new(config, archive, progress, state)?;
     if let Some((side, _, received)) = browser {
-        crawl.browsing = Some(Browsing::new(side));
+        let tabs = crawl.config.browser_tabs;
+        crawl.browsing = Some(Browsing::new(side, tabs));
         crawl.browse_events = Some(received);
     }
     let run = async {

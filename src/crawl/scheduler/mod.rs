@@ -214,6 +214,7 @@ impl Coordinator {
                 _ = &mut stop, if !stopping => {
                     stopping = true;
                     self.stopping = true;
+                    self.stop_rendering();
                     self.progress.println("stopping: finishing fetches in flight (Ctrl-C again to abort)");
                 }
             }
@@ -234,6 +235,12 @@ impl Coordinator {
             let Some(task) = self.frontier.next(now) else {
                 break;
             };
+            if !task.requisite && task.hop != Hop::Prerequisite && self.browser_behind() {
+                // The browser is far behind: this page waits (what pages being rendered ask
+                // for is a requisite and goes on being fetched).
+                self.frontier.put_back(task);
+                break;
+            }
             if task.hop != Hop::Prerequisite {
                 let origin = task.origin();
                 if let Some(robots) = self.robots.get(&origin)
