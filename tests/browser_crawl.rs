@@ -427,6 +427,16 @@ fn a_page_that_never_settles_is_read_at_the_page_timeout() {
         "{}",
         crawl.stderr()
     );
+    // The second long-poll has the first one's payload: archived as a revisit, and the browser
+    // was answered with the original's body all the same (a failed answer would be a 502, and
+    // every refused request of a page is reported with -v).
+    let second = crawl.url("api/opdateringer?n=1");
+    assert_eq!(of_kind(&records, "revisit", &second).len(), 1);
+    let stderr = crawl.stderr();
+    assert!(
+        !stderr.contains(&format!("request for {second} got 5")),
+        "{stderr}"
+    );
 }
 
 #[test]

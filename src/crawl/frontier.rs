@@ -475,7 +475,10 @@ mod tests {
         f.put_back(first);
         assert_eq!(f.queued(), 2);
         assert_eq!(f.next(now).expect("again").url.as_str(), "http://a/1");
-        assert!(f.next(now).is_none(), "the put-back task freed its slot, the next took it");
+        assert!(
+            f.next(now).is_none(),
+            "the put-back task freed its slot, the next took it"
+        );
     }
 
     #[test]
