@@ -29,7 +29,7 @@ const NOTICE_TEXT: &str = "Samlingerne opdateres ikke længere.";
 const NOTICE_LINK: &str = "https://arkiv.example/samlinger";
 /// Long enough for the front page's scripts on a loaded machine, short for /nyheder/, which
 /// never settles and is read when its time is up.
-const PAGE_TIMEOUT: &str = "8";
+const PAGE_TIMEOUT: &str = "10";
 /// The collections the two JSON pages list (slug, title).
 const COLLECTIONS: [(&str, &str); 7] = [
     ("soelvtoej", "Sølvtøj fra Østjylland"),
@@ -554,7 +554,7 @@ fn the_browser_options_are_saved_in_arkiv_toml() {
         "browser = true",
         &format!("chromium = \"{CHROMIUM}\""),
         "browser-tabs = 2",
-        "page-timeout = 8.0",
+        "page-timeout = 10.0",
         "screenshots = true",
     ] {
         assert!(toml.contains(line), "{line}:\n{toml}");

@@ -8,8 +8,9 @@
 //! coordinator as a [`BrowseEvent::Ask`] and answers with what the coordinator decided, reading
 //! the response back from the WARC ([`readback`]). The coordinator (`scheduler`) is the only one
 //! that decides: a URL the crawl declines gets a plain 403; one it takes is fetched by its own
-//! fetcher, politely, and archived like any other, and the browser gets the archived response
-//! once it is written; one archived already is answered from the WARC, never fetched again.
+//! fetcher, politely, and archived like any other, and the browser gets that very response (from
+//! memory while its records are written, or from its record when the body was spooled to disk);
+//! one archived already is answered from the WARC, never fetched again.
 //!
 //! `render` and `recording_proxy` know nothing of the crawl: all that joins them to it is here.
 
@@ -54,10 +55,22 @@ pub struct BrowserAsk {
 pub enum Reply {
     /// Archived: its response (or revisit) record is here.
     Archived(StoredAt),
+    /// Just fetched for the browser, and on its way to the WARC: the same response, from
+    /// memory (so that a page does not wait for the disk).
+    Fetched(Arc<FetchedResponse>),
     /// The crawl does not take it: why.
     Declined(String),
     /// Taken but not archived (the fetch failed): why.
     Failed(String),
+}
+
+/// A response as fetched: what its response record will hold, transfer coding undone.
+#[derive(Debug)]
+pub struct FetchedResponse {
+    pub status: u16,
+    pub reason: String,
+    pub headers: Vec<(String, Vec<u8>)>,
+    pub body: bytes::Bytes,
 }
 
 /// Where a URL's response or revisit record is.

@@ -8,8 +8,8 @@ use tokio::sync::{mpsc, oneshot};
 use url::Url;
 
 use super::readback::{Archived, read_archived};
-use super::{BrowseEvent, BrowserAsk, Reply, StoredAt};
-use crate::recording_proxy::{Answer, ProxyRequest, Upstream};
+use super::{BrowseEvent, BrowserAsk, FetchedResponse, Reply, StoredAt};
+use crate::recording_proxy::{Answer, ProxyRequest, ProxyResponse, Upstream};
 
 /// The crawl as the proxy's upstream (see the module documentation).
 pub struct CrawlUpstream {
@@ -48,6 +48,7 @@ impl CrawlUpstream {
         let door = request.door.clone();
         let at = match self.ask(request.url.clone(), door.clone(), false).await {
             Reply::Archived(at) => at,
+            Reply::Fetched(fetched) => return Answer::Respond(respond(&fetched)),
             Reply::Declined(reason) => return Answer::Declined { reason },
             Reply::Failed(reason) => return Answer::Failed { reason },
         };
@@ -69,6 +70,9 @@ impl CrawlUpstream {
                             reason: format!("reading the archive: {err}"),
                         },
                     },
+                    Reply::Fetched(fetched) => {
+                        Answer::Respond(head.with_body(fetched.body.clone().into()))
+                    }
                     Reply::Declined(reason) | Reply::Failed(reason) => Answer::Failed { reason },
                 }
             }
@@ -76,6 +80,15 @@ impl CrawlUpstream {
                 reason: format!("reading the archive: {err}"),
             },
         }
+    }
+}
+
+fn respond(fetched: &FetchedResponse) -> ProxyResponse {
+    ProxyResponse {
+        status: fetched.status,
+        reason: fetched.reason.clone(),
+        headers: fetched.headers.clone(),
+        body: fetched.body.clone().into(),
     }
 }
 

@@ -13,9 +13,10 @@ use super::Coordinator;
 use super::admit::Considered;
 use crate::crawl::archive::{ArchiveJob, RenderedPage, Settled};
 use crate::crawl::browse::{
-    BrowseEvent, BrowserAsk, BrowserSide, RenderDone, Reply, StoredAt, StoredIndex,
+    BrowseEvent, BrowserAsk, BrowserSide, FetchedResponse, RenderDone, Reply, StoredAt, StoredIndex,
 };
 use crate::crawl::discover::{self, Discovered};
+use crate::crawl::fetch::Exchange;
 use crate::crawl::keys::KeySet;
 use crate::crawl::task::{Hop, Task};
 use crate::outcome::Decline;
@@ -113,6 +114,28 @@ impl Coordinator {
         {
             browsing.to_render.insert(task.key.clone(), task.clone());
         }
+    }
+
+    /// A URL fetched for the last time: requests waiting for it are answered with the response
+    /// now, from memory, while its records go to the WARC (a body spooled to disk waits for
+    /// its record instead).
+    pub(super) fn answer_fetched(&mut self, task: &Task, exchange: &Exchange) {
+        let Some(browsing) = self.browsing.as_mut() else {
+            return;
+        };
+        if !browsing.waiting.contains_key(&task.key) {
+            return;
+        }
+        let Some(body) = exchange.payload.bytes() else {
+            return;
+        };
+        let fetched = FetchedResponse {
+            status: exchange.status,
+            reason: exchange.reason.clone(),
+            headers: exchange.headers.clone(),
+            body: bytes::Bytes::copy_from_slice(body),
+        };
+        browsing.answer(&task.key, &Reply::Fetched(Arc::new(fetched)));
     }
 
     /// A declined URL: requests waiting for it get a 403.

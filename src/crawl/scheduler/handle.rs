@@ -105,6 +105,9 @@ impl Coordinator {
             None => {}
         }
         let last = retry.is_none();
+        if last && auth_failure.is_none() {
+            self.answer_fetched(&task, &exchange);
+        }
         if last && exchange.truncated.is_none() && auth_failure.is_none() {
             let mime = crate::crawl::archive::mime_of(&exchange);
             self.render_later(&task, status, &mime);
