@@ -540,6 +540,52 @@ mod tests {
     }
 
     #[test]
+    fn the_browser_options_survive_the_file_a_crawl_writes() {
+        let options: CrawlOptions = toml::from_str(
+            "seeds = [\"http://h/\"]\nbrowser = true\nchromium = \"chromium\"\n\
+             browser-tabs = 3\npage-timeout = 7.5\nscreenshots = true\n",
+        )
+        .expect("parses");
+        let first = options.resolve(Path::new("out")).expect("resolves");
+        assert!(first.browser && first.screenshots);
+        assert_eq!(first.chromium.as_deref(), Some(Path::new("chromium")));
+        assert_eq!(first.browser_tabs, 3);
+        assert_eq!(first.page_timeout, Duration::from_millis(7500));
+        let written = toml::to_string(&CrawlOptions::of(&first)).expect("serializes");
+        let again: CrawlOptions = toml::from_str(&written).expect("reads back");
+        let second = again.resolve(Path::new("out")).expect("resolves");
+        assert_eq!(CrawlOptions::of(&first), CrawlOptions::of(&second));
+        // A plain crawl writes `browser = false` and stays plain.
+        let plain = CrawlOptions {
+            seeds: vec!["http://h/".into()],
+            ..CrawlOptions::default()
+        }
+        .resolve(Path::new("out"))
+        .expect("resolves");
+        assert!(!plain.browser);
+        assert_eq!(CrawlOptions::of(&plain).browser, Some(false));
+    }
+
+    #[test]
+    fn browser_options_without_browser_and_a_zero_page_timeout_are_refused() {
+        let seeds = vec!["http://h/".to_owned()];
+        let shots = CrawlOptions {
+            seeds: seeds.clone(),
+            screenshots: Some(true),
+            ..CrawlOptions::default()
+        };
+        let error = shots.resolve(Path::new("out")).expect_err("refused");
+        assert_eq!(error.hint.as_deref(), Some("add --browser"));
+        let zero = CrawlOptions {
+            seeds,
+            browser: Some(true),
+            page_timeout: Some(0.0),
+            ..CrawlOptions::default()
+        };
+        assert!(zero.resolve(Path::new("out")).is_err());
+    }
+
+    #[test]
     fn flags_win_over_a_file() {
         let file = CrawlOptions {
             seeds: vec!["http://file/".into()],
