@@ -207,6 +207,7 @@ fn reading(c: &mut Criterion) {
                 truncated: false,
                 payload_at: at.clone(),
                 record: at,
+                rendered: None,
             }
         })
         .collect();

@@ -416,6 +416,26 @@ pub struct CrawlArgs {
     /// The environment variable that holds --proxy-user's password, never saved (with --resume: where to read it this time) [default: ask on the terminal]
     #[arg(long, value_name = "VAR", help_heading = "Login and proxy")]
     pub proxy_password_env: Option<String>,
+
+    /// Load every in-scope HTML page in headless Chromium too, its every request made through the crawl (scope, robots.txt, politeness and the WARC as for any other); the rendered page is archived as a conversion record and is what the mirror shows [default: off]
+    #[arg(long, help_heading = "Pages that scripts build")]
+    pub browser: bool,
+
+    /// The Chromium executable for --browser [default: chromium, chromium-browser, google-chrome-stable or google-chrome on PATH]
+    #[arg(long, value_name = "PATH", help_heading = "Pages that scripts build")]
+    pub chromium: Option<PathBuf>,
+
+    /// Pages loaded in the browser at once [default: 2]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..), help_heading = "Pages that scripts build")]
+    pub browser_tabs: Option<u16>,
+
+    /// Seconds a page gets in the browser to load, fall quiet and scroll to its end; a page still busy then is read as it is [default: 30]
+    #[arg(long, value_name = "SECS", help_heading = "Pages that scripts build")]
+    pub page_timeout: Option<f64>,
+
+    /// Archive a PNG of each rendered page as a resource record (urn:arkiv:screenshot:<url>) [default: off]
+    #[arg(long, help_heading = "Pages that scripts build")]
+    pub screenshots: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -519,6 +539,11 @@ impl CrawlArgs {
             no_proxy: self.no_proxy.clone(),
             proxy_user: self.proxy_user.clone(),
             proxy_password_env: self.proxy_password_env.clone(),
+            browser: flag(self.browser),
+            chromium: self.chromium.clone(),
+            browser_tabs: self.browser_tabs,
+            page_timeout: self.page_timeout,
+            screenshots: flag(self.screenshots),
         })
     }
 
@@ -605,6 +630,10 @@ mod tests {
             ("warc_max_size", size(d.warc_max_size)),
             ("warc_prefix", d.warc_prefix.clone()),
             ("no_mirror", off(!d.mirror)),
+            ("browser", off(d.browser)),
+            ("browser_tabs", d.browser_tabs.to_string()),
+            ("page_timeout", secs(d.page_timeout)),
+            ("screenshots", off(d.screenshots)),
         ];
         let cli = Cli::command();
         let crawl = cli.find_subcommand("crawl").expect("crawl");

@@ -393,7 +393,7 @@ fn warcio_accepts_every_file() {
 /// `response_record_holds_the_exact_bytes_sent` checks. So the only failures warcio may report
 /// are payload digests of chunked responses; any other finding fails the test. Returns how many
 /// such disputed records there were.
-fn chunked_payload_disputes(file: &std::path::Path, report: &str) -> usize {
+pub(crate) fn chunked_payload_disputes(file: &std::path::Path, report: &str) -> usize {
     let mut disputed = 0;
     let mut offset: Option<u64> = None;
     for line in report.lines().map(str::trim) {

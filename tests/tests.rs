@@ -4,6 +4,7 @@ mod support;
 
 mod access;
 mod architecture;
+mod browser_crawl;
 mod cli;
 mod completeness;
 mod crawl;

@@ -39,8 +39,8 @@ mod fields;
 use crate::dedup::EarlierCrawl;
 use crate::warc::record::{RecordFields, RecordType, Truncated};
 use crate::warc::writer::{
-    Block, HttpRecordMeta, MetadataMeta, Outlink, RevisitMeta, WarcWriter, WarcinfoFields,
-    WriterOptions, WrittenRecord,
+    Block, HttpRecordMeta, MetadataMeta, Outlink, RecordLocation, RevisitMeta, WarcWriter,
+    WarcinfoFields, WriterOptions, WrittenRecord,
 };
 use captures::{Captures, FirstCapture};
 pub use fields::mime_of;
@@ -86,10 +86,53 @@ pub enum ArchiveJob {
         decline: Decline,
         in_scope: bool,
     },
+    /// A page as the browser rendered it (`--browser`): a `conversion` record referring to the
+    /// page's response record, and a screenshot `resource` record when one was taken. Written
+    /// once `committed` resolves (the rendered page's links are in the state first).
+    Rendered {
+        task: Task,
+        page: Box<RenderedPage>,
+        committed: Committed,
+    },
 }
 
-/// Where the archive writes, and what its warcinfo records say.
+/// What the archive needs of a rendered page.
 #[derive(Debug)]
+pub struct RenderedPage {
+    /// The `WARC-Record-ID` of the page's response record.
+    pub refers_to: String,
+    /// The rendered DOM, serialised.
+    pub html: String,
+    /// `location.href` when the page was read.
+    pub final_url: String,
+    /// The page had not settled when its time was up.
+    pub timed_out: bool,
+    pub screenshot: Option<Vec<u8>>,
+}
+
+/// The record a URL ended with, as the archive thread reports it once written (`--browser`
+/// answers the browser's requests from the WARC with it): `response` is the location and
+/// record ID of its response or revisit record, `None` when it ended without one (failed).
+#[derive(Debug, Clone)]
+pub struct Settled {
+    pub key: String,
+    pub response: Option<(RecordLocation, String)>,
+}
+
+/// Where the archive thread reports each [`Settled`] URL.
+pub type SettledSink = Box<dyn Fn(Settled) + Send>;
+
+/// Field of a conversion record: whether the page had settled (`settled`) or was read when its
+/// time was up (`timed-out`).
+pub const RENDER_FIELD: &str = "WARC-Arkiv-Render";
+/// Field of a conversion record: the page's `location.href` when it was read.
+pub const FINAL_URL_FIELD: &str = "WARC-Arkiv-Final-URL";
+/// Content type of conversion records.
+pub const CONVERSION_CONTENT_TYPE: &str = "text/html; charset=utf-8";
+/// Target URI prefix of screenshot records.
+pub const SCREENSHOT_PREFIX: &str = "urn:arkiv:screenshot:";
+
+/// Where the archive writes, and what its warcinfo records say.
 pub struct ArchiveOptions {
     pub out: PathBuf,
     pub prefix: String,
@@ -104,6 +147,22 @@ pub struct ArchiveOptions {
     pub redaction: RedactionRules,
     /// The earlier crawl whose payloads become revisits (`--dedup-from`).
     pub dedup_from: Option<PathBuf>,
+    /// Told of every URL's final record once it is written (`--browser`).
+    pub settled: Option<SettledSink>,
+}
+
+impl std::fmt::Debug for ArchiveOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ArchiveOptions")
+            .field("out", &self.out)
+            .field("prefix", &self.prefix)
+            .field("max_size", &self.max_size)
+            .field("seeds", &self.seeds)
+            .field("resume", &self.resume)
+            .field("settled", &ArchiveOptionsSink(&self.settled))
+            .field("dedup_from", &self.dedup_from)
+            .finish_non_exhaustive()
+    }
 }
 
 /// What a resumed archive continues from.
@@ -131,6 +190,15 @@ pub struct Relog {
     pub outcome: Outcome,
 }
 
+impl std::fmt::Debug for ArchiveOptionsSink<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.is_some() { "Some(..)" } else { "None" })
+    }
+}
+
+/// Shows whether a [`SettledSink`] is set (the closure itself has no `Debug`).
+struct ArchiveOptionsSink<'a>(&'a Option<SettledSink>);
+
 impl ArchiveOptions {
     pub fn from_config(config: &Config, started: &str) -> ArchiveOptions {
         let settings = Settings::from_config(config, started);
@@ -146,6 +214,7 @@ impl ArchiveOptions {
             resume: None,
             redaction: config.access.redaction_rules(),
             dedup_from: config.dedup_from.clone(),
+            settled: None,
         }
     }
 }
@@ -233,6 +302,7 @@ struct ArchiveState {
     redaction: RedactionRules,
     /// Requests in which a secret was still found after masking.
     exposed: u32,
+    settled: Option<SettledSink>,
 }
 
 impl ArchiveState {
@@ -312,6 +382,7 @@ impl ArchiveState {
             earlier_unreadable: 0,
             redaction: options.redaction,
             exposed: 0,
+            settled: options.settled,
         })
     }
 
@@ -343,7 +414,9 @@ impl ArchiveState {
                 let detail = error.to_string();
                 self.log(&task, None, None, None, None, outcome)?;
                 let written = self.write_outcome(&task, outcome, &detail)?;
-                self.mark_done(&task, outcome, Some(detail), &written)
+                self.mark_done(&task, outcome, Some(detail), &written)?;
+                self.tell_settled(&task, None);
+                Ok(())
             }
             ArchiveJob::Declined {
                 task,
@@ -357,7 +430,66 @@ impl ArchiveState {
                 }
                 Ok(())
             }
+            ArchiveJob::Rendered {
+                task,
+                page,
+                committed,
+            } => {
+                committed.wait_blocking()?;
+                self.record_rendered(&task, &page)
+            }
         }
+    }
+
+    /// Tells the crawl (with `--browser`) where `task`'s final record is.
+    fn tell_settled(&self, task: &Task, response: Option<&WrittenRecord>) {
+        if let Some(sink) = &self.settled {
+            sink(Settled {
+                key: task.key.clone(),
+                response: response.map(|w| (w.location.clone(), w.record_id.clone())),
+            });
+        }
+    }
+
+    /// A rendered page: its `conversion` record, then its screenshot.
+    fn record_rendered(&mut self, task: &Task, page: &RenderedPage) -> anyhow::Result<()> {
+        let date = Utc::now();
+        let render = if page.timed_out {
+            "timed-out"
+        } else {
+            "settled"
+        };
+        let mut extra = vec![(RENDER_FIELD.to_owned(), render.to_owned())];
+        // A field value holds no line breaks; a URL never does, but the page could say anything.
+        if !page.final_url.is_empty()
+            && page.final_url != task.url.as_str()
+            && !page.final_url.chars().any(char::is_control)
+        {
+            extra.push((FINAL_URL_FIELD.to_owned(), page.final_url.clone()));
+        }
+        let written = self.writer.write_conversion(
+            &crate::warc::writer::ConversionMeta {
+                target_uri: task.url.as_str(),
+                date,
+                content_type: CONVERSION_CONTENT_TYPE,
+                refers_to: &page.refers_to,
+                extra,
+            },
+            Block::Bytes(page.html.as_bytes()),
+        )?;
+        if let Some(png) = &page.screenshot {
+            let target = format!("{SCREENSHOT_PREFIX}{}", task.url);
+            self.writer.write_resource(
+                &crate::warc::writer::ResourceMeta {
+                    target_uri: &target,
+                    date,
+                    content_type: "image/png",
+                    concurrent_to: Some(&written.record_id),
+                },
+                Block::Bytes(png),
+            )?;
+        }
+        Ok(())
     }
 
     /// An exchange's records: the request, then the response (or a revisit when its payload is
@@ -405,7 +537,7 @@ impl ArchiveState {
                     .truncated
                     .filter(|t| t.is_failure())
                     .map(|t| format!("body cut short ({}) after all retries", t.warc_reason()));
-                Some((detail, response))
+                Some((detail, response.clone()))
             }
             None => None,
         };
@@ -418,7 +550,16 @@ impl ArchiveState {
             outcome,
         )?;
         match settles {
-            Some((detail, written)) => self.mark_done(task, outcome, detail, &written),
+            Some((detail, written)) => {
+                self.mark_done(task, outcome, detail, &written)?;
+                let response = if auth_failure_settled(&written, &response) {
+                    None
+                } else {
+                    Some(&response)
+                };
+                self.tell_settled(task, response);
+                Ok(())
+            }
             None => Ok(()),
         }
     }
@@ -716,6 +857,11 @@ impl ArchiveState {
             index_lines,
         })
     }
+}
+
+/// Whether a URL settled on an outcome record (a refused login) rather than its response.
+fn auth_failure_settled(settled_on: &WrittenRecord, response: &WrittenRecord) -> bool {
+    settled_on.record_id != response.record_id
 }
 
 /// Writes the crawl.log lines of `relog` that the log does not hold yet: a crawl killed after a

@@ -44,6 +44,10 @@ pub const DEFAULT_BACKOFF: Duration = Duration::from_millis(500);
 pub const DEFAULT_SPOOL_THRESHOLD: usize = 1 << 20;
 /// Decoded size cap when a body is decompressed for link extraction (gzip bombs).
 pub const DEFAULT_MAX_DECODED: u64 = 64 << 20;
+/// Pages rendered at once with `--browser` (tabs of the one browser).
+pub const DEFAULT_BROWSER_TABS: usize = crate::render::DEFAULT_TABS;
+/// Time a page gets in the browser to load, settle and scroll before it is read as it is.
+pub const DEFAULT_PAGE_TIMEOUT: Duration = crate::render::DEFAULT_PAGE_TIMEOUT;
 
 /// Everything one crawl needs to know. Build it with [`Config::new`] and adjust fields.
 #[derive(Debug, Clone)]
@@ -100,6 +104,17 @@ pub struct Config {
     /// `--proxy`, …), resolved with the environment's proxies by `CrawlOptions::resolve`; the
     /// default has none and connects directly.
     pub access: Access,
+    /// Render every in-scope HTML page in headless Chromium (`--browser`), its requests made
+    /// through the crawl.
+    pub browser: bool,
+    /// The browser executable (`--chromium`); `None`: found on `PATH`.
+    pub chromium: Option<PathBuf>,
+    /// Pages rendered at once (`--browser-tabs`).
+    pub browser_tabs: usize,
+    /// Time a page gets in the browser (`--page-timeout`).
+    pub page_timeout: Duration,
+    /// A PNG of each rendered page, as a `resource` record (`--screenshots`).
+    pub screenshots: bool,
 }
 
 impl Config {
@@ -165,6 +180,11 @@ impl Default for Config {
             dedup_from: None,
             ca_certs: Vec::new(),
             access: Access::default(),
+            browser: false,
+            chromium: None,
+            browser_tabs: DEFAULT_BROWSER_TABS,
+            page_timeout: DEFAULT_PAGE_TIMEOUT,
+            screenshots: false,
         }
     }
 }

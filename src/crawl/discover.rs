@@ -80,6 +80,18 @@ pub async fn links_of(
     }
 }
 
+/// The links of a page as the browser rendered it (`--browser`): its serialised DOM read with
+/// the same table of URL-bearing attributes as any HTML, so the hops are the same.
+pub fn rendered_links(html: &str, url: &Url) -> Vec<Discovered> {
+    body_links(
+        html.as_bytes(),
+        url,
+        BodyKind::Html,
+        Some("text/html; charset=utf-8"),
+    )
+    .links
+}
+
 /// The payload with its content encoding undone; empty when it cannot be read or decoded (the
 /// response is archived as sent either way; only link discovery is lost, and logged).
 pub async fn decoded_body(exchange: &Exchange, cap: u64) -> Vec<u8> {

@@ -32,6 +32,21 @@ struct OriginQueue {
     not_before: Option<Instant>,
     /// While set, only the task at the front (robots.txt) may run; the rest wait for it.
     gated: bool,
+    /// Tasks someone waits for (the browser), first in `queue` after a robots.txt, in the
+    /// order they were asked for.
+    urgent: usize,
+}
+
+impl OriginQueue {
+    /// Where the next urgent task goes: after the prerequisites and the urgent tasks before it.
+    fn urgent_slot(&self) -> usize {
+        let prerequisites = self
+            .queue
+            .iter()
+            .take_while(|t| t.hop == Hop::Prerequisite)
+            .count();
+        (prerequisites + self.urgent).min(self.queue.len())
+    }
 }
 
 /// A retry waiting for its time.
@@ -123,6 +138,52 @@ impl Frontier {
     /// Whether this canonical key was already taken.
     pub fn seen(&self, key: &str) -> bool {
         self.seen.contains(key)
+    }
+
+    /// Takes a new URL that someone waits for (the browser): at the front of its origin's queue,
+    /// behind a robots.txt still to come; false when it was seen before.
+    pub fn add_urgent(&mut self, task: Task) -> bool {
+        if !self.seen.insert(&task.key) {
+            return false;
+        }
+        self.journal.push(super::state::StateOp::Add(task.clone()));
+        let origin = task.origin();
+        let queue = self.origins.entry(origin.clone()).or_insert_with(|| {
+            self.order.push_back(origin.clone());
+            OriginQueue::default()
+        });
+        let at = queue.urgent_slot();
+        queue.queue.insert(at, task);
+        queue.urgent += 1;
+        self.queued += 1;
+        true
+    }
+
+    /// Moves a queued task someone now waits for (the browser) to the front of its origin's
+    /// queue, behind a robots.txt still to come. A task in the overflow file stays where it is.
+    pub fn promote(&mut self, origin: &str, key: &str) {
+        let Some(queue) = self.origins.get_mut(origin) else {
+            return;
+        };
+        let Some(from) = queue.queue.iter().position(|t| t.key == key) else {
+            return;
+        };
+        let to = queue.urgent_slot();
+        if from >= to
+            && let Some(task) = queue.queue.remove(from)
+        {
+            queue.queue.insert(to, task);
+            queue.urgent += 1;
+        }
+    }
+
+    /// Gives back a task [`Frontier::next`] just handed out and that was not started: first in
+    /// its origin's queue again.
+    pub fn put_back(&mut self, task: Task) {
+        if let Some(queue) = self.origins.get_mut(&task.origin()) {
+            queue.inflight = queue.inflight.saturating_sub(1);
+        }
+        self.enqueue(task, true);
     }
 
     /// Takes a new URL; false when it was seen before.
@@ -272,6 +333,9 @@ impl Frontier {
                 continue;
             }
             let task = queue.queue.pop_front()?;
+            if task.hop != Hop::Prerequisite {
+                queue.urgent = queue.urgent.saturating_sub(1);
+            }
             queue.inflight += 1;
             self.queued -= 1;
             return Some(task);
@@ -311,6 +375,7 @@ impl Frontier {
         let mut all = Vec::new();
         for queue in self.origins.values_mut() {
             all.extend(queue.queue.drain(..));
+            queue.urgent = 0;
             if let Some(overflow) = queue.overflow.as_mut() {
                 match overflow.take(usize::MAX) {
                     Ok(tasks) => all.extend(tasks),
@@ -366,6 +431,54 @@ mod tests {
         assert!(f.next(now).is_none(), "a is at its limit");
         f.done("http://a:80", now, Duration::ZERO);
         assert_eq!(f.next(now).unwrap().url.as_str(), "http://a/2");
+    }
+
+    #[test]
+    fn urgent_tasks_go_first_in_the_order_asked_behind_robots_txt() {
+        let now = Instant::now();
+        let mut f = Frontier::new(1);
+        f.add(task("http://a/page"));
+        f.add(task("http://a/later"));
+        f.add_prerequisite(Task {
+            hop: Hop::Prerequisite,
+            ..task("http://a/robots.txt")
+        });
+        assert!(f.add_urgent(task("http://a/first.json")));
+        assert!(f.add_urgent(task("http://a/second.json")));
+        assert!(!f.add_urgent(task("http://a/page")), "seen already");
+        f.promote("http://a:80", "http://a/later");
+        let mut order = Vec::new();
+        while let Some(t) = f.next(now) {
+            order.push(t.url.path().to_owned());
+            f.done("http://a:80", now, Duration::ZERO);
+            f.open_gate("http://a:80");
+        }
+        assert_eq!(
+            order,
+            [
+                "/robots.txt",
+                "/first.json",
+                "/second.json",
+                "/later",
+                "/page"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_task_put_back_comes_next_again() {
+        let now = Instant::now();
+        let mut f = Frontier::new(1);
+        f.add(task("http://a/1"));
+        f.add(task("http://a/2"));
+        let first = f.next(now).expect("a task");
+        f.put_back(first);
+        assert_eq!(f.queued(), 2);
+        assert_eq!(f.next(now).expect("again").url.as_str(), "http://a/1");
+        assert!(
+            f.next(now).is_none(),
+            "the put-back task freed its slot, the next took it"
+        );
     }
 
     #[test]

@@ -6,8 +6,8 @@
 //! for a million keys are below 10⁻²⁶, far below any hardware fault. The hashes are the process's
 //! own (random keys, never written anywhere): the state on disk keeps the keys themselves.
 
-use std::collections::HashSet;
 use std::collections::hash_map::RandomState;
+use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasher, BuildHasherDefault, Hasher};
 
 /// A set of keys by their 128-bit hashes.
@@ -72,6 +72,55 @@ impl Extend<String> for KeySet {
     }
 }
 
+/// A map from URL keys, held as the same 128-bit hashes as [`KeySet`], to small values (where a
+/// URL's record is in the WARC, say).
+#[derive(Debug)]
+pub struct KeyMap<V> {
+    values: HashMap<u128, V, BuildHasherDefault<Folded>>,
+    low: RandomState,
+    high: RandomState,
+}
+
+impl<V> Default for KeyMap<V> {
+    fn default() -> Self {
+        KeyMap {
+            values: HashMap::default(),
+            low: RandomState::new(),
+            high: RandomState::new(),
+        }
+    }
+}
+
+impl<V> KeyMap<V> {
+    pub fn new() -> KeyMap<V> {
+        KeyMap::default()
+    }
+
+    fn hash(&self, key: &str) -> u128 {
+        let low = self.low.hash_one(key);
+        let high = self.high.hash_one(key);
+        (u128::from(high) << 64) | u128::from(low)
+    }
+
+    /// Sets the value of `key`; returns the one it replaced.
+    pub fn insert(&mut self, key: &str, value: V) -> Option<V> {
+        let hash = self.hash(key);
+        self.values.insert(hash, value)
+    }
+
+    pub fn get(&self, key: &str) -> Option<&V> {
+        self.values.get(&self.hash(key))
+    }
+
+    pub fn len(&self) -> usize {
+        self.values.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.values.is_empty()
+    }
+}
+
 /// The set's own hasher: its values are hashes already, so it folds them instead of hashing
 /// them again.
 #[derive(Debug, Default)]
@@ -110,5 +159,15 @@ mod tests {
         }
         assert_eq!(set.len(), 10_001);
         assert!(set.remove("http://h/a") && !set.contains("http://h/a"));
+    }
+
+    #[test]
+    fn a_key_map_finds_its_values() {
+        let mut map = KeyMap::new();
+        assert_eq!(map.insert("http://h/a", 1u64), None);
+        assert_eq!(map.insert("http://h/a", 2), Some(1));
+        assert_eq!(map.get("http://h/a"), Some(&2));
+        assert_eq!(map.get("http://h/b"), None);
+        assert_eq!(map.len(), 1);
     }
 }

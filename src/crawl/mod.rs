@@ -2,6 +2,7 @@
 
 pub mod access;
 pub mod archive;
+pub mod browse;
 pub mod config;
 pub mod discover;
 pub mod fetch;

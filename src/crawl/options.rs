@@ -195,6 +195,19 @@ pub struct CrawlOptions {
     pub proxy_user: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub proxy_password_env: Option<String>,
+    // Pages that scripts build (`--browser`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub browser: Option<bool>,
+    /// The browser executable, as given (a bare name is looked up on `PATH`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub chromium: Option<PathBuf>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub browser_tabs: Option<u16>,
+    /// Seconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub page_timeout: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub screenshots: Option<bool>,
 }
 
 fn list_over(over: Vec<String>, under: Vec<String>) -> Vec<String> {
@@ -253,6 +266,11 @@ impl CrawlOptions {
             no_proxy: self.no_proxy.or(under.no_proxy),
             proxy_user: self.proxy_user.or(under.proxy_user),
             proxy_password_env: self.proxy_password_env.or(under.proxy_password_env),
+            browser: self.browser.or(under.browser),
+            chromium: self.chromium.or(under.chromium),
+            browser_tabs: self.browser_tabs.or(under.browser_tabs),
+            page_timeout: self.page_timeout.or(under.page_timeout),
+            screenshots: self.screenshots.or(under.screenshots),
         }
     }
 
@@ -327,6 +345,7 @@ impl CrawlOptions {
         for (value, flag) in [
             (self.per_host, "per-host"),
             (self.concurrency, "concurrency"),
+            (self.browser_tabs, "browser-tabs"),
         ] {
             if value == Some(0) {
                 return Err(OptionsError::new(format!("--{flag} 0: must be at least 1")));
@@ -392,6 +411,33 @@ impl CrawlOptions {
             })?;
             config.ca_certs.push(ca);
         }
+        config.browser = self.browser.unwrap_or(false);
+        config.chromium = self.chromium.as_ref().map(|path| {
+            // A path (not a bare name) is made absolute, so that `--resume` from another folder
+            // finds the same browser.
+            if path.components().count() > 1 {
+                std::path::absolute(path).unwrap_or_else(|_| path.clone())
+            } else {
+                path.clone()
+            }
+        });
+        if let Some(n) = self.browser_tabs {
+            config.browser_tabs = usize::from(n);
+        }
+        if let Some(timeout) = self.page_timeout {
+            let timeout = seconds(timeout, "page-timeout")?;
+            if timeout.is_zero() {
+                return Err(OptionsError::new("--page-timeout 0: must be more than 0"));
+            }
+            config.page_timeout = timeout;
+        }
+        config.screenshots = self.screenshots.unwrap_or(false);
+        if !config.browser && (config.screenshots || self.chromium.is_some()) {
+            return Err(OptionsError::new(
+                "--screenshots and --chromium belong to a crawl in the browser",
+            )
+            .with_hint("add --browser"));
+        }
         // Last: it may ask for a password on the terminal, which should not come before an
         // error in the other options.
         config.access = Access::resolve(self, &config.seeds)?;
@@ -445,6 +491,11 @@ impl CrawlOptions {
                 .iter()
                 .map(|c| c.path().to_path_buf())
                 .collect(),
+            browser: Some(config.browser),
+            chromium: config.chromium.clone(),
+            browser_tabs: Some(u16::try_from(config.browser_tabs).unwrap_or(u16::MAX)),
+            page_timeout: Some(secs(config.page_timeout)),
+            screenshots: Some(config.screenshots),
             ..CrawlOptions::default()
         };
         config.access.write_options(&mut options);
@@ -501,6 +552,52 @@ mod tests {
         assert_eq!(second.header_timeout, Duration::from_millis(2500));
         assert_eq!(second.warc_max_size, 10 << 20);
         assert!(!second.mirror);
+    }
+
+    #[test]
+    fn the_browser_options_survive_the_file_a_crawl_writes() {
+        let options: CrawlOptions = toml::from_str(
+            "seeds = [\"http://h/\"]\nbrowser = true\nchromium = \"chromium\"\n\
+             browser-tabs = 3\npage-timeout = 7.5\nscreenshots = true\n",
+        )
+        .expect("parses");
+        let first = options.resolve(Path::new("out")).expect("resolves");
+        assert!(first.browser && first.screenshots);
+        assert_eq!(first.chromium.as_deref(), Some(Path::new("chromium")));
+        assert_eq!(first.browser_tabs, 3);
+        assert_eq!(first.page_timeout, Duration::from_millis(7500));
+        let written = toml::to_string(&CrawlOptions::of(&first)).expect("serializes");
+        let again: CrawlOptions = toml::from_str(&written).expect("reads back");
+        let second = again.resolve(Path::new("out")).expect("resolves");
+        assert_eq!(CrawlOptions::of(&first), CrawlOptions::of(&second));
+        // A plain crawl writes `browser = false` and stays plain.
+        let plain = CrawlOptions {
+            seeds: vec!["http://h/".into()],
+            ..CrawlOptions::default()
+        }
+        .resolve(Path::new("out"))
+        .expect("resolves");
+        assert!(!plain.browser);
+        assert_eq!(CrawlOptions::of(&plain).browser, Some(false));
+    }
+
+    #[test]
+    fn browser_options_without_browser_and_a_zero_page_timeout_are_refused() {
+        let seeds = vec!["http://h/".to_owned()];
+        let shots = CrawlOptions {
+            seeds: seeds.clone(),
+            screenshots: Some(true),
+            ..CrawlOptions::default()
+        };
+        let error = shots.resolve(Path::new("out")).expect_err("refused");
+        assert_eq!(error.hint.as_deref(), Some("add --browser"));
+        let zero = CrawlOptions {
+            seeds,
+            browser: Some(true),
+            page_timeout: Some(0.0),
+            ..CrawlOptions::default()
+        };
+        assert!(zero.resolve(Path::new("out")).is_err());
     }
 
     #[test]

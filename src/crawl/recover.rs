@@ -50,6 +50,9 @@ pub struct Recovered {
     pub responses: Vec<ArchivedResponse>,
     /// Canonical keys of URLs that have an outcome record ("not archived because …").
     pub outcomes: HashSet<String>,
+    /// `WARC-Refers-To` of every `conversion` record: the responses rendered already
+    /// (`--browser`).
+    pub rendered: HashSet<String>,
     /// Tails cut off: (file, bytes removed, where they were kept).
     pub sealed: Vec<(PathBuf, u64, PathBuf)>,
 }
@@ -235,6 +238,12 @@ fn scan(file: &Path, recovered: &mut Recovered) -> anyhow::Result<()> {
             {
                 if let Ok(url) = url::Url::parse(&uri) {
                     recovered.outcomes.insert(dedup_key(&url));
+                }
+                reader.finish_record()?;
+            }
+            Some(RecordType::Conversion) => {
+                if let Some(refers_to) = h.get("WARC-Refers-To") {
+                    recovered.rendered.insert(refers_to.to_string());
                 }
                 reader.finish_record()?;
             }

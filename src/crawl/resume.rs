@@ -45,10 +45,19 @@ pub struct Restored {
     pub fixes: Vec<StateOp>,
     /// For the archive thread (revisits, record counts so far, next file serial).
     pub seed: ResumeSeed,
+    /// With `--browser`: where each settled URL's response is (key, WARC file name, offset), so
+    /// that the browser is answered from it.
+    pub archived: Vec<(String, String, u64)>,
+    /// With `--browser`: pages archived whose rendering never reached the WARC (killed in
+    /// between), with their response record's ID: rendered now.
+    pub unrendered: Vec<(Task, String)>,
 }
 
 /// Combines the persisted state with what the WARC files hold.
-pub fn plan(recovered: &Recovered, stored: StoredState) -> Restored {
+///
+/// `browser`: the crawl renders pages (`--browser`): also list where each archived response is
+/// and which archived pages were never rendered.
+pub fn plan(recovered: &Recovered, stored: StoredState, browser: bool) -> Restored {
     let by_key = recovered.by_key();
     let mut restored = Restored::default();
     let mut records = RecordCounts::default();
@@ -119,6 +128,21 @@ pub fn plan(recovered: &Recovered, stored: StoredState) -> Restored {
                             });
                         }
                         restored.fixes.push(fix);
+                    }
+                    if browser {
+                        restored.archived.push((
+                            key.clone(),
+                            response.file.clone(),
+                            response.offset,
+                        ));
+                        let page = response.status.is_some_and(|s| (200..300).contains(&s))
+                            && response.mime == "text/html"
+                            && response.truncated.is_none();
+                        if page && !recovered.rendered.contains(&response.record_id) {
+                            restored
+                                .unrendered
+                                .push((row.task.clone(), response.record_id.clone()));
+                        }
                     }
                     restored.settled.push(key);
                 }

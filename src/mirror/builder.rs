@@ -22,6 +22,7 @@ use super::pages::{self, LandingInfo};
 use super::path_map::{MirrorPath, PathMapper, relative_href, safe_join};
 use super::payload;
 use super::rewrite::{link_edits, safe_href, splice};
+use super::snapshot::inert_script_edits;
 use super::survey::{document_kind, scan, survey};
 use crate::urls::dedup_key;
 
@@ -290,7 +291,10 @@ impl Plan {
         let sha1 = match document_kind(capture) {
             Some(_) => match payload::read_body(&self.warc_dir, capture, MAX_REWRITE) {
                 Ok(body) => {
-                    let edits = self.edits(&body, capture, &path);
+                    let mut edits = self.edits(&body, capture, &path);
+                    if capture.rendered.is_some() {
+                        edits.extend(inert_script_edits(&body));
+                    }
                     let (bytes, applied) = splice(&body, edits);
                     rewritten = applied > 0 && bytes != body;
                     write_bytes(file, &bytes)?

@@ -20,6 +20,9 @@ use crate::urls::dedup_key;
 use crate::warc::reader::WarcReader;
 use crate::warc::{OUTCOME_CONTENT_TYPE, OUTCOME_FIELD, parse_response_head};
 
+/// What a rendered page's body is read as.
+const RENDERED_CONTENT_TYPE: &str = "text/html; charset=utf-8";
+
 /// How much of a response block is read to find its HTTP head.
 const MAX_HEAD: usize = 256 * 1024;
 
@@ -40,6 +43,9 @@ pub struct Capture {
     pub payload_at: RecordRef,
     /// The record this capture was read from (the revisit itself for revisits).
     pub record: RecordRef,
+    /// The page as the browser rendered it (`crawl --browser`): the `conversion` record that
+    /// refers to `record`. The mirror shows it instead of the payload.
+    pub rendered: Option<RecordRef>,
 }
 
 /// The reason of a "not archived" entry for a revisit whose payload, in an earlier crawl, cannot
@@ -47,7 +53,7 @@ pub struct Capture {
 pub const REFERRED_MISSING: &str = "referred-payload-missing";
 
 /// A record's place: WARC file name (in `warc/`) and gzip member offset.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct RecordRef {
     pub file: String,
     pub offset: u64,
@@ -152,6 +158,7 @@ impl Catalog {
         let mut outcomes: HashMap<String, (Url, String)> = HashMap::new();
         let mut by_id: HashMap<String, RecordRef> = HashMap::new();
         let mut revisits: Vec<PendingRevisit> = Vec::new();
+        let mut conversions: Vec<(String, RecordRef)> = Vec::new();
         for path in &files {
             catalog.read_file(
                 path,
@@ -159,8 +166,15 @@ impl Catalog {
                 &mut outcomes,
                 &mut by_id,
                 &mut revisits,
+                &mut conversions,
             );
         }
+        // A rendered page belongs to the very capture it was made from (the last conversion of
+        // it wins, as a later render of the same record would).
+        let rendered: HashMap<RecordRef, RecordRef> = conversions
+            .into_iter()
+            .filter_map(|(refers_to, at)| Some((by_id.get(&refers_to)?.clone(), at)))
+            .collect();
         // Revisits take their payload from the record they refer to.
         let mut elsewhere = Vec::new();
         for mut revisit in revisits {
@@ -173,7 +187,14 @@ impl Catalog {
             }
         }
         catalog.resolve_in_earlier_crawl(elsewhere, &mut captures, &mut outcomes);
-        for (key, capture) in captures {
+        for (key, mut capture) in captures {
+            if let Some(at) = rendered.get(&capture.record)
+                && capture.mime == "text/html"
+            {
+                capture.rendered = Some(at.clone());
+                // The rendered DOM is serialised as UTF-8, whatever the page was sent in.
+                capture.content_type = Some(RENDERED_CONTENT_TYPE.to_owned());
+            }
             let target = capture
                 .location
                 .as_deref()
@@ -202,6 +223,7 @@ impl Catalog {
         outcomes: &mut HashMap<String, (Url, String)>,
         by_id: &mut HashMap<String, RecordRef>,
         revisits: &mut Vec<PendingRevisit>,
+        conversions: &mut Vec<(String, RecordRef)>,
     ) {
         let file = path
             .file_name()
@@ -268,6 +290,7 @@ impl Catalog {
                         truncated: h.get("WARC-Truncated").is_some(),
                         payload_at: here.clone(),
                         record: here,
+                        rendered: None,
                     };
                     if kind == "revisit" {
                         if let Some(refers_to) = h.get("WARC-Refers-To") {
@@ -282,6 +305,14 @@ impl Catalog {
                         }
                     } else {
                         offer(captures, capture);
+                    }
+                }
+                "conversion"
+                    if h.get("Content-Type")
+                        .is_some_and(|t| crate::content::media_type(t) == "text/html") =>
+                {
+                    if let Some(refers_to) = h.get("WARC-Refers-To") {
+                        conversions.push((refers_to.to_string(), here));
                     }
                 }
                 "metadata" if h.get("Content-Type") == Some(OUTCOME_CONTENT_TYPE) => {

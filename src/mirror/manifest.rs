@@ -38,6 +38,17 @@ pub struct ManifestLine {
     pub sha1: String,
     /// False when the file equals the decoded payload byte for byte.
     pub rewritten: bool,
+    /// For a page rendered in the browser (`crawl --browser`): the `conversion` record the
+    /// file was made from (`warc`/`offset` still name the response it refers to).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rendered: Option<RenderedFrom>,
+}
+
+/// Where a rendered page's `conversion` record is.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RenderedFrom {
+    pub warc: String,
+    pub offset: u64,
 }
 
 impl ManifestLine {
@@ -53,6 +64,7 @@ impl ManifestLine {
             payload_digest: None,
             sha1: String::new(),
             rewritten: false,
+            rendered: None,
         }
     }
 
@@ -64,6 +76,10 @@ impl ManifestLine {
         self.mime = Some(capture.mime.clone()).filter(|m| !m.is_empty());
         self.payload_digest = capture.payload_digest.clone();
         self.rewritten = rewritten;
+        self.rendered = capture.rendered.as_ref().map(|at| RenderedFrom {
+            warc: at.file.clone(),
+            offset: at.offset,
+        });
         self
     }
 

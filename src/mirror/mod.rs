@@ -8,6 +8,7 @@ pub mod pages;
 pub mod path_map;
 pub mod payload;
 pub mod rewrite;
+pub mod snapshot;
 mod survey;
 
 pub use builder::{MirrorReport, build_mirror};

@@ -20,6 +20,9 @@ use tokio::process::{Child, Command};
 use super::BrowserError;
 use super::cdp::Cdp;
 
+/// How the name of a browser's temporary profile folder starts.
+pub const CHROMIUM_PROFILE_PREFIX: &str = "arkiv-chromium-";
+
 /// Names tried on `PATH` when no executable is given, in this order.
 pub const CHROMIUM_NAMES: [&str; 4] = [
     "chromium",
@@ -254,7 +257,7 @@ impl Chromium {
             source,
         };
         let mut builder = tempfile::Builder::new();
-        builder.prefix("arkiv-chromium-");
+        builder.prefix(CHROMIUM_PROFILE_PREFIX);
         let dir = match &options.temp_parent {
             Some(parent) => {
                 fs_err::create_dir_all(parent).map_err(temp)?;

@@ -21,8 +21,8 @@ use std::path::PathBuf;
 pub use activity::PageRequest;
 pub use browser::{Browser, DEFAULT_TABS};
 pub use chromium::{
-    CHROMIUM_NAMES, Chromium, DEFAULT_STARTUP_ATTEMPTS, DEFAULT_STARTUP_TIMEOUT, INSTALL_HINT,
-    LaunchOptions, chromium_args, find_chromium,
+    CHROMIUM_NAMES, CHROMIUM_PROFILE_PREFIX, Chromium, DEFAULT_STARTUP_ATTEMPTS,
+    DEFAULT_STARTUP_TIMEOUT, INSTALL_HINT, LaunchOptions, chromium_args, find_chromium,
 };
 pub use page::{
     DEFAULT_MAX_SCROLLS, DEFAULT_PAGE_TIMEOUT, DEFAULT_QUIET, DEFAULT_VIEWPORT, RenderOptions,

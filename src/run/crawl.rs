@@ -15,6 +15,7 @@ use crate::crawl::scheduler::{resume_crawl, run_crawl};
 use crate::crawl::settings::Settings;
 use crate::crawl::state;
 use crate::lock::OutLock;
+use crate::render::{CHROMIUM_PROFILE_PREFIX, find_chromium};
 
 /// Prepares `config.out`, crawls, writes reports, and returns how it went.
 pub async fn crawl(
@@ -22,6 +23,10 @@ pub async fn crawl(
     progress: Progress,
     stop: impl std::future::Future<Output = ()>,
 ) -> anyhow::Result<CrawlReport> {
+    // A crawl in the browser without a browser stops here, before anything is written.
+    if config.browser {
+        find_chromium(config.chromium.as_deref())?;
+    }
     // Taken before the folder is checked, so two crawls started at once cannot both pass.
     let _lock = OutLock::acquire(&config.out, "crawl")?;
     prepare_out(&config.out)?;
@@ -88,18 +93,18 @@ pub async fn resume(
     // Every secret is read again here (the variables arkiv.toml names, or a prompt); only a
     // crawl that can go on has its changed settings saved.
     let config = settings.to_config(out)?;
+    if config.browser {
+        find_chromium(config.chromium.as_deref())?;
+    }
     if changed {
         settings.write(&settings_path)?;
     }
     for dir in ["warc", "indexes", "reports", "mirror", "state", "state/tmp"] {
         fs_err::create_dir_all(out.join(dir))?;
     }
-    // Spool files of fetches that were in flight belong to no one now.
-    if let Ok(entries) = fs_err::read_dir(out.join("state").join("tmp")) {
-        for entry in entries.flatten() {
-            let _ = fs_err::remove_file(entry.path());
-        }
-    }
+    // Spool files of fetches that were in flight belong to no one now, nor does the profile of
+    // a browser killed with the crawl (`--browser`).
+    clear_tmp(out);
     let recovered = recover(out, &config.warc_prefix)?;
     for (file, removed, partial) in &recovered.sealed {
         progress.println(&format!(
@@ -109,7 +114,7 @@ pub async fn resume(
         ));
     }
     let stored = state::load(out)?;
-    let restored = plan(&recovered, stored);
+    let restored = plan(&recovered, stored, config.browser);
     let started = settings
         .started()
         .map(str::to_string)
@@ -117,7 +122,30 @@ pub async fn resume(
     let seeds = config.seeds.clone();
     let build = config.mirror;
     let result = resume_crawl(config, &started, progress, stop, restored).await?;
+    // A browser killed with the last run may still have been writing its profile a moment ago.
+    clear_tmp(out);
     finish(out, &seeds, result, build).await
+}
+
+/// Empties `<out>/state/tmp` of what a stopped run left: spool files and browser profiles.
+fn clear_tmp(out: &Path) {
+    let Ok(entries) = fs_err::read_dir(out.join("state").join("tmp")) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let profile = entry
+            .file_name()
+            .to_string_lossy()
+            .starts_with(CHROMIUM_PROFILE_PREFIX);
+        // Never follow a link: only a real folder of ours is removed with its contents.
+        let folder = fs_err::symlink_metadata(&path).is_ok_and(|m| m.is_dir());
+        if profile && folder {
+            let _ = fs_err::remove_dir_all(&path);
+        } else if !folder {
+            let _ = fs_err::remove_file(&path);
+        }
+    }
 }
 
 /// Creates the folder layout; refuses a folder that already holds a crawl, so nothing archived

@@ -141,12 +141,16 @@ pub fn check_archive(
         .records
         .iter()
         .filter(|r| {
-            r.warc_type == "response"
+            // A page rendered in the browser (`crawl --browser`) is a `conversion` record of
+            // its response: what the mirror shows, so it must carry the notice as well.
+            let page = (r.warc_type == "response"
                 && r.http_status == Some(200)
-                && r.http_mime.as_deref() == Some("text/html")
-                && r.target_uri
-                    .as_deref()
-                    .is_some_and(|u| archive.in_scope(u) && !is_exempt(u))
+                && r.http_mime.as_deref() == Some("text/html"))
+                || r.warc_type == "conversion";
+            page && r
+                .target_uri
+                .as_deref()
+                .is_some_and(|u| archive.in_scope(u) && !is_exempt(u))
         })
         .collect();
     let findings: Vec<Option<Finding>> = records
@@ -155,8 +159,14 @@ pub fn check_archive(
             let uri = record.target_uri.clone().unwrap_or_default();
             let message = match read_payload(archive, record.file.as_str(), record.offset) {
                 Ok(bytes) => {
-                    let html = decode_html(&bytes, record.http_charset.as_deref());
-                    finding_for(missing_parts(&html, notice), notice, "the WARC payload")?
+                    let (charset, what) = if record.warc_type == "conversion" {
+                        // Serialised from the DOM by arkiv: always UTF-8.
+                        (Some("utf-8"), "the rendered page")
+                    } else {
+                        (record.http_charset.as_deref(), "the WARC payload")
+                    };
+                    let html = decode_html(&bytes, charset);
+                    finding_for(missing_parts(&html, notice), notice, what)?
                 }
                 Err(e) => format!("cannot read the WARC payload: {e}"),
             };

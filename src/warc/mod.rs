@@ -1,6 +1,7 @@
 //! WARC 1.1: records, our own writer (one gzip member per record), a reader, digests and the CDXJ index.
 
 pub mod cdxj;
+pub mod dechunk;
 pub mod digest;
 pub mod gzip_member;
 pub mod http_head;

@@ -162,7 +162,7 @@ impl<R: Read> BufRead for Inflated<R> {
 
 enum Stage<R: Read> {
     Idle(Counting<R>),
-    Gzip(Inflated<R>),
+    Gzip(Box<Inflated<R>>),
     Plain(Counting<R>),
     Done,
 }
@@ -263,7 +263,7 @@ impl<R: Read> WarcReader<R> {
             let gzip = *self.gzip.get_or_insert(first == 0x1f);
             self.stage = if gzip {
                 let buf = self.spare.take().unwrap_or_else(|| vec![0; GZIP_BUFFER]);
-                Stage::Gzip(Inflated::new(counting, buf))
+                Stage::Gzip(Box::new(Inflated::new(counting, buf)))
             } else {
                 Stage::Plain(counting)
             };

@@ -25,7 +25,8 @@ pub enum RecordError {
     InvalidName(String),
 }
 
-/// The record types arkiv writes (WARC 1.1 §6); `conversion` and `continuation` are read, never written.
+/// The record types arkiv writes (WARC 1.1 §6); `continuation` is read, never written.
+/// `conversion` holds a page as the browser rendered it (`--browser`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum RecordType {
     Warcinfo,
@@ -34,6 +35,7 @@ pub enum RecordType {
     Revisit,
     Metadata,
     Resource,
+    Conversion,
 }
 
 impl RecordType {
@@ -46,6 +48,7 @@ impl RecordType {
             RecordType::Revisit => "revisit",
             RecordType::Metadata => "metadata",
             RecordType::Resource => "resource",
+            RecordType::Conversion => "conversion",
         }
     }
 
@@ -58,6 +61,7 @@ impl RecordType {
             RecordType::Revisit,
             RecordType::Metadata,
             RecordType::Resource,
+            RecordType::Conversion,
         ];
         all.into_iter()
             .find(|t| t.as_str().eq_ignore_ascii_case(value.trim()))

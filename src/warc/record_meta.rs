@@ -110,6 +110,18 @@ pub struct ResourceMeta<'a> {
     pub concurrent_to: Option<&'a str>,
 }
 
+/// What a `conversion` record says besides its block: the record it was made from.
+#[derive(Debug, Clone)]
+pub struct ConversionMeta<'a> {
+    pub target_uri: &'a str,
+    pub date: DateTime<Utc>,
+    pub content_type: &'a str,
+    /// `WARC-Refers-To`: the record the conversion was made from.
+    pub refers_to: &'a str,
+    /// More fields, in order (`WARC-Arkiv-…`).
+    pub extra: Vec<(String, String)>,
+}
+
 /// How a link was found, in Heritrix's one-letter hop codes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Hop {

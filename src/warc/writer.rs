@@ -21,7 +21,8 @@ use super::digest::BlockDigester;
 use super::record::{RecordError, RecordFields, RecordType, WarcHeaders};
 use super::record_meta::check_field;
 pub use super::record_meta::{
-    Hop, HttpRecordMeta, MetadataMeta, Outlink, ResourceMeta, RevisitMeta, WarcinfoFields,
+    ConversionMeta, Hop, HttpRecordMeta, MetadataMeta, Outlink, ResourceMeta, RevisitMeta,
+    WarcinfoFields,
 };
 use super::redact::{REDACTED_FIELD, RedactedRequest};
 
@@ -302,6 +303,21 @@ impl WarcWriter {
         f.target_uri = Some(meta.target_uri.to_owned());
         f.concurrent_to = meta.concurrent_to.map(str::to_owned);
         f.content_type = Some(meta.content_type.to_owned());
+        self.write_record_with(f, block, true)
+    }
+
+    /// Writes a `conversion` record (a page as rendered, made from the record it refers to); its
+    /// payload is its block.
+    pub fn write_conversion(
+        &mut self,
+        meta: &ConversionMeta<'_>,
+        block: Block<'_>,
+    ) -> Result<WrittenRecord, WriteError> {
+        let mut f = RecordFields::new(RecordType::Conversion, meta.date);
+        f.target_uri = Some(meta.target_uri.to_owned());
+        f.refers_to = Some(meta.refers_to.to_owned());
+        f.content_type = Some(meta.content_type.to_owned());
+        f.extra = meta.extra.clone();
         self.write_record_with(f, block, true)
     }
 

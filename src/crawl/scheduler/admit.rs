@@ -21,6 +21,19 @@ enum Verdict {
     SoftDecline(Decline),
 }
 
+/// What became of a URL [`Coordinator::consider`] was given.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Considered {
+    /// Not a resource to fetch (`data:`, `mailto:`, …).
+    NotFetchable,
+    /// Taken or declined before.
+    Known,
+    /// Taken into the frontier now.
+    Taken,
+    /// Declined now, for this reason.
+    Declined(Decline),
+}
+
 impl Coordinator {
     /// Decides whether a found URL is taken, and queues or logs it.
     pub(super) async fn consider(
@@ -29,9 +42,9 @@ impl Coordinator {
         parent: Option<&Task>,
         hop: Hop,
         context: &str,
-    ) -> anyhow::Result<()> {
+    ) -> anyhow::Result<Considered> {
         if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
-            return Ok(()); // data:, mailto:, javascript: … are not resources to fetch
+            return Ok(Considered::NotFetchable); // data:, mailto:, javascript: … are not resources to fetch
         }
         // A fragment is never sent: it names a place in the page, not another resource, and
         // has no place in the WARC, the index or the manifest.
@@ -39,7 +52,7 @@ impl Coordinator {
         self.widen_scope_for_seed_redirect(&url, parent, hop);
         let key = dedup_key(&url);
         if self.frontier.seen(&key) || self.declined.contains(&key) {
-            return Ok(());
+            return Ok(Considered::Known);
         }
         let task = new_task(url, key, parent, hop, context);
         let verdict = self.scope_verdict(&task, parent);
@@ -47,16 +60,29 @@ impl Coordinator {
             Verdict::Take => self.limit_verdict(&task, parent),
             other => other,
         };
+        let key = task.key.clone();
         match verdict {
-            Verdict::Take => self.take(task).await,
+            Verdict::Take => {
+                self.take(task).await?;
+                if self.frontier.seen(&key) {
+                    Ok(Considered::Taken)
+                } else {
+                    Ok(Considered::Declined(Decline::MaxPages))
+                }
+            }
             Verdict::Decline(decline) => {
                 let in_scope = !is_scope_decline(decline);
-                self.decline_task(&task, decline, in_scope).await
+                self.decline_task(&task, decline, in_scope).await?;
+                Ok(Considered::Declined(decline))
             }
-            Verdict::SoftDecline(Decline::TrapNoNewContent) => self.decline_in_family(task).await,
+            Verdict::SoftDecline(Decline::TrapNoNewContent) => {
+                self.decline_in_family(task).await?;
+                Ok(Considered::Declined(Decline::TrapNoNewContent))
+            }
             Verdict::SoftDecline(decline) => {
                 let in_scope = !is_scope_decline(decline);
-                self.soft_decline(&task, decline, in_scope).await
+                self.soft_decline(&task, decline, in_scope).await?;
+                Ok(Considered::Declined(decline))
             }
         }
     }
@@ -162,7 +188,12 @@ impl Coordinator {
             self.add_robots_task(&task);
         }
         self.families.admitted(&task.family);
-        self.frontier.add(task);
+        if self.take_urgently {
+            // The browser waits for it: before what the origin queued, after its robots.txt.
+            self.frontier.add_urgent(task);
+        } else {
+            self.frontier.add(task);
+        }
         Ok(())
     }
 
@@ -220,6 +251,7 @@ impl Coordinator {
         decline: Decline,
         in_scope: bool,
     ) -> anyhow::Result<()> {
+        self.browser_declined(&task.key, decline);
         if !self.soft_declined.insert(&task.key) {
             return Ok(());
         }
@@ -241,6 +273,7 @@ impl Coordinator {
         in_scope: bool,
     ) -> anyhow::Result<()> {
         self.declined.insert(&task.key);
+        self.browser_declined(&task.key, decline);
         // URLs left waiting by Ctrl-C stay queued in the state: a resume fetches them.
         if decline != Decline::CrawlStopped {
             self.pending.push(StateOp::Declined {

@@ -2,8 +2,10 @@
 //! state back, running the coordinator to its end, and closing everything in order, reporting
 //! the cause of a failure rather than its echoes.
 
+use super::browse::Browsing;
 use super::{Coordinator, CrawlResult};
 use crate::crawl::archive::{Archive, ArchiveOptions, ArchiveStopped};
+use crate::crawl::browse::{BrowseEvent, BrowserSide};
 use crate::crawl::config::Config;
 use crate::crawl::progress::Progress;
 use crate::crawl::resume::Restored;
@@ -38,12 +40,31 @@ async fn drive(
     stop: impl std::future::Future<Output = ()>,
     mut restored: Option<Restored>,
 ) -> anyhow::Result<CrawlResult> {
+    // The browser first: without one, a crawl in the browser stops before anything is written.
+    let browser = if config.browser {
+        let (events, received) = tokio::sync::mpsc::unbounded_channel();
+        let side = BrowserSide::start(&config, events.clone()).await?;
+        Some((side, events, received))
+    } else {
+        None
+    };
     let (state, state_thread) = StateWriter::start(&config.out)?;
     let mut options = ArchiveOptions::from_config(&config, started);
     options.state = Some(state.clone());
     options.resume = restored.as_mut().map(|r| std::mem::take(&mut r.seed));
+    if let Some((_, events, _)) = &browser {
+        let events = events.clone();
+        options.settled = Some(Box::new(move |settled| {
+            let _ = events.send(BrowseEvent::Settled(settled));
+        }));
+    }
     let archive = Archive::start(options)?;
     let mut crawl = Coordinator::new(config, archive, progress, state)?;
+    if let Some((side, _, received)) = browser {
+        let tabs = crawl.config.browser_tabs;
+        crawl.browsing = Some(Browsing::new(side, tabs));
+        crawl.browse_events = Some(received);
+    }
     let run = async {
         if let Some(restored) = restored {
             crawl.restore(restored).await?;

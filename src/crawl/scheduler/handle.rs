@@ -105,6 +105,13 @@ impl Coordinator {
             None => {}
         }
         let last = retry.is_none();
+        if last && auth_failure.is_none() {
+            self.answer_fetched(&task, &exchange);
+        }
+        if last && exchange.truncated.is_none() && auth_failure.is_none() {
+            let mime = crate::crawl::archive::mime_of(&exchange);
+            self.render_later(&task, status, &mime);
+        }
         if task.hop == Hop::Prerequisite && last {
             self.learn_robots(&task, &exchange).await?;
         }
@@ -191,13 +198,14 @@ impl Coordinator {
                 .await;
         }
         self.consider(target, Some(task), Hop::Redirect, "location")
-            .await
+            .await?;
+        Ok(())
     }
 
     /// Considers the links a response makes. An error page's links are the site's furniture,
     /// served at every missing path: relative ones would resolve anew below each, without end.
     /// What the page needs to show is taken; where it leads is reached from the real pages.
-    async fn follow_links(
+    pub(super) async fn follow_links(
         &mut self,
         task: &Task,
         status: u16,

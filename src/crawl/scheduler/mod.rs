@@ -25,6 +25,7 @@ use super::traps::{FamilyGuard, Fingerprint, Trap, UrlLimits};
 use crate::scope::Scope;
 
 mod admit;
+mod browse;
 mod drive;
 mod handle;
 mod persist;
@@ -99,6 +100,14 @@ struct Coordinator {
     /// When this run started (for the summary).
     started: chrono::DateTime<chrono::Utc>,
     clock: Instant,
+    /// With `--browser`: the browser, and what the coordinator keeps for it.
+    browsing: Option<browse::Browsing>,
+    /// The browser's requests, settled URLs and finished renders (taken by [`Coordinator::run`]).
+    browse_events: Option<tokio::sync::mpsc::UnboundedReceiver<crate::crawl::browse::BrowseEvent>>,
+    /// Set while a browser request is considered: what it takes goes to the front of its queue.
+    take_urgently: bool,
+    /// Ctrl-C was pressed: no new page is rendered.
+    stopping: bool,
 }
 
 impl Coordinator {
@@ -158,6 +167,10 @@ impl Coordinator {
             started: chrono::Utc::now(),
             clock: Instant::now(),
             config,
+            browsing: None,
+            browse_events: None,
+            take_urgently: false,
+            stopping: false,
         })
     }
 
@@ -165,6 +178,7 @@ impl Coordinator {
     async fn run(&mut self, stop: impl std::future::Future<Output = ()>) -> anyhow::Result<bool> {
         let mut inflight: JoinSet<Fetched> = JoinSet::new();
         let mut stopping = false;
+        let mut browse_events = self.browse_events.take();
         tokio::pin!(stop);
         loop {
             if !stopping {
@@ -173,7 +187,10 @@ impl Coordinator {
             self.persist(false).await?;
             self.progress
                 .update(self.frontier.queued() as u64, inflight.len() as u64);
-            if inflight.is_empty() && (stopping || self.frontier.queued() == 0) {
+            if inflight.is_empty()
+                && (stopping || self.frontier.queued() == 0)
+                && !self.browser_busy()
+            {
                 break;
             }
             let wake = self
@@ -191,8 +208,13 @@ impl Coordinator {
                     }
                 }
                 _ = tokio::time::sleep_until(wake.into()) => {}
+                Some(event) = browse::next_event(&mut browse_events) => {
+                    self.on_browse_event(event).await?;
+                }
                 _ = &mut stop, if !stopping => {
                     stopping = true;
+                    self.stopping = true;
+                    self.stop_rendering();
                     self.progress.println("stopping: finishing fetches in flight (Ctrl-C again to abort)");
                 }
             }
@@ -213,6 +235,12 @@ impl Coordinator {
             let Some(task) = self.frontier.next(now) else {
                 break;
             };
+            if !task.requisite && task.hop != Hop::Prerequisite && self.browser_behind() {
+                // The browser is far behind: this page waits (what pages being rendered ask
+                // for is a requisite and goes on being fetched).
+                self.frontier.put_back(task);
+                break;
+            }
             if task.hop != Hop::Prerequisite {
                 let origin = task.origin();
                 if let Some(robots) = self.robots.get(&origin)
@@ -270,6 +298,9 @@ impl Coordinator {
     }
 
     async fn finish(mut self, interrupted: bool) -> anyhow::Result<CrawlResult> {
+        if let Some(browsing) = self.browsing.take() {
+            browsing.side.close().await;
+        }
         let persisted = self.persist(true).await;
         let traps = self.trap_report();
         let self_started = (self.started, self.clock);

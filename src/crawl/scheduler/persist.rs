@@ -70,6 +70,7 @@ impl Coordinator {
                 self.take(task).await?;
             }
         }
+        self.restore_browsing(restored.archived, restored.unrendered);
         Ok(())
     }
 
