@@ -68,13 +68,17 @@ const QUIET_FLAGS: &[&str] = &[
     "--use-mock-keychain",
     // HttpsUpgrades would try https:// first for every http:// page, AutoupgradeMixedContent
     // would ask for https:// copies of a page's http:// images: requests the page never made.
-    // The rest phone home or download models. Chromium still sends some requests of its own
-    // (update checks, account probes): a crawl's proxy sees them on its main address, where
-    // no page's requests arrive, and declines them.
+    // The rest phone home or download models; the Aim* ones (Chromium 148 and later) ask
+    // www.google.com whether "AI mode" may be offered, on every navigation and through the
+    // page's own proxy address. Chromium still sends some requests of its own (update checks,
+    // account probes): a crawl's proxy sees them on its main address, where no page's requests
+    // arrive, and declines them. Names a version does not know are ignored.
     "--disable-features=HttpsUpgrades,HttpsFirstBalancedModeAutoEnable,AutoupgradeMixedContent,\
      Translate,MediaRouter,OptimizationHints,OptimizationGuideModelDownloading,\
      InterestFeedContentSuggestions,CertificateTransparencyComponentUpdater,\
-     NetworkTimeServiceQuerying",
+     NetworkTimeServiceQuerying,AimEligibilityService,AimServerEligibilityEnabled,\
+     AimEligibilityRefreshNavigationThrottle,AimServerRequestOnStartupEnabled,\
+     AimServerRequestOnIdentityChangeEnabled,AiModeOmniboxEntryPoint",
     // WebRTC may not send UDP past the proxy.
     "--force-webrtc-ip-handling-policy=disable_non_proxied_udp",
     // Nothing resolves: with a proxy the browser needs no names, and what might bypass it
