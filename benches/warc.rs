@@ -128,6 +128,7 @@ fn writing(c: &mut Criterion) {
                             Block::Reader {
                                 reader: &mut reader,
                                 len: message.len() as u64,
+                                digest: None,
                             },
                         )
                         .unwrap();

@@ -179,6 +179,7 @@ fn write_sample(big_len: usize) -> Written {
     let block = Block::Reader {
         reader: &mut spool,
         len: big.len() as u64,
+        digest: None,
     };
     let big_rec = writer
         .write_response(&big_meta, block)
@@ -549,6 +550,7 @@ fn a_short_block_reader_is_an_error_not_a_short_record() {
         Block::Reader {
             reader: &mut cursor,
             len: 100,
+            digest: None,
         },
     );
     assert!(
@@ -561,4 +563,55 @@ fn a_short_block_reader_is_an_error_not_a_short_record() {
         ),
         "{result:?}"
     );
+}
+
+#[test]
+fn a_block_digest_given_by_the_caller_is_checked_against_the_bytes_written() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut writer = WarcWriter::new(
+        WriterOptions::new(dir.path(), "given"),
+        WarcinfoFields::new(),
+    );
+    let block = b"HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nabc".to_vec();
+    let right = arkiv::warc::digest::sha1_digest(&block);
+    let meta = http_meta("http://example.com/right", date(42, 0));
+    let mut cursor = std::io::Cursor::new(block.clone());
+    let written = writer
+        .write_response(
+            &meta,
+            Block::Reader {
+                reader: &mut cursor,
+                len: block.len() as u64,
+                digest: Some(&right),
+            },
+        )
+        .expect("a right digest is written");
+    assert_eq!(written.block_digest, right);
+
+    // A digest that is not the bytes' is refused, and nothing of that record lands in the file.
+    let wrong = arkiv::warc::digest::sha1_digest(b"other bytes");
+    let meta = http_meta("http://example.com/wrong", date(43, 0));
+    let mut cursor = std::io::Cursor::new(block.clone());
+    let result = writer.write_response(
+        &meta,
+        Block::Reader {
+            reader: &mut cursor,
+            len: block.len() as u64,
+            digest: Some(&wrong),
+        },
+    );
+    assert!(
+        matches!(result, Err(WriteError::BlockChanged)),
+        "{result:?}"
+    );
+    let files = writer.close().expect("close");
+    let (read, err) = read_all(WarcReader::open(&files[0]).expect("open"));
+    assert!(err.is_none());
+    let uris: Vec<_> = read
+        .iter()
+        .filter_map(|r| r.headers.get("WARC-Target-URI").map(str::to_string))
+        .collect();
+    assert_eq!(uris, ["http://example.com/right"]);
+    let digest = read[1].headers.get("WARC-Block-Digest").unwrap();
+    assert_eq!(digest, right);
 }

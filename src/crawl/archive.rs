@@ -724,6 +724,8 @@ impl ArchiveState {
             Block::Reader {
                 reader: &mut reader,
                 len,
+                // The spool's digest is the block's when the whole spool is the record.
+                digest: (len == exchange.response.len()).then(|| exchange.response.digest()),
             },
         )?;
         let reusable = (200..300).contains(&exchange.status)

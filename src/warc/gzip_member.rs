@@ -17,6 +17,9 @@ const HEADER: [u8; 10] = [0x1f, 0x8b, 0x08, 0x00, 0, 0, 0, 0, 0x00, 0xff];
 pub struct MemberEncoder<W: Write> {
     deflate: Option<DeflateEncoder<W>>,
     level: Compression,
+    /// The state was reset when the last member finished (a reset clears the compressor's hash
+    /// table: once per member is enough).
+    fresh: bool,
 }
 
 impl<W: Write> Default for MemberEncoder<W> {
@@ -42,6 +45,7 @@ impl<W: Write> MemberEncoder<W> {
         MemberEncoder {
             deflate: None,
             level,
+            fresh: false,
         }
     }
 
@@ -50,8 +54,13 @@ impl<W: Write> MemberEncoder<W> {
     pub fn start(&mut self, mut out: W) -> io::Result<Member<'_, W>> {
         out.write_all(&HEADER)?;
         let deflate = match self.deflate.as_mut() {
+            // The previous member finished and left a fresh state: only the output changes.
+            Some(deflate) if self.fresh => {
+                *deflate.get_mut() = out;
+                self.deflate.as_mut()
+            }
+            // The previous member was abandoned mid-stream: swapping the output resets the state.
             Some(deflate) => {
-                // Swapping the output resets the state (the previous member was finished).
                 deflate.reset(out)?;
                 self.deflate.as_mut()
             }
@@ -60,8 +69,10 @@ impl<W: Write> MemberEncoder<W> {
                 self.deflate.as_mut()
             }
         };
+        self.fresh = false;
         Ok(Member {
             deflate: deflate.expect("set just above"),
+            fresh: &mut self.fresh,
             crc: Crc::new(),
         })
     }
@@ -70,6 +81,7 @@ impl<W: Write> MemberEncoder<W> {
 /// A member being written.
 pub struct Member<'a, W: Write> {
     deflate: &'a mut DeflateEncoder<W>,
+    fresh: &'a mut bool,
     crc: Crc,
 }
 
@@ -79,6 +91,7 @@ impl<W: Write> Member<'_, W> {
     pub fn finish(self, spare: W) -> io::Result<W> {
         // `reset` finishes the stream into the current output and puts `spare` in its place.
         let mut out = self.deflate.reset(spare)?;
+        *self.fresh = true;
         out.write_all(&self.crc.sum().to_le_bytes())?;
         out.write_all(&self.crc.amount().to_le_bytes())?;
         Ok(out)
@@ -132,5 +145,23 @@ mod tests {
             .read_to_end(&mut all)
             .unwrap();
         assert_eq!(all, texts.concat());
+    }
+
+    #[test]
+    fn a_member_abandoned_midway_does_not_spoil_the_next() {
+        let mut encoder: MemberEncoder<Vec<u8>> = MemberEncoder::new();
+        {
+            // Started, written into, never finished (an error on the way, say).
+            let mut member = encoder.start(Vec::new()).unwrap();
+            member.write_all(&b"half a record ".repeat(5000)).unwrap();
+        }
+        let mut member = encoder.start(Vec::new()).unwrap();
+        member.write_all(b"the next record").unwrap();
+        let file = member.finish(Vec::new()).unwrap();
+        let mut decoded = Vec::new();
+        flate2::read::GzDecoder::new(&file[..])
+            .read_to_end(&mut decoded)
+            .unwrap();
+        assert_eq!(decoded, b"the next record");
     }
 }

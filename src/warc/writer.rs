@@ -102,6 +102,10 @@ pub enum Block<'a> {
     Reader {
         reader: &'a mut dyn ReadSeek,
         len: u64,
+        /// The block's `sha1:` digest when the caller computed it as the bytes arrived (a fetch
+        /// spool's): the writer then reads the block once, not twice, and still checks the
+        /// digest against the bytes it compresses ([`WriteError::BlockChanged`]).
+        digest: Option<&'a str>,
     },
 }
 
@@ -389,7 +393,7 @@ impl WarcWriter {
         let stored = match block {
             _ if fields.record_type != RecordType::Response => false,
             Block::Bytes(bytes) => precompressed::already_compressed(bytes),
-            Block::Reader { reader, len } => {
+            Block::Reader { reader, len, .. } => {
                 let position = reader.stream_position().map_err(io_err)?;
                 let mut prefix = Vec::new();
                 (&mut **reader)
@@ -416,7 +420,7 @@ impl WarcWriter {
                 }
                 gz.write_all(bytes).map_err(io_err)?
             }
-            Block::Reader { reader, len } => {
+            Block::Reader { reader, len, .. } => {
                 let position = reader.stream_position().map_err(io_err)?;
                 let mut digester = BlockDigester::new();
                 copy_exact(&mut **reader, *len, |chunk| {
@@ -643,7 +647,12 @@ fn digest_block(block: &mut Block<'_>) -> Result<(String, u64), WriteError> {
     let tmp = PathBuf::from("<block>");
     match block {
         Block::Bytes(bytes) => Ok((super::digest::sha1_digest(bytes), bytes.len() as u64)),
-        Block::Reader { reader, len } => {
+        Block::Reader {
+            len,
+            digest: Some(digest),
+            ..
+        } => Ok((digest.to_string(), *len)),
+        Block::Reader { reader, len, .. } => {
             let io_err = |source| WriteError::Io {
                 path: tmp.clone(),
                 source,
