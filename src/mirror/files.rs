@@ -5,31 +5,42 @@ use std::path::{Path, PathBuf};
 
 use super::manifest::ManifestLine;
 
-/// `manifest.jsonl`: one JSON object per line.
+/// `manifest.jsonl`: one JSON object per line, streamed to the file (never whole in memory).
 pub(crate) fn write_manifest(path: &Path, lines: &[ManifestLine]) -> anyhow::Result<()> {
-    let mut out = Vec::new();
-    for line in lines {
-        serde_json::to_writer(&mut out, line)?;
-        out.push(b'\n');
-    }
-    replace_file(path, &out)
+    replace_file_with(path, |out| {
+        for line in lines {
+            serde_json::to_writer(&mut *out, line)?;
+            out.write_all(b"\n")?;
+        }
+        Ok(())
+    })
 }
 
 /// Writes `path` whole or not at all: into `<path>.tmp` (whatever was there, a link included,
 /// is removed first and the file created exclusively, so no planted link is ever followed), then
 /// renamed over `path` (which replaces a link at `path` instead of writing through it).
 pub(crate) fn replace_file(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    replace_file_with(path, |out| Ok(out.write_all(bytes)?))
+}
+
+/// [`replace_file`] with the bytes written by `write` through a buffer.
+fn replace_file_with(
+    path: &Path,
+    write: impl FnOnce(&mut dyn Write) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
     let mut name = path.as_os_str().to_owned();
     name.push(".tmp");
     let tmp = PathBuf::from(name);
     if tmp.symlink_metadata().is_ok() {
         fs_err::remove_file(&tmp)?;
     }
-    let mut file = fs_err::OpenOptions::new()
+    let file = fs_err::OpenOptions::new()
         .write(true)
         .create_new(true)
         .open(&tmp)?;
-    file.write_all(bytes)?;
+    let mut out = std::io::BufWriter::with_capacity(64 * 1024, file);
+    write(&mut out)?;
+    let file = out.into_inner().map_err(|e| e.into_error())?;
     file.sync_all()?;
     drop(file);
     fs_err::rename(&tmp, path)?;

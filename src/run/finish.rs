@@ -40,6 +40,8 @@ pub async fn finish(
     let summary_path = out.join("reports").join("summary.json");
     fs_err::write(&summary_path, serde_json::to_vec_pretty(&summary)?)?;
     let mirror = if build_mirror {
+        // The crawl's freed memory goes back before the mirror build takes its own.
+        crate::memory::release_freed();
         let dir = out.to_path_buf();
         Some(tokio::task::spawn_blocking(move || crate::mirror::build_mirror(&dir)).await??)
     } else {
