@@ -186,8 +186,8 @@ fn reading(c: &mut Criterion) {
         })
     });
     // As the mirror reads: one body at a time from the record's offset (open, seek, inflate, skip
-    // the HTTP head), once per document for the survey and again to write it.
-    let file = path.file_name().unwrap().to_string_lossy().into_owned();
+    // the HTTP head), once per document.
+    let file: std::sync::Arc<str> = path.file_name().unwrap().to_string_lossy().into();
     let captures: Vec<Capture> = messages
         .iter()
         .zip(&offsets)

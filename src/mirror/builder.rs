@@ -6,7 +6,7 @@
 //! so a rebuild is byte-identical. The mirror is first built in `mirror.new/` and swapped in
 //! whole, so a failed build never leaves half a mirror in place of a good one.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
@@ -23,7 +23,10 @@ use super::path_map::{MirrorPath, PathMapper, relative_href, safe_join};
 use super::payload;
 use super::rewrite::{link_edits, safe_href, splice};
 use super::snapshot::inert_script_edits;
-use super::survey::{document_kind, scan, survey};
+use super::survey::{
+    Finding, correct_generic_types, document_kind, findings, scan, scope_of, settle, survey,
+};
+use crate::scope::Scope;
 use crate::urls::dedup_key;
 
 /// HTML and CSS bodies above this size are copied as archived, not rewritten.
@@ -78,6 +81,8 @@ struct Plan {
     catalog: Catalog,
     /// dedup key → file.
     paths: HashMap<String, MirrorPath>,
+    /// The crawl's scope: in-scope links no record answers get a "not archived" page.
+    scope: Option<Scope>,
 }
 
 /// Rebuilds `<out>/mirror/`, `<out>/manifest.jsonl` and `<out>/reports/mirror.json`.
@@ -97,47 +102,33 @@ pub fn build_mirror(out: &Path) -> anyhow::Result<MirrorReport> {
     let warc_dir = out.join("warc");
     let mut catalog =
         Catalog::read(&warc_dir).with_context(|| format!("reading {}", warc_dir.display()))?;
-    survey(&warc_dir, &mut catalog);
-
-    let mut mapper = PathMapper::new();
-    let mut paths = HashMap::new();
-    // Sorted by URL so that names (and collision suffixes) depend only on the set of URLs.
-    let mut order: Vec<(&String, &Entry)> = catalog.entries.iter().collect();
-    order.sort_by(|a, b| {
-        a.1.url()
-            .as_str()
-            .cmp(b.1.url().as_str())
-            .then(a.0.cmp(b.0))
-    });
-    for (key, entry) in order {
-        paths.insert(key.clone(), mapper.assign(entry.url(), Some(entry.mime())));
-    }
-
+    correct_generic_types(&warc_dir, &mut catalog);
+    // The catalogue's readers freed their tables on their own threads: hand that memory back
+    // before the writing pass takes its own (see `crate::memory`).
+    crate::memory::release_freed();
     let staging = out.join("mirror.new");
-    if staging.symlink_metadata().is_ok() {
-        fs_err::remove_dir_all(&staging)?;
-    }
-    fs_err::create_dir_all(&staging)?;
-    let plan = Plan {
+    let mut plan = Plan {
+        paths: assign_paths(&catalog),
+        scope: scope_of(&catalog),
         warc_dir,
         root: staging.clone(),
         catalog,
-        paths,
     };
-
-    let results: Vec<anyhow::Result<FileResult>> = plan
-        .catalog
-        .entries
-        .par_iter()
-        .map(|(key, entry)| plan.write_entry(key, entry))
-        .collect();
+    plan.clear_staging()?;
+    // One pass writes every file and reads each document once. The links it finds that change
+    // the catalogue (an in-scope URL no record answers, a generic body linked as a stylesheet)
+    // are settled after it, and only what they change is written again; see `settle_findings`.
+    let mut results = plan.write_all()?;
+    plan.settle_findings(&mut results)?;
+    crate::memory::release_freed();
+    let results: Vec<FileResult> = results.into_values().collect();
     let mut report = MirrorReport {
         problems: plan.catalog.problems.clone(),
         ..MirrorReport::default()
     };
     let mut manifest = Vec::with_capacity(results.len() + 1);
     for result in results {
-        let FileResult { line, note } = result?;
+        let FileResult { line, note, .. } = result;
         match note {
             Note::None => {}
             Note::Redirect(redirect) => report.redirects.push(redirect),
@@ -181,9 +172,112 @@ enum Note {
 struct FileResult {
     line: ManifestLine,
     note: Note,
+    /// The links of the file's document that change the catalogue ([`findings`]).
+    findings: Vec<Finding>,
+}
+
+/// Names every entry's file. Sorted by URL so that names (and collision suffixes) depend only
+/// on the set of URLs.
+fn assign_paths(catalog: &Catalog) -> HashMap<String, MirrorPath> {
+    let mut mapper = PathMapper::new();
+    let mut paths = HashMap::with_capacity(catalog.entries.len());
+    let mut order: Vec<(&String, &Entry)> = catalog.entries.iter().collect();
+    order.sort_by(|a, b| {
+        a.1.url()
+            .as_str()
+            .cmp(b.1.url().as_str())
+            .then(a.0.cmp(b.0))
+    });
+    for (key, entry) in order {
+        paths.insert(key.clone(), mapper.assign(entry.url(), Some(entry.mime())));
+    }
+    paths
 }
 
 impl Plan {
+    /// An empty `mirror.new/` (a planted link there is removed, never followed).
+    fn clear_staging(&self) -> anyhow::Result<()> {
+        if self.root.symlink_metadata().is_ok() {
+            fs_err::remove_dir_all(&self.root)?;
+        }
+        fs_err::create_dir_all(&self.root)?;
+        Ok(())
+    }
+
+    /// Writes every entry's file, in parallel; results by key.
+    fn write_all(&self) -> anyhow::Result<BTreeMap<String, FileResult>> {
+        self.write_some(self.catalog.entries.keys())
+    }
+
+    fn write_some<'k>(
+        &self,
+        keys: impl Iterator<Item = &'k String>,
+    ) -> anyhow::Result<BTreeMap<String, FileResult>> {
+        let keys: Vec<&String> = keys.collect();
+        keys.into_par_iter()
+            .map(|key| {
+                let entry = self
+                    .catalog
+                    .entries
+                    .get(key)
+                    .with_context(|| format!("no entry for {key}"))?;
+                Ok((key.clone(), self.write_entry(key, entry)?))
+            })
+            .collect()
+    }
+
+    /// Settles what the written documents' links showed, as the survey would have before any
+    /// file was named, so that the mirror is the same as if it had. Usually nothing: every link
+    /// is answered or out of scope. Otherwise the new "not archived" entries join the catalogue
+    /// and get names; when no earlier name moved, only their pages and the documents that link
+    /// them are written (again). When a name moved (a collision suffix) or a generic body turned
+    /// out to be a stylesheet (its type, name and rewriting change), the survey runs its rounds
+    /// and every file is written again.
+    fn settle_findings(
+        &mut self,
+        results: &mut BTreeMap<String, FileResult>,
+    ) -> anyhow::Result<()> {
+        let found: BTreeSet<Finding> = results
+            .values()
+            .flat_map(|r| r.findings.iter().cloned())
+            .collect();
+        if found.is_empty() {
+            return Ok(());
+        }
+        let stylesheet = found.iter().any(|f| matches!(f, Finding::Stylesheet(_)));
+        if !stylesheet {
+            let linking: Vec<String> = results
+                .iter()
+                .filter(|(_, r)| !r.findings.is_empty())
+                .map(|(key, _)| key.clone())
+                .collect();
+            let before: Vec<String> = self.catalog.entries.keys().cloned().collect();
+            settle(&mut self.catalog, found);
+            let paths = assign_paths(&self.catalog);
+            let moved = before
+                .iter()
+                .any(|key| paths.get(key) != self.paths.get(key));
+            self.paths = paths;
+            if !moved {
+                let new: Vec<String> = self
+                    .catalog
+                    .entries
+                    .keys()
+                    .filter(|key| !results.contains_key(*key))
+                    .cloned()
+                    .collect();
+                results.extend(self.write_some(linking.iter().chain(new.iter()))?);
+                return Ok(());
+            }
+        } else {
+            survey(&self.warc_dir, &mut self.catalog);
+            self.paths = assign_paths(&self.catalog);
+        }
+        self.clear_staging()?;
+        *results = self.write_all()?;
+        Ok(())
+    }
+
     fn path_of(&self, key: &str) -> anyhow::Result<&MirrorPath> {
         self.paths
             .get(key)
@@ -260,7 +354,11 @@ impl Plan {
                     target: target.to_string(),
                     path: path.to_string(),
                 });
-                Ok(FileResult { line, note })
+                Ok(FileResult {
+                    line,
+                    note,
+                    findings: Vec::new(),
+                })
             }
             Entry::NotArchived { url, reason } => {
                 let page = pages::not_archived_page(url.as_str(), reason);
@@ -275,7 +373,11 @@ impl Plan {
                     reason: reason.clone(),
                     path: path.to_string(),
                 });
-                Ok(FileResult { line, note })
+                Ok(FileResult {
+                    line,
+                    note,
+                    findings: Vec::new(),
+                })
             }
         }
     }
@@ -288,10 +390,13 @@ impl Plan {
     ) -> anyhow::Result<FileResult> {
         let mut note = Note::None;
         let mut rewritten = false;
+        let mut found = Vec::new();
         let sha1 = match document_kind(capture) {
             Some(_) => match payload::read_body(&self.warc_dir, capture, MAX_REWRITE) {
                 Ok(body) => {
-                    let mut edits = self.edits(&body, capture, &path);
+                    let links = scan(&body, capture);
+                    found = findings(&links, &self.catalog.entries, self.scope.as_ref());
+                    let mut edits = link_edits(links, &path, |url| self.local_target(url));
                     if capture.rendered.is_some() {
                         edits.extend(inert_script_edits(&body));
                     }
@@ -312,17 +417,11 @@ impl Plan {
         let line = ManifestLine::new(&path, Some(capture.url.as_str()), ManifestKind::Archived)
             .with_record(capture, rewritten)
             .with_sha1(sha1);
-        Ok(FileResult { line, note })
-    }
-
-    /// The replacement for every URL in a document that points into the mirror.
-    fn edits(
-        &self,
-        body: &[u8],
-        capture: &Capture,
-        from: &MirrorPath,
-    ) -> Vec<(std::ops::Range<usize>, String)> {
-        link_edits(scan(body, capture), from, |url| self.local_target(url))
+        Ok(FileResult {
+            line,
+            note,
+            findings: found,
+        })
     }
 
     /// Streams the decoded body into `file`, hashing on the way.

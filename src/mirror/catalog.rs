@@ -2,7 +2,10 @@
 //! redirects, the in-scope URLs the crawl did not archive (and why), and the crawl's warcinfo.
 //!
 //! Built in one streaming pass over the WARC files (headers and response heads only; bodies are
-//! skipped), so the mirror is a function of the records alone.
+//! skipped), so the mirror is a function of the records alone. Where the crawl's CDXJ index
+//! (`indexes/index.cdxj`) gives a response's member length, the pass jumps over the rest of the
+//! member instead of inflating it; the index only says where to look next, and an index that
+//! does not match the files (a stale one) is dropped and the files are read through.
 //!
 //! A revisit takes its payload from the record it refers to: in these WARC files, or, for a crawl
 //! made with `--dedup-from`, in the earlier crawl's folder its warcinfo names
@@ -12,12 +15,16 @@
 use std::collections::{BTreeMap, HashMap};
 use std::io::Read;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use rayon::prelude::*;
 
 use url::Url;
 
 use crate::dedup::{DEDUP_FROM_FIELD, EarlierCrawl, ReferredIndex, RefersTo};
 use crate::urls::dedup_key;
 use crate::warc::reader::WarcReader;
+use crate::warc::record::WarcHeaders;
 use crate::warc::{OUTCOME_CONTENT_TYPE, OUTCOME_FIELD, parse_response_head};
 
 /// What a rendered page's body is read as.
@@ -52,20 +59,21 @@ pub struct Capture {
 /// be read; the detail follows after `": "`.
 pub const REFERRED_MISSING: &str = "referred-payload-missing";
 
-/// A record's place: WARC file name (in `warc/`) and gzip member offset.
+/// A record's place: WARC file name (in `warc/`) and gzip member offset. The names are shared
+/// (one allocation per WARC file, not per record).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct RecordRef {
-    pub file: String,
+    pub file: Arc<str>,
     pub offset: u64,
     /// The `warc/` folder of the earlier crawl that holds the record, when it is not this
     /// crawl's.
-    pub folder: Option<PathBuf>,
+    pub folder: Option<Arc<Path>>,
 }
 
 impl RecordRef {
     /// The record's WARC file, given this crawl's `warc/` folder.
     pub fn path(&self, warc_dir: &Path) -> PathBuf {
-        self.folder.as_deref().unwrap_or(warc_dir).join(&self.file)
+        self.folder.as_deref().unwrap_or(warc_dir).join(&*self.file)
     }
 }
 
@@ -142,6 +150,26 @@ pub struct Catalog {
 impl Catalog {
     /// Reads every `*.warc.gz` / `*.warc` in `warc_dir`, in name order.
     pub fn read(warc_dir: &Path) -> anyhow::Result<Catalog> {
+        let index = warc_dir
+            .parent()
+            .map(|out| out.join("indexes").join("index.cdxj"))
+            .and_then(|path| MemberEnds::read(&path));
+        if let Some(index) = index {
+            match Self::read_with(warc_dir, Some(&index))? {
+                Ok(catalog) => return Ok(catalog),
+                Err(StaleIndex) => tracing::info!("the CDXJ index does not match the WARC files"),
+            }
+        }
+        match Self::read_with(warc_dir, None)? {
+            Ok(catalog) => Ok(catalog),
+            Err(StaleIndex) => unreachable!("no index, no jump"),
+        }
+    }
+
+    fn read_with(
+        warc_dir: &Path,
+        index: Option<&MemberEnds>,
+    ) -> anyhow::Result<Result<Catalog, StaleIndex>> {
         let mut files: Vec<PathBuf> = fs_err::read_dir(warc_dir)?
             .filter_map(|e| e.ok().map(|e| e.path()))
             .filter(|p| {
@@ -153,22 +181,42 @@ impl Catalog {
             })
             .collect();
         files.sort();
-        let mut catalog = Catalog::default();
-        let mut captures: HashMap<String, Capture> = HashMap::new();
-        let mut outcomes: HashMap<String, (Url, String)> = HashMap::new();
-        let mut by_id: HashMap<String, RecordRef> = HashMap::new();
-        let mut revisits: Vec<PendingRevisit> = Vec::new();
-        let mut conversions: Vec<(String, RecordRef)> = Vec::new();
-        for path in &files {
-            catalog.read_file(
-                path,
-                &mut captures,
-                &mut outcomes,
-                &mut by_id,
-                &mut revisits,
-                &mut conversions,
-            );
+        // Each file is read in segments that start at members the index lists, in parallel;
+        // the segments' tables are then merged in file order, which gives what one reader going
+        // through the files in turn would have (see `Tables::merge`).
+        let segments: Vec<Segment> = files
+            .iter()
+            .flat_map(|path| segments_of(path, index))
+            .collect();
+        let read: Vec<Result<Tables, StaleIndex>> =
+            segments.par_iter().map(|s| s.read(index)).collect();
+        let mut tables = Tables::default();
+        let mut broken: Option<&Path> = None;
+        for (segment, part) in segments.iter().zip(read) {
+            let Ok(part) = part else {
+                return Ok(Err(StaleIndex));
+            };
+            if broken == Some(segment.path.as_path()) {
+                continue; // a file is read no further than its first unreadable record
+            }
+            broken = part.broke.then_some(segment.path.as_path());
+            tables.merge(part);
         }
+        let Tables {
+            mut captures,
+            mut outcomes,
+            by_id,
+            revisits,
+            conversions,
+            info,
+            problems,
+            ..
+        } = tables;
+        let mut catalog = Catalog {
+            info: info.unwrap_or_default(),
+            problems,
+            ..Catalog::default()
+        };
         // A rendered page belongs to the very capture it was made from (the last conversion of
         // it wins, as a later render of the same record would).
         let rendered: HashMap<RecordRef, RecordRef> = conversions
@@ -213,64 +261,180 @@ impl Catalog {
                 .or_insert(Entry::NotArchived { url, reason });
         }
         catalog.warc_files = files;
-        Ok(catalog)
+        Ok(Ok(catalog))
     }
+}
 
-    fn read_file(
-        &mut self,
-        path: &Path,
-        captures: &mut HashMap<String, Capture>,
-        outcomes: &mut HashMap<String, (Url, String)>,
-        by_id: &mut HashMap<String, RecordRef>,
-        revisits: &mut Vec<PendingRevisit>,
-        conversions: &mut Vec<(String, RecordRef)>,
-    ) {
-        let file = path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        let mut reader = match WarcReader::open(path) {
+/// What some records showed, before they join the catalogue.
+#[derive(Default)]
+struct Tables {
+    captures: HashMap<String, Capture>,
+    outcomes: HashMap<String, (Url, String)>,
+    by_id: HashMap<String, RecordRef>,
+    revisits: Vec<PendingRevisit>,
+    conversions: Vec<(String, RecordRef)>,
+    /// The first warcinfo record with fields (or the last one seen while none had any).
+    info: Option<CrawlInfo>,
+    problems: Vec<String>,
+    /// Reading stopped at a record that could not be read.
+    broke: bool,
+}
+
+impl Tables {
+    /// Adds the tables of the records that come after these: a later capture of a URL wins
+    /// unless the earlier ranks higher ([`offer`]), later outcomes and record ids replace
+    /// earlier ones, lists are appended, and the first warcinfo with fields stays.
+    fn merge(&mut self, later: Tables) {
+        for capture in later.captures.into_values() {
+            offer(&mut self.captures, capture);
+        }
+        self.outcomes.extend(later.outcomes);
+        self.by_id.extend(later.by_id);
+        self.revisits.extend(later.revisits);
+        self.conversions.extend(later.conversions);
+        if self.info.as_ref().is_none_or(|i| i.fields.is_empty()) && later.info.is_some() {
+            self.info = later.info;
+        }
+        self.problems.extend(later.problems);
+        self.broke = later.broke;
+    }
+}
+
+/// A stretch of one WARC file: from a member's offset to the next segment's (or the end).
+struct Segment {
+    path: PathBuf,
+    file: Arc<str>,
+    start: u64,
+    stop: Option<u64>,
+}
+
+/// Parts of a file for the readers to share: without an index, the whole file; with one, cut
+/// at indexed members into about four parts per thread.
+fn segments_of(path: &Path, index: Option<&MemberEnds>) -> Vec<Segment> {
+    let file: Arc<str> = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
+        .into();
+    let whole = || Segment {
+        path: path.to_path_buf(),
+        file: file.clone(),
+        start: 0,
+        stop: None,
+    };
+    let Some(ends) = index.and_then(|index| index.of(&file)) else {
+        return vec![whole()];
+    };
+    let len = fs_err::metadata(path).map(|m| m.len()).unwrap_or(0);
+    let parts = (rayon::current_num_threads() * 4) as u64;
+    let mut starts = vec![0];
+    for j in 1..parts {
+        let target = len / parts * j;
+        let at = ends.partition_point(|(offset, _, _)| *offset < target);
+        if let Some((offset, _, _)) = ends.get(at)
+            && *offset > *starts.last().unwrap_or(&0)
+        {
+            starts.push(*offset);
+        }
+    }
+    let stops = starts.iter().skip(1).map(|s| Some(*s)).chain([None]);
+    starts
+        .iter()
+        .zip(stops)
+        .map(|(start, stop)| Segment {
+            start: *start,
+            stop,
+            ..whole()
+        })
+        .collect()
+}
+
+impl Segment {
+    /// Reads the segment's records. `Err` when the index proves not to be this file's: a
+    /// segment that does not start at the record the index names there, a jump that lands
+    /// where no record starts, or records that run past the next segment's start.
+    fn read(&self, index: Option<&MemberEnds>) -> Result<Tables, StaleIndex> {
+        let mut tables = Tables::default();
+        let mut reader = match WarcReader::open_at(&self.path, self.start) {
             Ok(reader) => reader,
             Err(err) => {
-                self.problems.push(err.to_string());
-                return;
+                tables.problems.push(err.to_string());
+                tables.broke = true;
+                return Ok(tables);
             }
         };
+        let ends = index.and_then(|index| index.of(&self.file));
+        let file_len = fs_err::metadata(&self.path).map(|m| m.len()).unwrap_or(0);
+        // A segment after the first starts at a member the index lists, and must find that
+        // very record there.
+        let mut jumped = self.start > 0;
+        let mut first = self.start > 0;
         loop {
             let head = match reader.next_record() {
                 Ok(Some(head)) => head,
                 Ok(None) => break,
+                Err(_) if jumped => return Err(StaleIndex),
                 Err(err) => {
-                    self.problems.push(err.to_string());
+                    tables.problems.push(err.to_string());
+                    tables.broke = true;
                     break;
                 }
             };
+            if let Some(stop) = self.stop {
+                match head.offset.cmp(&stop) {
+                    std::cmp::Ordering::Less => {}
+                    std::cmp::Ordering::Equal => break,
+                    std::cmp::Ordering::Greater => return Err(StaleIndex),
+                }
+            }
+            if first {
+                let listed =
+                    ends.is_some_and(|ends| member_end(ends, head.offset, &head.headers).is_some());
+                if !listed {
+                    return Err(StaleIndex);
+                }
+                first = false;
+            }
+            jumped = false;
             let h = &head.headers;
             let here = RecordRef {
-                file: file.clone(),
+                file: self.file.clone(),
                 offset: head.offset,
                 folder: None,
             };
-            if let Some(id) = h.get("WARC-Record-ID") {
-                by_id.insert(id.to_string(), here.clone());
-            }
             let kind = h.get("WARC-Type").unwrap_or("").to_string();
+            // Revisits and conversions refer to responses (a conversion to a revisit, too):
+            // only their ids are looked up, so only theirs are kept.
+            if matches!(kind.as_str(), "response" | "revisit")
+                && let Some(id) = h.get("WARC-Record-ID")
+            {
+                tables.by_id.insert(id.to_string(), here.clone());
+            }
             let target = h.get("WARC-Target-URI").and_then(|u| Url::parse(u).ok());
             let date = h.get("WARC-Date").unwrap_or("").to_string();
             match kind.as_str() {
-                "warcinfo" if self.info.fields.is_empty() => {
+                "warcinfo" if tables.info.as_ref().is_none_or(|i| i.fields.is_empty()) => {
                     let block = read_prefix(&mut reader, MAX_HEAD);
-                    self.info = CrawlInfo {
+                    tables.info = Some(CrawlInfo {
                         fields: parse_fields(&block),
                         date,
-                    };
+                    });
                 }
                 "response" | "revisit" => {
                     let Some(url) = target else { continue };
-                    let block = read_prefix(&mut reader, MAX_HEAD);
-                    let Ok(http) = parse_response_head(&block) else {
+                    let Some(http) = read_http_head(&mut reader) else {
                         continue;
                     };
+                    if let Some(end) = ends.and_then(|ends| member_end(ends, head.offset, h)) {
+                        jumped = match reader.skip_member_to(end, file_len) {
+                            Ok(jumped) => jumped,
+                            Err(err) => {
+                                tables.problems.push(err.to_string());
+                                tables.broke = true;
+                                break;
+                            }
+                        };
+                    }
                     let header = |name: &str| {
                         http.header(name)
                             .map(|v| String::from_utf8_lossy(v).trim().to_string())
@@ -294,7 +458,7 @@ impl Catalog {
                     };
                     if kind == "revisit" {
                         if let Some(refers_to) = h.get("WARC-Refers-To") {
-                            revisits.push(PendingRevisit {
+                            tables.revisits.push(PendingRevisit {
                                 capture,
                                 refers_to: refers_to.to_string(),
                                 refers_to_uri: h
@@ -304,7 +468,7 @@ impl Catalog {
                             });
                         }
                     } else {
-                        offer(captures, capture);
+                        offer(&mut tables.captures, capture);
                     }
                 }
                 "conversion"
@@ -312,7 +476,7 @@ impl Catalog {
                         .is_some_and(|t| crate::content::media_type(t) == "text/html") =>
                 {
                     if let Some(refers_to) = h.get("WARC-Refers-To") {
-                        conversions.push((refers_to.to_string(), here));
+                        tables.conversions.push((refers_to.to_string(), here));
                     }
                 }
                 "metadata" if h.get("Content-Type") == Some(OUTCOME_CONTENT_TYPE) => {
@@ -320,11 +484,94 @@ impl Catalog {
                     let block = read_prefix(&mut reader, MAX_HEAD);
                     let fields = parse_fields(&block);
                     if let Some((_, reason)) = fields.iter().find(|(n, _)| n == OUTCOME_FIELD) {
-                        outcomes.insert(dedup_key(&url), (url, reason.clone()));
+                        tables
+                            .outcomes
+                            .insert(dedup_key(&url), (url, reason.clone()));
                     }
                 }
                 _ => {}
             }
+        }
+        Ok(tables)
+    }
+}
+
+/// A jump the index asked for did not land on a record: the index is not this WARC's.
+struct StaleIndex;
+
+/// Where each indexed record's gzip member ends, by file and member offset, from the CDXJ index.
+/// An entry is used only for a record whose URI and payload digest are the entry's.
+struct MemberEnds {
+    /// File name → (offset, length, fingerprint of URI and digest), sorted by offset.
+    files: HashMap<String, Vec<(u64, u64, u64)>>,
+}
+
+impl MemberEnds {
+    /// `None` when there is no index or it cannot be read whole (the files are then read
+    /// through; the index is an aid, never a source).
+    fn read(path: &Path) -> Option<MemberEnds> {
+        use std::io::BufRead as _;
+        let file = std::fs::File::open(path).ok()?;
+        let mut files: HashMap<String, Vec<(u64, u64, u64)>> = HashMap::new();
+        for (i, line) in std::io::BufReader::new(file).lines().enumerate() {
+            let line = line.ok()?;
+            if line.trim().is_empty() || line.starts_with('!') {
+                continue;
+            }
+            let entry = crate::warc::cdxj::CdxjEntry::parse(&line, i + 1).ok()?;
+            let print = fingerprint(&entry.url, entry.digest.as_deref());
+            files
+                .entry(entry.filename)
+                .or_default()
+                .push((entry.offset, entry.length, print));
+        }
+        for places in files.values_mut() {
+            places.sort_unstable();
+            places.dedup_by_key(|(offset, _, _)| *offset);
+            places.shrink_to_fit();
+        }
+        Some(MemberEnds { files })
+    }
+
+    fn of(&self, file: &str) -> Option<&[(u64, u64, u64)]> {
+        self.files.get(file).map(Vec::as_slice)
+    }
+}
+
+/// Where the member at `offset` ends, if the index has a line for this very record.
+fn member_end(ends: &[(u64, u64, u64)], offset: u64, headers: &WarcHeaders) -> Option<u64> {
+    let at = ends.binary_search_by_key(&offset, |(o, _, _)| *o).ok()?;
+    let (offset, length, print) = ends[at];
+    let uri = headers.get("WARC-Target-URI")?;
+    (print == fingerprint(uri, headers.get("WARC-Payload-Digest")))
+        .then(|| offset.checked_add(length))
+        .flatten()
+}
+
+fn fingerprint(uri: &str, digest: Option<&str>) -> u64 {
+    use std::hash::{Hash as _, Hasher as _};
+    let mut hasher = std::hash::DefaultHasher::new();
+    uri.hash(&mut hasher);
+    digest.hash(&mut hasher);
+    hasher.finish()
+}
+
+/// The HTTP head at the start of the current block (1xx interim heads passed over), read a
+/// little at a time so that a body is not read to find it; `None` when there is none.
+fn read_http_head<R: Read>(reader: &mut WarcReader<R>) -> Option<crate::warc::ResponseHead> {
+    let mut block = Vec::new();
+    let mut step = 2048;
+    loop {
+        let before = block.len();
+        let _ = reader.block().take(step as u64).read_to_end(&mut block);
+        match parse_response_head(&block) {
+            Ok(head) => return Some(head),
+            Err(crate::warc::HeadError::Incomplete)
+                if block.len() > before && block.len() < MAX_HEAD =>
+            {
+                step = (step * 2).min(MAX_HEAD - block.len());
+            }
+            Err(_) => return None,
         }
     }
 }
@@ -371,7 +618,7 @@ impl Catalog {
                 return;
             }
         };
-        let warc_dir = index.crawl().warc_dir();
+        let warc_dir: Arc<Path> = index.crawl().warc_dir().into();
         for mut revisit in revisits {
             let Some(digest) = revisit.capture.payload_digest.clone() else {
                 continue;
@@ -385,7 +632,7 @@ impl Catalog {
             let why = match index.find(&refers) {
                 Ok(Some((payload, _))) => {
                     revisit.capture.payload_at = RecordRef {
-                        file: payload.file,
+                        file: payload.file.into(),
                         offset: payload.offset,
                         folder: Some(warc_dir.clone()),
                     };

@@ -2,7 +2,7 @@
 //! The real type of bodies served with a generic one, text linked as a stylesheet, and every
 //! link of every page, so that in-scope links no record answers get a "not archived" entry.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::Read;
 use std::path::Path;
 
@@ -21,7 +21,7 @@ use crate::scope::{Scope, ScopeMode};
 use crate::urls::dedup_key;
 
 /// The crawl's scope, as its warcinfo records it.
-fn scope_of(catalog: &Catalog) -> Option<Scope> {
+pub(super) fn scope_of(catalog: &Catalog) -> Option<Scope> {
     let mut seeds: Vec<Url> = catalog
         .info
         .all("arkiv-seed")
@@ -83,55 +83,73 @@ pub(super) fn survey(warc_dir: &Path, catalog: &mut Catalog) {
             })
             .flat_map_iter(|capture| {
                 let body = payload::read_body(warc_dir, capture, MAX_REWRITE).unwrap_or_default();
-                scan(&body, capture)
-                    .into_iter()
-                    .filter_map(|f| {
-                        let stylesheet =
-                            linked_as_stylesheet(f.context, f.kind == LinkKind::Requisite);
-                        let mut url = f.url?;
-                        url.set_fragment(None);
-                        let key = dedup_key(&url);
-                        match entries.get(&key) {
-                            Some(Entry::Archived(c)) if stylesheet && is_generic_mime(&c.mime) => {
-                                Some(Finding::Stylesheet(key))
-                            }
-                            Some(_) => None,
-                            None if scope.as_ref().is_some_and(|s| s.same_site(&url)) => {
-                                Some(Finding::NotArchived(key, url.to_string()))
-                            }
-                            None => None,
-                        }
-                    })
-                    .collect::<Vec<_>>()
+                findings(&scan(&body, capture), entries, scope.as_ref())
             })
             .collect();
-        round = Vec::new();
-        for finding in found {
-            match finding {
-                Finding::Stylesheet(key) => {
-                    if let Some(Entry::Archived(capture)) = catalog.entries.get_mut(&key)
-                        && is_generic_mime(&capture.mime)
-                    {
-                        capture.mime = "text/css".to_string();
-                        round.push(key);
-                    }
+        round = settle(catalog, found);
+    }
+}
+
+/// Puts what the links showed into the catalogue: generic bodies linked as stylesheets become
+/// `text/css` (their keys are returned: they are documents now, to be read in turn), in-scope
+/// URLs no record answers get their "not archived" entry.
+pub(super) fn settle(catalog: &mut Catalog, found: BTreeSet<Finding>) -> Vec<String> {
+    let mut stylesheets = Vec::new();
+    for finding in found {
+        match finding {
+            Finding::Stylesheet(key) => {
+                if let Some(Entry::Archived(capture)) = catalog.entries.get_mut(&key)
+                    && is_generic_mime(&capture.mime)
+                {
+                    capture.mime = "text/css".to_string();
+                    stylesheets.push(key);
                 }
-                Finding::NotArchived(key, text) => {
-                    let Ok(url) = Url::parse(&text) else { continue };
-                    catalog.entries.entry(key).or_insert(Entry::NotArchived {
-                        url,
-                        reason: "not-fetched".to_string(),
-                    });
-                }
+            }
+            Finding::NotArchived(key, text) => {
+                let Ok(url) = Url::parse(&text) else { continue };
+                catalog.entries.entry(key).or_insert(Entry::NotArchived {
+                    url,
+                    reason: "not-fetched".to_string(),
+                });
             }
         }
     }
+    stylesheets
+}
+
+/// The links of one document that change the catalogue. Each page's links are checked against
+/// the catalogue as they are found and only these few are kept, so memory does not grow with
+/// the site's links.
+pub(super) fn findings(
+    found: &[FoundUrl],
+    entries: &BTreeMap<String, Entry>,
+    scope: Option<&Scope>,
+) -> Vec<Finding> {
+    found
+        .iter()
+        .filter_map(|f| {
+            let stylesheet = linked_as_stylesheet(f.context, f.kind == LinkKind::Requisite);
+            let mut url = f.url.clone()?;
+            url.set_fragment(None);
+            let key = dedup_key(&url);
+            match entries.get(&key) {
+                Some(Entry::Archived(c)) if stylesheet && is_generic_mime(&c.mime) => {
+                    Some(Finding::Stylesheet(key))
+                }
+                Some(_) => None,
+                None if scope.is_some_and(|s| s.same_site(&url)) => {
+                    Some(Finding::NotArchived(key, url.to_string()))
+                }
+                None => None,
+            }
+        })
+        .collect()
 }
 
 /// A link that changes the catalogue: a body with a generic type linked as a stylesheet (by its
 /// key), or an in-scope URL no record answers (by its key and its text).
-#[derive(Debug, PartialEq, Eq, PartialOrd, Ord)]
-enum Finding {
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub(super) enum Finding {
     Stylesheet(String),
     NotArchived(String, String),
 }
@@ -139,7 +157,7 @@ enum Finding {
 /// Bodies served as `text/plain`, `application/octet-stream` or with no type get the type their
 /// first bytes show (an HTML page, a PNG), as a browser would sniff them: the file then gets the
 /// right extension and, for HTML, its links rewritten.
-fn correct_generic_types(warc_dir: &Path, catalog: &mut Catalog) {
+pub(super) fn correct_generic_types(warc_dir: &Path, catalog: &mut Catalog) {
     let generic: Vec<(String, Capture)> = catalog
         .entries
         .iter()

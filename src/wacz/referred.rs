@@ -96,7 +96,7 @@ pub fn write_referred_warc(catalog: &Catalog, path: &Path) -> Result<usize, Wacz
         };
         if let Some(folder) = &c.payload_at.folder {
             wanted
-                .entry(folder.join(&c.payload_at.file))
+                .entry(folder.join(&*c.payload_at.file))
                 .or_default()
                 .push(c.payload_at.offset);
         }

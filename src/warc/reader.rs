@@ -105,13 +105,20 @@ impl<R: Read> BufRead for Counting<R> {
     }
 }
 
-/// A gzip member's decoded bytes, buffered in a buffer that outlives the member.
+/// A gzip member's decoded bytes, buffered in a buffer that outlives the member. The first fill
+/// of a member decodes only [`FIRST_FILL`] bytes and each later one twice as many, up to the
+/// buffer: a reader that wants only a record's header (and jumps past the rest with an index)
+/// does not pay for inflating a whole buffer of its block.
 struct Inflated<R: Read> {
     inner: GzDecoder<Counting<R>>,
     buf: Vec<u8>,
     pos: usize,
     filled: usize,
+    fill: usize,
 }
+
+/// Decoded bytes asked for by a member's first fill: a WARC header and an HTTP head, mostly.
+const FIRST_FILL: usize = 2048;
 
 impl<R: Read> Inflated<R> {
     fn new(counting: Counting<R>, buf: Vec<u8>) -> Self {
@@ -120,6 +127,7 @@ impl<R: Read> Inflated<R> {
             buf,
             pos: 0,
             filled: 0,
+            fill: FIRST_FILL,
         }
     }
 
@@ -149,8 +157,10 @@ impl<R: Read> Read for Inflated<R> {
 impl<R: Read> BufRead for Inflated<R> {
     fn fill_buf(&mut self) -> io::Result<&[u8]> {
         if self.pos == self.filled {
-            self.filled = self.inner.read(&mut self.buf)?;
+            let fill = self.fill.min(self.buf.len());
+            self.filled = self.inner.read(&mut self.buf[..fill])?;
             self.pos = 0;
+            self.fill = fill.saturating_mul(2);
         }
         Ok(&self.buf[self.pos..self.filled])
     }
@@ -169,6 +179,8 @@ enum Stage<R: Read> {
 
 struct Current {
     offset: u64,
+    /// Decoded bytes of the header block (blank lines before it included).
+    header_len: u64,
     remaining: u64,
     block_len: u64,
     digester: Option<BlockDigester>,
@@ -184,6 +196,8 @@ pub struct WarcReader<R: Read> {
     /// The decoded-bytes buffer between gzip members.
     spare: Option<Vec<u8>>,
     block_digests: bool,
+    /// Bytes of the header block [`Self::read_headers`] read last.
+    header_len: u64,
 }
 
 /// Files are read as `std::fs::File`, whose reads fill a buffer without zeroing it first (errors
@@ -210,6 +224,66 @@ impl WarcReader<std::fs::File> {
     }
 }
 
+impl<R: Read + Seek> WarcReader<R> {
+    /// Leaves the current record by moving straight to `end`, where an index (CDXJ's `offset`
+    /// plus `length`) says its gzip member ends, instead of inflating the rest of the member.
+    /// The jump is taken only when the member's gzip trailer, read at `end`, gives the size the
+    /// record must have when it is alone in its member (header, block, CRLF CRLF): a stale or
+    /// wrong index fails that check and the reader simply goes on inflating. Returns whether it
+    /// jumped; `false` also for a plain `.warc`, no record being read, or `end` before the bytes
+    /// already consumed or past `file_len`.
+    pub fn skip_member_to(&mut self, end: u64, file_len: u64) -> Result<bool, ReadError> {
+        let Some((offset, size)) = self
+            .current
+            .as_ref()
+            .map(|cur| (cur.offset, cur.header_len + cur.block_len + 4))
+        else {
+            return Ok(false);
+        };
+        let Stage::Gzip(src) = &mut self.stage else {
+            return Ok(false);
+        };
+        let consumed = self.base + src.counting().pos;
+        if end < consumed.saturating_add(TRAILER_LEN) || end > file_len || end <= offset {
+            return Ok(false);
+        }
+        let io_err = |source| ReadError::Io {
+            file: self.file.clone(),
+            offset,
+            source,
+        };
+        // The trailer's last four bytes are the decoded size modulo 2^32 (RFC 1952, ISIZE).
+        let inner = &mut src.counting().inner;
+        let ahead = i64::try_from(end - TRAILER_LEN - consumed).map_err(io::Error::other);
+        let mut trailer = [0u8; TRAILER_LEN as usize];
+        ahead
+            .and_then(|ahead| inner.seek_relative(ahead))
+            .and_then(|()| inner.read_exact(&mut trailer))
+            .map_err(io_err)?;
+        let isize = u32::from_le_bytes([trailer[4], trailer[5], trailer[6], trailer[7]]);
+        if u64::from(isize) != size & u64::from(u32::MAX) {
+            // Not this member's end: back to where the decoder left its input.
+            let back = -i64::try_from(end - consumed)
+                .map_err(io::Error::other)
+                .map_err(io_err)?;
+            inner.seek_relative(back).map_err(io_err)?;
+            return Ok(false);
+        }
+        let Stage::Gzip(src) = std::mem::replace(&mut self.stage, Stage::Done) else {
+            unreachable!("matched above");
+        };
+        let (mut counting, buf) = src.into_parts();
+        self.spare = Some(buf);
+        self.current = None;
+        counting.pos = end - self.base;
+        self.stage = Stage::Idle(counting);
+        Ok(true)
+    }
+}
+
+/// A gzip member's trailer: CRC-32 and ISIZE.
+const TRAILER_LEN: u64 = 8;
+
 impl<R: Read> WarcReader<R> {
     /// Reads from any byte stream; `file` names it in errors and `base` is its first byte's offset.
     pub fn with_name(reader: R, file: &str, base: u64) -> Self {
@@ -225,6 +299,7 @@ impl<R: Read> WarcReader<R> {
             current: None,
             spare: None,
             block_digests: false,
+            header_len: 0,
         }
     }
 
@@ -292,6 +367,7 @@ impl<R: Read> WarcReader<R> {
         };
         self.current = Some(Current {
             offset,
+            header_len: self.header_len,
             remaining: block_len,
             block_len,
             digester: self.block_digests.then(BlockDigester::new),
@@ -430,6 +506,7 @@ impl<R: Read> WarcReader<R> {
     fn read_headers(&mut self, offset: u64) -> Result<Option<WarcHeaders>, ReadError> {
         let mut headers: Option<WarcHeaders> = None;
         let mut total = 0usize;
+        self.header_len = 0;
         let mut line = Vec::new();
         loop {
             line.clear();
@@ -458,7 +535,10 @@ impl<R: Read> WarcReader<R> {
                 None => {
                     return Err(self.malformed(offset, "does not start with a WARC/ version line"));
                 }
-                Some(_) if text.is_empty() => break,
+                Some(_) if text.is_empty() => {
+                    self.header_len = total as u64;
+                    break;
+                }
                 Some(h) if text.starts_with([' ', '\t']) => {
                     if !h.continue_last(text) {
                         return Err(self.malformed(offset, "continuation line without a field"));

@@ -285,3 +285,81 @@ fn a_rebuild_is_byte_identical() {
         assert!(!copy.join("mirror.new").exists());
     }
 }
+
+/// The CDXJ index only tells the catalogue where a response's gzip member ends, so that it need
+/// not inflate the rest: without the index, or with one whose lengths are wrong (off by one, or
+/// spanning the next record), the rebuild is the same, byte for byte.
+#[test]
+fn a_rebuild_without_the_index_or_with_a_wrong_one_is_the_same() {
+    let site = SITES[0];
+    let crawled = support::crawled(site);
+    let index =
+        fs_err::read_to_string(crawled.out.join("indexes").join("index.cdxj")).expect("index");
+    let entries: Vec<arkiv::warc::cdxj::CdxjEntry> = index
+        .lines()
+        .enumerate()
+        .map(|(i, line)| arkiv::warc::cdxj::CdxjEntry::parse(line, i + 1).expect("line"))
+        .collect();
+    let mut by_offset: Vec<(String, u64, u64)> = entries
+        .iter()
+        .map(|e| (e.filename.clone(), e.offset, e.length))
+        .collect();
+    by_offset.sort();
+    let spanning = |e: &arkiv::warc::cdxj::CdxjEntry| {
+        let at = by_offset
+            .iter()
+            .position(|(f, o, _)| *f == e.filename && *o == e.offset)
+            .expect("listed");
+        match by_offset.get(at + 1) {
+            Some((f, o, l)) if *f == e.filename => o + l - e.offset,
+            _ => e.length,
+        }
+    };
+    type Rewrite<'a> = &'a dyn Fn(&arkiv::warc::cdxj::CdxjEntry) -> u64;
+    let variants: [(&str, Option<Rewrite<'_>>); 3] = [
+        ("no index", None),
+        ("lengths one byte long", Some(&|e| e.length + 1)),
+        ("lengths spanning the next record", Some(&spanning)),
+    ];
+    for (what, rewrite) in variants {
+        let dir = tempfile::tempdir().expect("temp");
+        let copy = dir.path().join("out");
+        copy_tree(&crawled.out, &copy);
+        let index_path = copy.join("indexes").join("index.cdxj");
+        match rewrite {
+            None => fs_err::remove_file(&index_path).expect("remove index"),
+            Some(length) => {
+                let lines: Vec<String> = entries
+                    .iter()
+                    .map(|e| {
+                        let mut e = e.clone();
+                        e.length = length(&e);
+                        e.to_line()
+                    })
+                    .collect();
+                fs_err::write(&index_path, lines.join("\n") + "\n").expect("write index");
+            }
+        }
+        let output = support::arkiv()
+            .args(["--quiet", "mirror"])
+            .arg(&copy)
+            .output()
+            .expect("arkiv mirror");
+        assert!(
+            output.status.success(),
+            "{what}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let manifest_a = fs_err::read(crawled.out.join("manifest.jsonl")).expect("manifest");
+        let manifest_b = fs_err::read(copy.join("manifest.jsonl")).expect("manifest");
+        assert!(manifest_a == manifest_b, "{what}: manifest.jsonl differs");
+        let (a, b) = (crawled.out.join("mirror"), copy.join("mirror"));
+        let files = files_below(&a);
+        assert_eq!(files, files_below(&b), "{what}: file lists differ");
+        for rel in &files {
+            let same =
+                fs_err::read(a.join(rel)).expect("a") == fs_err::read(b.join(rel)).expect("b");
+            assert!(same, "{what}: {rel} differs");
+        }
+    }
+}

@@ -191,3 +191,62 @@ fn corruption_is_not_truncation_and_is_never_sealed_away() {
     );
     assert_eq!(fs_err::read(&path).expect("read").len(), bytes.len());
 }
+
+/// `skip_member_to` jumps only to where the member really ends; any other place (one byte off,
+/// the end of the next member, past the file) is refused and reading goes on as if never asked.
+#[test]
+fn a_jump_to_a_members_end_is_taken_only_when_the_trailer_agrees() {
+    let sample = write_sample(300_000);
+    let path = &sample.files[0];
+    let file_len = fs_err::metadata(path).expect("metadata").len();
+    let (all, err) = read_all(WarcReader::open(path).expect("open"));
+    assert!(err.is_none());
+    let uris = |records: &[(u64, Option<String>)]| -> Vec<Option<String>> {
+        records.iter().map(|(_, u)| u.clone()).collect()
+    };
+    let expected: Vec<(u64, Option<String>)> = all
+        .iter()
+        .map(|r| {
+            (
+                r.offset,
+                r.headers.get("WARC-Target-URI").map(str::to_string),
+            )
+        })
+        .collect();
+    let ends: Vec<u64> = all.iter().map(|r| r.offset + r.length).collect();
+
+    // Each record read to its header, then the asked-for jump (`end_for` of its index).
+    let walk = |end_for: &dyn Fn(usize) -> u64| -> (Vec<(u64, Option<String>)>, usize) {
+        let mut reader = WarcReader::open(path).expect("open");
+        let mut seen = Vec::new();
+        let mut jumps = 0;
+        while let Some(head) = reader.next_record().expect("whole records") {
+            let i = seen.len();
+            seen.push((
+                head.offset,
+                head.headers.get("WARC-Target-URI").map(str::to_string),
+            ));
+            let mut start = [0u8; 10];
+            let _ = reader.block().read(&mut start);
+            if reader.skip_member_to(end_for(i), file_len).expect("jump") {
+                jumps += 1;
+            }
+        }
+        (seen, jumps)
+    };
+    let (seen, jumps) = walk(&|i| ends[i]);
+    assert_eq!(uris(&seen), uris(&expected));
+    assert_eq!(jumps, all.len(), "every true end is taken");
+    for wrong in [
+        &(|i: usize| ends[i] + 1) as &dyn Fn(usize) -> u64,
+        &|i: usize| ends[i] - 1,
+        &|i: usize| ends.get(i + 1).copied().unwrap_or(file_len + 1),
+        &|_| file_len + 10,
+        &|i: usize| all[i].offset,
+    ] {
+        let (seen, jumps) = walk(wrong);
+        assert_eq!(uris(&seen), uris(&expected), "a wrong end loses no record");
+        assert_eq!(seen, expected);
+        assert_eq!(jumps, 0, "no wrong end is taken");
+    }
+}
