@@ -1,10 +1,10 @@
 //! Finds and starts one headless Chromium with a fresh profile, kept off the network by itself.
 //!
 //! The DevTools pipe wants the browser's fd 3 and fd 4. Placing descriptors there needs code
-//! between `fork` and `exec`, which safe Rust does not offer (`#![forbid(unsafe_code)]`) and which
-//! crates such as `command-fds` do with `unsafe` of their own; instead the browser is started
-//! through `/bin/sh -c 'exec "$0" "$@" 3<&0 4>&1 0</dev/null 1>&2'`: the shell moves the two
-//! pipes we hand it as stdin and stdout onto 3 and 4 and then becomes Chromium (Debian's
+//! between `fork` and `exec`, which safe Rust does not offer (the crate denies `unsafe_code`)
+//! and which crates such as `command-fds` do with `unsafe` of their own; instead the browser is
+//! started through `/bin/sh -c 'exec "$0" "$@" 3<&0 4>&1 0</dev/null 1>&2'`: the shell moves the
+//! two pipes we hand it as stdin and stdout onto 3 and 4 and then becomes Chromium (Debian's
 //! `chromium` is itself such a shell script). When arkiv exits, however abruptly, the pipe closes
 //! and Chromium quits by itself. It runs in its own process group, so a Ctrl-C meant for arkiv
 //! does not kill it in the middle of a page.
