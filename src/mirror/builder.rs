@@ -230,9 +230,10 @@ impl Plan {
     /// file was named, so that the mirror is the same as if it had. Usually nothing: every link
     /// is answered or out of scope. Otherwise the new "not archived" entries join the catalogue
     /// and get names; when no earlier name moved, only their pages and the documents that link
-    /// them are written (again). When a name moved (a collision suffix) or a generic body turned
-    /// out to be a stylesheet (its type, name and rewriting change), the survey runs its rounds
-    /// and every file is written again.
+    /// them are written (again). When a name moved (a collision suffix), a redirect leads to a
+    /// new entry (its stub and the links through it change) or a generic body turned out to be
+    /// a stylesheet (its type, name and rewriting change), every file is written again, after
+    /// the survey's rounds in the last case.
     fn settle_findings(
         &mut self,
         results: &mut BTreeMap<String, FileResult>,
@@ -258,14 +259,19 @@ impl Plan {
                 .iter()
                 .any(|key| paths.get(key) != self.paths.get(key));
             self.paths = paths;
-            if !moved {
-                let new: Vec<String> = self
-                    .catalog
-                    .entries
-                    .keys()
-                    .filter(|key| !results.contains_key(*key))
-                    .cloned()
-                    .collect();
+            let new: HashSet<&String> = self
+                .catalog
+                .entries
+                .keys()
+                .filter(|key| !results.contains_key(*key))
+                .collect();
+            // A redirect to a new entry changes its stub, and every link that follows it (in
+            // documents with no finding of their own): those are found only by writing all.
+            let redirected = self.catalog.entries.values().any(|entry| {
+                matches!(entry, Entry::Redirect { target, .. } if new.contains(&dedup_key(target)))
+            });
+            if !moved && !redirected {
+                let new: Vec<String> = new.into_iter().cloned().collect();
                 results.extend(self.write_some(linking.iter().chain(new.iter()))?);
                 return Ok(());
             }

@@ -395,3 +395,78 @@ fn the_report_lists_redirects_and_pages_not_archived() {
         }
     }
 }
+
+/// A link to an in-scope URL that no record answers gets a "not archived" page, and so does a
+/// redirect to it: the redirect's stub and a link that goes through the redirect both point at
+/// that page, as they would had the URL been known before any file was written.
+#[test]
+fn a_redirect_to_an_unanswered_url_leads_to_its_not_archived_page() {
+    use arkiv::warc::writer::{Block, HttpRecordMeta, WarcWriter, WarcinfoFields, WriterOptions};
+    let dir = tempfile::tempdir().expect("temp");
+    let out = dir.path().join("out");
+    let warc = out.join("warc");
+    fs_err::create_dir_all(&warc).expect("warc dir");
+    let seed = "http://example.test/";
+    let info = WarcinfoFields::new()
+        .with("arkiv-seed", seed)
+        .with("arkiv-scope", "origin");
+    let mut writer = WarcWriter::new(WriterOptions::new(&warc, "unanswered"), info.clone());
+    writer.write_warcinfo(info).expect("warcinfo");
+    let page = "<!DOCTYPE html><title>s</title><a href=\"/form-target\">f</a> \
+                <a href=\"/old\">o</a>";
+    let records = [
+        (
+            seed.to_string(),
+            format!(
+                "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: {}\r\n\r\n{page}",
+                page.len()
+            ),
+        ),
+        (
+            format!("{seed}old"),
+            "HTTP/1.1 301 Moved Permanently\r\nLocation: /form-target\r\nContent-Length: 0\r\n\r\n"
+                .to_string(),
+        ),
+    ];
+    for (url, message) in &records {
+        let meta = HttpRecordMeta {
+            target_uri: url,
+            date: chrono::Utc::now(),
+            ip_address: None,
+            concurrent_to: None,
+            payload_digest: None,
+            truncated: None,
+        };
+        writer
+            .write_response(&meta, Block::Bytes(message.as_bytes()))
+            .expect("response");
+    }
+    writer.close().expect("close");
+    arkiv::mirror::build_mirror(&out).expect("mirror");
+
+    let lines = manifest(&out);
+    let path_of = |url: &str, kind: ManifestKind| {
+        lines
+            .iter()
+            .find(|l| l.url.as_deref() == Some(url) && l.kind == kind)
+            .unwrap_or_else(|| panic!("{url} as {kind:?} in {lines:#?}"))
+            .path
+            .clone()
+    };
+    let target = path_of("http://example.test/form-target", ManifestKind::NotArchived);
+    let stub = path_of("http://example.test/old", ManifestKind::Redirect);
+    let home = path_of(seed, ManifestKind::Archived);
+    let read = |rel: &str| fs_err::read_to_string(out.join("mirror").join(rel)).expect("file");
+    let name = target.rsplit('/').next().expect("file name");
+    let stub_html = read(&stub);
+    assert!(
+        stub_html.contains(&format!("href=\"{name}\"")),
+        "the stub leads to the not-archived page {target}: {stub_html}"
+    );
+    let home_html = read(&home);
+    assert_eq!(
+        home_html.matches(&format!("href=\"{name}\"")).count(),
+        2,
+        "both links, the one through the redirect too, lead to {target}: {home_html}"
+    );
+}
