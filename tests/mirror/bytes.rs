@@ -261,28 +261,33 @@ fn a_rebuild_is_byte_identical() {
         let dir = tempfile::tempdir().expect("temp");
         let copy = dir.path().join("out");
         copy_tree(&crawled.out, &copy);
-        let output = support::arkiv()
-            .args(["--quiet", "mirror"])
-            .arg(&copy)
-            .output()
-            .expect("arkiv mirror");
-        assert!(
-            output.status.success(),
-            "{site}: {}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-        let manifest_a = fs_err::read(crawled.out.join("manifest.jsonl")).expect("manifest");
-        let manifest_b = fs_err::read(copy.join("manifest.jsonl")).expect("manifest");
-        assert!(manifest_a == manifest_b, "{site}: manifest.jsonl differs");
-        let (a, b) = (crawled.out.join("mirror"), copy.join("mirror"));
-        let files = files_below(&a);
-        assert_eq!(files, files_below(&b), "{site}: file lists differ");
-        for rel in &files {
-            let same =
-                fs_err::read(a.join(rel)).expect("a") == fs_err::read(b.join(rel)).expect("b");
-            assert!(same, "{site}: {rel} differs after a rebuild");
-        }
+        rebuild_is_the_same(&crawled.out, &copy, site);
         assert!(!copy.join("mirror.new").exists());
+    }
+}
+
+/// Runs `arkiv mirror` on `copy` and checks that its manifest and every mirror file are those of
+/// `original`, byte for byte.
+fn rebuild_is_the_same(original: &Path, copy: &Path, what: &str) {
+    let output = support::arkiv()
+        .args(["--quiet", "mirror"])
+        .arg(copy)
+        .output()
+        .expect("arkiv mirror");
+    assert!(
+        output.status.success(),
+        "{what}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let manifest_a = fs_err::read(original.join("manifest.jsonl")).expect("manifest");
+    let manifest_b = fs_err::read(copy.join("manifest.jsonl")).expect("manifest");
+    assert!(manifest_a == manifest_b, "{what}: manifest.jsonl differs");
+    let (a, b) = (original.join("mirror"), copy.join("mirror"));
+    let files = files_below(&a);
+    assert_eq!(files, files_below(&b), "{what}: file lists differ");
+    for rel in &files {
+        let same = fs_err::read(a.join(rel)).expect("a") == fs_err::read(b.join(rel)).expect("b");
+        assert!(same, "{what}: {rel} differs after a rebuild");
     }
 }
 
@@ -340,26 +345,6 @@ fn a_rebuild_without_the_index_or_with_a_wrong_one_is_the_same() {
                 fs_err::write(&index_path, lines.join("\n") + "\n").expect("write index");
             }
         }
-        let output = support::arkiv()
-            .args(["--quiet", "mirror"])
-            .arg(&copy)
-            .output()
-            .expect("arkiv mirror");
-        assert!(
-            output.status.success(),
-            "{what}: {}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-        let manifest_a = fs_err::read(crawled.out.join("manifest.jsonl")).expect("manifest");
-        let manifest_b = fs_err::read(copy.join("manifest.jsonl")).expect("manifest");
-        assert!(manifest_a == manifest_b, "{what}: manifest.jsonl differs");
-        let (a, b) = (crawled.out.join("mirror"), copy.join("mirror"));
-        let files = files_below(&a);
-        assert_eq!(files, files_below(&b), "{what}: file lists differ");
-        for rel in &files {
-            let same =
-                fs_err::read(a.join(rel)).expect("a") == fs_err::read(b.join(rel)).expect("b");
-            assert!(same, "{what}: {rel} differs");
-        }
+        rebuild_is_the_same(&crawled.out, &copy, what);
     }
 }
