@@ -9,6 +9,7 @@ pub mod archive;
 pub mod consistency;
 pub mod css_refs;
 pub mod files;
+pub mod gzip_member;
 pub mod html_refs;
 pub mod links;
 pub mod notice;

@@ -1,10 +1,13 @@
-//! The verifier's own WARC reader: gzip member by member (flate2), streaming every block through
-//! SHA-1 so a big record is never held in memory. Shares nothing with `src/warc/` on purpose.
+//! The verifier's own WARC reader: gzip member by member (its own [`super::gzip_member`] over
+//! flate2's inflate), streaming every block through SHA-1 so a big record is never held in
+//! memory. Shares nothing with `src/warc/` on purpose.
 
 use std::io::{self, BufRead, BufReader, Read, Seek, SeekFrom};
 use std::path::Path;
 
 use sha1::{Digest, Sha1};
+
+use super::gzip_member::Inflater;
 
 /// Longest header section (WARC or HTTP) we accept; beyond it the record is malformed.
 const MAX_HEAD: usize = 1 << 20;
@@ -324,6 +327,7 @@ pub struct MemberProblem {
 pub fn scan_file(path: &Path) -> io::Result<(Vec<ScannedRecord>, Vec<MemberProblem>)> {
     let mut records = Vec::new();
     let mut problems = Vec::new();
+    let mut inflater = Inflater::default();
     let mut reader = Counting {
         inner: BufReader::with_capacity(64 * 1024, fs_err::File::open(path)?),
         pos: 0,
@@ -333,7 +337,7 @@ pub fn scan_file(path: &Path) -> io::Result<(Vec<ScannedRecord>, Vec<MemberProbl
             break;
         }
         let start = reader.pos;
-        match scan_member(&mut reader) {
+        match scan_member(&mut inflater, &mut reader) {
             Ok(mut record) => {
                 record.offset = start;
                 record.length = reader.pos - start;
@@ -367,8 +371,8 @@ pub fn scan_file(path: &Path) -> io::Result<(Vec<ScannedRecord>, Vec<MemberProbl
     Ok((records, problems))
 }
 
-fn scan_member<R: BufRead>(reader: &mut R) -> io::Result<ScannedRecord> {
-    let mut member = BufReader::new(flate2::bufread::GzDecoder::new(reader));
+fn scan_member<R: BufRead>(inflater: &mut Inflater, reader: &mut R) -> io::Result<ScannedRecord> {
+    let mut member = inflater.member(reader)?;
     let head = WarcHead::read(&mut member)?;
     let length = head.content_length()?;
     let mut problems = Vec::new();
