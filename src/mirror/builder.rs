@@ -17,7 +17,7 @@ use url::Url;
 
 use super::catalog::{Capture, Catalog, Entry};
 use super::files::{replace_file, write_manifest};
-use super::manifest::{ManifestKind, ManifestLine, sha1_file_digest};
+use super::manifest::{ManifestKind, ManifestLine, WrittenLine, sha1_file_digest};
 use super::pages::{self, LandingInfo};
 use super::path_map::{MirrorPath, PathMapper, relative_href, safe_join};
 use super::payload;
@@ -120,20 +120,22 @@ pub fn build_mirror(out: &Path) -> anyhow::Result<MirrorReport> {
     // are settled after it, and only what they change is written again; see `settle_findings`.
     let mut results = plan.write_all()?;
     plan.settle_findings(&mut results)?;
-    crate::memory::release_freed();
-    let results: Vec<FileResult> = results.into_values().collect();
+    let landing = plan.write_landing()?;
     let mut report = MirrorReport {
-        problems: plan.catalog.problems.clone(),
+        problems: std::mem::take(&mut plan.catalog.problems),
         ..MirrorReport::default()
     };
+    // Every file is written: the catalogue and the names go before the manifest is gathered.
+    drop(plan);
+    crate::memory::release_freed();
     let mut manifest = Vec::with_capacity(results.len() + 1);
-    for result in results {
+    for result in results.into_values() {
         let FileResult { line, note, .. } = result;
         match note {
             Note::None => {}
-            Note::Redirect(redirect) => report.redirects.push(redirect),
-            Note::NotArchived(not_archived) => report.not_archived.push(not_archived),
-            Note::NotRewritten(problem) => report.not_rewritten.push(problem),
+            Note::Redirect(redirect) => report.redirects.push(*redirect),
+            Note::NotArchived(not_archived) => report.not_archived.push(*not_archived),
+            Note::NotRewritten(problem) => report.not_rewritten.push(*problem),
         }
         if line.kind == ManifestKind::Archived {
             report.archived += 1;
@@ -141,7 +143,7 @@ pub fn build_mirror(out: &Path) -> anyhow::Result<MirrorReport> {
         }
         manifest.push(line);
     }
-    manifest.push(plan.write_landing()?);
+    manifest.push(WrittenLine::from(&landing));
     manifest.sort_by(|a, b| a.path.cmp(&b.path));
     report.files = manifest.len();
     report.redirects.sort_by(|a, b| a.url.cmp(&b.url));
@@ -162,15 +164,43 @@ pub fn build_mirror(out: &Path) -> anyhow::Result<MirrorReport> {
     Ok(report)
 }
 
+/// What a file adds to the mirror's report besides its manifest line (boxed: most files add
+/// nothing, and every file's result is kept until the manifest is written).
 enum Note {
     None,
-    Redirect(RedirectLine),
-    NotArchived(NotArchivedLine),
-    NotRewritten(ProblemLine),
+    Redirect(Box<RedirectLine>),
+    NotArchived(Box<NotArchivedLine>),
+    NotRewritten(Box<ProblemLine>),
+}
+
+/// Files written in parallel before their results are collected.
+const WRITE_CHUNK: usize = 256;
+
+/// What writing one file gave, as the worker that wrote it returns it ...
+struct Written {
+    line: ManifestLine,
+    note: Note,
+    findings: Vec<Finding>,
+}
+
+impl Written {
+    /// ... and as the mirror keeps it until the manifest is written. Made on the thread that
+    /// collects the results, so the results kept for every file lie together in that thread's
+    /// heap instead of between the workers' per-file buffers, where they kept the freed space
+    /// around them from being returned (the mirror's resident memory grew by about twice the
+    /// results' size).
+    fn kept(self) -> FileResult {
+        FileResult {
+            line: WrittenLine::from(&self.line),
+            note: self.note,
+            findings: self.findings,
+        }
+    }
 }
 
 struct FileResult {
-    line: ManifestLine,
+    /// The file's manifest line, as written (one allocation and its path).
+    line: WrittenLine,
     note: Note,
     /// The links of the file's document that change the catalogue ([`findings`]).
     findings: Vec<Finding>,
@@ -214,16 +244,25 @@ impl Plan {
         keys: impl Iterator<Item = &'k String>,
     ) -> anyhow::Result<BTreeMap<String, FileResult>> {
         let keys: Vec<&String> = keys.collect();
-        keys.into_par_iter()
-            .map(|key| {
-                let entry = self
-                    .catalog
-                    .entries
-                    .get(key)
-                    .with_context(|| format!("no entry for {key}"))?;
-                Ok((key.clone(), self.write_entry(key, entry)?))
-            })
-            .collect()
+        let mut results = BTreeMap::new();
+        // The workers write a chunk of files; this thread keeps their results ([`Written::kept`]).
+        for chunk in keys.chunks(WRITE_CHUNK) {
+            let written: Vec<anyhow::Result<Written>> = chunk
+                .par_iter()
+                .map(|key| {
+                    let entry = self
+                        .catalog
+                        .entries
+                        .get(*key)
+                        .with_context(|| format!("no entry for {key}"))?;
+                    self.write_entry(key, entry)
+                })
+                .collect();
+            for (key, written) in chunk.iter().zip(written) {
+                results.insert((*key).clone(), written?.kept());
+            }
+        }
+        Ok(results)
     }
 
     /// Settles what the written documents' links showed, as the survey would have before any
@@ -325,7 +364,7 @@ impl Plan {
         false
     }
 
-    fn write_entry(&self, key: &str, entry: &Entry) -> anyhow::Result<FileResult> {
+    fn write_entry(&self, key: &str, entry: &Entry) -> anyhow::Result<Written> {
         let path = self.path_of(key)?.clone();
         let file = safe_join(&self.root, &path)?;
         match entry {
@@ -354,13 +393,13 @@ impl Plan {
                     ManifestLine::new(&path, Some(capture.url.as_str()), ManifestKind::Redirect)
                         .with_record(capture, true)
                         .with_sha1(sha1);
-                let note = Note::Redirect(RedirectLine {
+                let note = Note::Redirect(Box::new(RedirectLine {
                     url: capture.url.to_string(),
                     status: capture.status,
                     target: target.to_string(),
                     path: path.to_string(),
-                });
-                Ok(FileResult {
+                }));
+                Ok(Written {
                     line,
                     note,
                     findings: Vec::new(),
@@ -374,12 +413,12 @@ impl Plan {
                         .with_sha1(sha1);
                 line.mime = Some("text/html".to_string());
                 line.rewritten = true;
-                let note = Note::NotArchived(NotArchivedLine {
+                let note = Note::NotArchived(Box::new(NotArchivedLine {
                     url: url.to_string(),
                     reason: reason.clone(),
                     path: path.to_string(),
-                });
-                Ok(FileResult {
+                }));
+                Ok(Written {
                     line,
                     note,
                     findings: Vec::new(),
@@ -393,7 +432,7 @@ impl Plan {
         capture: &Capture,
         path: MirrorPath,
         file: &Path,
-    ) -> anyhow::Result<FileResult> {
+    ) -> anyhow::Result<Written> {
         let mut note = Note::None;
         let mut rewritten = false;
         let mut found = Vec::new();
@@ -411,10 +450,10 @@ impl Plan {
                     write_bytes(file, &bytes)?
                 }
                 Err(err) => {
-                    note = Note::NotRewritten(ProblemLine {
+                    note = Note::NotRewritten(Box::new(ProblemLine {
                         path: path.to_string(),
                         reason: err.to_string(),
-                    });
+                    }));
                     self.copy_body(capture, file)?
                 }
             },
@@ -423,7 +462,7 @@ impl Plan {
         let line = ManifestLine::new(&path, Some(capture.url.as_str()), ManifestKind::Archived)
             .with_record(capture, rewritten)
             .with_sha1(sha1);
-        Ok(FileResult {
+        Ok(Written {
             line,
             note,
             findings: found,

@@ -79,7 +79,7 @@ impl RecordRef {
 
 /// A revisit waiting for the record it refers to.
 struct PendingRevisit {
-    capture: Capture,
+    capture: Box<Capture>,
     refers_to: String,
     refers_to_uri: Option<String>,
     refers_to_date: Option<String>,
@@ -89,9 +89,9 @@ struct PendingRevisit {
 #[derive(Debug, Clone)]
 pub enum Entry {
     /// A response to show (any status but a redirect with a usable `Location`).
-    Archived(Capture),
+    Archived(Box<Capture>),
     /// A 3xx with a `Location` (resolved against its URL).
-    Redirect { capture: Capture, target: Url },
+    Redirect { capture: Box<Capture>, target: Url },
     /// In scope, never archived; the crawl's reason.
     NotArchived { url: Url, reason: String },
 }
@@ -191,6 +191,9 @@ impl Catalog {
         let read: Vec<Result<Tables, StaleIndex>> =
             segments.par_iter().map(|s| s.read(index)).collect();
         let mut tables = Tables::default();
+        // Sized once for all the parts: grown part by part, the tables were rehashed (and the
+        // old allocations left behind in the heap) several times over.
+        tables.reserve(read.iter().flatten());
         let mut broken: Option<&Path> = None;
         for (segment, part) in segments.iter().zip(read) {
             let Ok(part) = part else {
@@ -268,7 +271,9 @@ impl Catalog {
 /// What some records showed, before they join the catalogue.
 #[derive(Default)]
 struct Tables {
-    captures: HashMap<String, Capture>,
+    /// Boxed: a capture is moved from table to table to the catalogue, and grown tables of
+    /// inline captures were a third of the catalogue's peak.
+    captures: HashMap<String, Box<Capture>>,
     outcomes: HashMap<String, (Url, String)>,
     by_id: HashMap<String, RecordRef>,
     revisits: Vec<PendingRevisit>,
@@ -284,6 +289,30 @@ impl Tables {
     /// Adds the tables of the records that come after these: a later capture of a URL wins
     /// unless the earlier ranks higher ([`offer`]), later outcomes and record ids replace
     /// earlier ones, lists are appended, and the first warcinfo with fields stays.
+    /// Makes room for the entries of all `parts` (an upper bound: a URL or id in several parts
+    /// is counted in each).
+    fn reserve<'a>(&mut self, parts: impl Iterator<Item = &'a Tables>) {
+        let mut sizes = [0usize; 5];
+        for part in parts {
+            let lens = [
+                part.captures.len(),
+                part.outcomes.len(),
+                part.by_id.len(),
+                part.revisits.len(),
+                part.conversions.len(),
+            ];
+            for (size, len) in sizes.iter_mut().zip(lens) {
+                *size += len;
+            }
+        }
+        let [captures, outcomes, by_id, revisits, conversions] = sizes;
+        self.captures.reserve(captures);
+        self.outcomes.reserve(outcomes);
+        self.by_id.reserve(by_id);
+        self.revisits.reserve(revisits);
+        self.conversions.reserve(conversions);
+    }
+
     fn merge(&mut self, later: Tables) {
         for capture in later.captures.into_values() {
             offer(&mut self.captures, capture);
@@ -440,7 +469,7 @@ impl Segment {
                             .map(|v| String::from_utf8_lossy(v).trim().to_string())
                     };
                     let content_type = header("content-type");
-                    let capture = Capture {
+                    let capture = Box::new(Capture {
                         mime: content_type
                             .as_deref()
                             .map(crate::content::media_type)
@@ -455,7 +484,7 @@ impl Segment {
                         payload_at: here.clone(),
                         record: here,
                         rendered: None,
-                    };
+                    });
                     if kind == "revisit" {
                         if let Some(refers_to) = h.get("WARC-Refers-To") {
                             tables.revisits.push(PendingRevisit {
@@ -582,7 +611,7 @@ impl Catalog {
     fn resolve_in_earlier_crawl(
         &mut self,
         revisits: Vec<PendingRevisit>,
-        captures: &mut HashMap<String, Capture>,
+        captures: &mut HashMap<String, Box<Capture>>,
         outcomes: &mut HashMap<String, (Url, String)>,
     ) {
         if revisits.is_empty() {
@@ -656,7 +685,7 @@ impl Catalog {
 
 /// Keeps the better of two captures of one URL: a whole body beats a cut one, a real answer
 /// beats a "come back later" (429, 503), and otherwise the later capture wins.
-fn offer(captures: &mut HashMap<String, Capture>, capture: Capture) {
+fn offer(captures: &mut HashMap<String, Box<Capture>>, capture: Box<Capture>) {
     let key = dedup_key(&capture.url);
     let rank = |c: &Capture| (!c.truncated, !matches!(c.status, 429 | 503), c.date.clone());
     match captures.get(&key) {

@@ -3,13 +3,13 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use super::manifest::ManifestLine;
+use super::manifest::WrittenLine;
 
 /// `manifest.jsonl`: one JSON object per line, streamed to the file (never whole in memory).
-pub(crate) fn write_manifest(path: &Path, lines: &[ManifestLine]) -> anyhow::Result<()> {
+pub(crate) fn write_manifest(path: &Path, lines: &[WrittenLine]) -> anyhow::Result<()> {
     replace_file_with(path, |out| {
         for line in lines {
-            serde_json::to_writer(&mut *out, line)?;
+            out.write_all(line.json.as_bytes())?;
             out.write_all(b"\n")?;
         }
         Ok(())

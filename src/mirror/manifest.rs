@@ -89,6 +89,30 @@ impl ManifestLine {
     }
 }
 
+/// A manifest line as it will be written (its JSON text) with its path, the sort key of the
+/// manifest: two allocations per mirror file where the parsed line takes seven.
+#[derive(Debug)]
+pub struct WrittenLine {
+    pub path: Box<str>,
+    pub json: Box<str>,
+    /// Of the line's fields, what the mirror's report counts.
+    pub kind: ManifestKind,
+    pub rewritten: bool,
+}
+
+impl From<&ManifestLine> for WrittenLine {
+    fn from(line: &ManifestLine) -> WrittenLine {
+        WrittenLine {
+            path: line.path.as_str().into(),
+            json: serde_json::to_string(line)
+                .expect("a manifest line has only strings, numbers and flags")
+                .into(),
+            kind: line.kind,
+            rewritten: line.rewritten,
+        }
+    }
+}
+
 /// `sha1:<base32>` of bytes, the form WARC digests take.
 pub fn sha1_file_digest(bytes: &[u8]) -> String {
     crate::warc::digest::sha1_digest(bytes)

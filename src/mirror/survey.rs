@@ -162,7 +162,7 @@ pub(super) fn correct_generic_types(warc_dir: &Path, catalog: &mut Catalog) {
         .entries
         .iter()
         .filter_map(|(key, e)| match e {
-            Entry::Archived(c) if is_generic_mime(&c.mime) => Some((key.clone(), c.clone())),
+            Entry::Archived(c) if is_generic_mime(&c.mime) => Some((key.clone(), (**c).clone())),
             _ => None,
         })
         .collect();

@@ -91,7 +91,7 @@ pub fn collect_pages(catalog: &Catalog) -> PageList {
             && !taken.contains(key)
         {
             list.pages.push(PageCapture {
-                capture: capture.clone(),
+                capture: (**capture).clone(),
                 seed: false,
             });
         }
