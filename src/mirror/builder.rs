@@ -187,8 +187,8 @@ impl Written {
     /// ... and as the mirror keeps it until the manifest is written. Made on the thread that
     /// collects the results, so the results kept for every file lie together in that thread's
     /// heap instead of between the workers' per-file buffers, where they kept the freed space
-    /// around them from being returned (the mirror's resident memory grew by about twice the
-    /// results' size).
+    /// around them from being returned (the write phase's resident memory grew by about twice
+    /// what the results hold).
     fn kept(self) -> FileResult {
         FileResult {
             line: WrittenLine::from(&self.line),

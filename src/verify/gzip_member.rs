@@ -8,7 +8,7 @@ use std::io::{self, BufRead, Read};
 
 use flate2::{Crc, Decompress, FlushDecompress, Status};
 
-const FTEXT_FHCRC: u8 = 0x02;
+const FHCRC: u8 = 0x02;
 const FEXTRA: u8 = 0x04;
 const FNAME: u8 = 0x08;
 const FCOMMENT: u8 = 0x10;
@@ -194,7 +194,7 @@ fn read_header(input: &mut impl BufRead) -> io::Result<()> {
             skip_through_nul(input, &mut crc)?;
         }
     }
-    if flags & FTEXT_FHCRC != 0 {
+    if flags & FHCRC != 0 {
         let mut declared = [0u8; 2];
         read_exact(input, &mut declared)?;
         if u16::from_le_bytes(declared) != (crc.sum() & 0xffff) as u16 {
@@ -297,7 +297,7 @@ mod tests {
         // GzBuilder writes no header CRC: add one by hand (FHCRC over the header so far).
         let header_end = header_len(&bytes);
         let mut crc = Crc::new();
-        bytes[3] |= FTEXT_FHCRC;
+        bytes[3] |= FHCRC;
         crc.update(&bytes[..header_end]);
         let sum = (crc.sum() & 0xffff) as u16;
         bytes.splice(header_end..header_end, sum.to_le_bytes());
