@@ -23,6 +23,7 @@ use super::path_map::{MirrorPath, PathMapper, relative_href, safe_join};
 use super::payload;
 use super::rewrite::{link_edits, safe_href, splice};
 use super::snapshot::inert_script_edits;
+use super::spill::{Merged, Spill};
 use super::survey::{
     Finding, correct_generic_types, document_kind, findings, scan, scope_of, settle, survey,
 };
@@ -118,8 +119,9 @@ pub fn build_mirror(out: &Path) -> anyhow::Result<MirrorReport> {
     // One pass writes every file and reads each document once. The links it finds that change
     // the catalogue (an in-scope URL no record answers, a generic body linked as a stylesheet)
     // are settled after it, and only what they change is written again; see `settle_findings`.
-    let mut results = plan.write_all()?;
-    plan.settle_findings(&mut results)?;
+    let spill = out.join(SPILL_FILE);
+    let results = plan.write_all(&spill)?;
+    let results = plan.settle_findings(results, &spill)?;
     let landing = plan.write_landing()?;
     let mut report = MirrorReport {
         problems: std::mem::take(&mut plan.catalog.problems),
@@ -128,24 +130,22 @@ pub fn build_mirror(out: &Path) -> anyhow::Result<MirrorReport> {
     // Every file is written: the catalogue and the names go before the manifest is gathered.
     drop(plan);
     crate::memory::release_freed();
-    let mut manifest = Vec::with_capacity(results.len() + 1);
-    for result in results.into_values() {
-        let FileResult { line, note, .. } = result;
+    let Results {
+        spill,
+        mut again,
+        notes,
+        ..
+    } = results;
+    for note in notes.into_values() {
         match note {
             Note::None => {}
             Note::Redirect(redirect) => report.redirects.push(*redirect),
             Note::NotArchived(not_archived) => report.not_archived.push(*not_archived),
             Note::NotRewritten(problem) => report.not_rewritten.push(*problem),
         }
-        if line.kind == ManifestKind::Archived {
-            report.archived += 1;
-            report.rewritten += usize::from(line.rewritten);
-        }
-        manifest.push(line);
     }
-    manifest.push(WrittenLine::from(&landing));
-    manifest.sort_by(|a, b| a.path.cmp(&b.path));
-    report.files = manifest.len();
+    let landing = WrittenLine::from(&landing);
+    again.insert(landing.path.clone(), landing);
     report.redirects.sort_by(|a, b| a.url.cmp(&b.url));
     report.not_archived.sort_by(|a, b| a.url.cmp(&b.url));
     report.not_rewritten.sort_by(|a, b| a.path.cmp(&b.path));
@@ -155,7 +155,16 @@ pub fn build_mirror(out: &Path) -> anyhow::Result<MirrorReport> {
         fs_err::remove_dir_all(&mirror)?;
     }
     fs_err::rename(&staging, &mirror)?;
-    write_manifest(&out.join("manifest.jsonl"), &manifest)?;
+    let lines = Merged::new(spill.read_back()?, again)?.inspect(|line| {
+        if let Ok(line) = line {
+            report.files += 1;
+            if line.kind == ManifestKind::Archived {
+                report.archived += 1;
+                report.rewritten += usize::from(line.rewritten);
+            }
+        }
+    });
+    write_manifest(&out.join("manifest.jsonl"), lines)?;
     fs_err::create_dir_all(out.join("reports"))?;
     replace_file(
         &out.join("reports").join("mirror.json"),
@@ -176,34 +185,60 @@ enum Note {
 /// Files written in parallel before their results are collected.
 const WRITE_CHUNK: usize = 256;
 
-/// What writing one file gave, as the worker that wrote it returns it ...
+/// What writing one file gave.
 struct Written {
     line: ManifestLine,
     note: Note,
     findings: Vec<Finding>,
 }
 
-impl Written {
-    /// ... and as the mirror keeps it until the manifest is written. Made on the thread that
-    /// collects the results, so the results kept for every file lie together in that thread's
-    /// heap instead of between the workers' per-file buffers, where they kept the freed space
-    /// around them from being returned (the write phase's resident memory grew by about twice
-    /// what the results hold).
-    fn kept(self) -> FileResult {
-        FileResult {
-            line: WrittenLine::from(&self.line),
-            note: self.note,
-            findings: self.findings,
-        }
-    }
+/// Where the manifest lines wait, beside `manifest.jsonl`, while the mirror is written.
+const SPILL_FILE: &str = "manifest.jsonl.part";
+
+/// What the writing pass keeps of the files it wrote: their manifest lines on disk, in path
+/// order ([`Spill`]), and in memory only what few files have: a note for the report, the
+/// findings of a document. Nothing of it grows by a line per file.
+struct Results {
+    spill: Spill,
+    /// Lines of files written again after the spill (settling findings), by path; each
+    /// replaces the spilled line of its path.
+    again: BTreeMap<Box<str>, WrittenLine>,
+    notes: BTreeMap<String, Note>,
+    findings: BTreeMap<String, Vec<Finding>>,
 }
 
-struct FileResult {
-    /// The file's manifest line, as written (one allocation and its path).
-    line: WrittenLine,
-    note: Note,
-    /// The links of the file's document that change the catalogue ([`findings`]).
-    findings: Vec<Finding>,
+impl Results {
+    /// Keeps what writing `key`'s file gave. The line is made here, on the thread that
+    /// collects the results, not by the worker: made between a worker's per-file reading
+    /// buffers, what outlived them kept the freed space around it from being returned.
+    fn keep(&mut self, key: &str, written: Written, again: bool) -> anyhow::Result<()> {
+        let Written {
+            line,
+            note,
+            findings,
+        } = written;
+        let line = WrittenLine::from(&line);
+        match note {
+            Note::None if again => {
+                self.notes.remove(key);
+            }
+            Note::None => {}
+            note => {
+                self.notes.insert(key.to_owned(), note);
+            }
+        }
+        if !findings.is_empty() {
+            self.findings.insert(key.to_owned(), findings);
+        } else if again {
+            self.findings.remove(key);
+        }
+        if again {
+            self.again.insert(line.path.clone(), line);
+        } else {
+            self.spill.push(&line)?;
+        }
+        Ok(())
+    }
 }
 
 /// Names every entry's file. Sorted by URL so that names (and collision suffixes) depend only
@@ -234,18 +269,32 @@ impl Plan {
         Ok(())
     }
 
-    /// Writes every entry's file, in parallel; results by key.
-    fn write_all(&self) -> anyhow::Result<BTreeMap<String, FileResult>> {
-        self.write_some(self.catalog.entries.keys())
+    /// Writes every entry's file, in parallel and in path order (the manifest's), its lines
+    /// spilled to `spill`.
+    fn write_all(&self, spill: &Path) -> anyhow::Result<Results> {
+        let mut order: Vec<(&str, &String)> = Vec::with_capacity(self.catalog.entries.len());
+        for key in self.catalog.entries.keys() {
+            order.push((self.path_of(key)?.as_str(), key));
+        }
+        order.sort_unstable();
+        let keys: Vec<&String> = order.into_iter().map(|(_, key)| key).collect();
+        let mut results = Results {
+            spill: Spill::create(spill)?,
+            again: BTreeMap::new(),
+            notes: BTreeMap::new(),
+            findings: BTreeMap::new(),
+        };
+        self.write_some(&keys, |key, written| results.keep(key, written, false))?;
+        Ok(results)
     }
 
-    fn write_some<'k>(
+    /// Writes the files of `keys`, in parallel, a chunk at a time; `keep` takes each file's
+    /// result, in the order of `keys`.
+    fn write_some(
         &self,
-        keys: impl Iterator<Item = &'k String>,
-    ) -> anyhow::Result<BTreeMap<String, FileResult>> {
-        let keys: Vec<&String> = keys.collect();
-        let mut results = BTreeMap::new();
-        // The workers write a chunk of files; this thread keeps their results ([`Written::kept`]).
+        keys: &[&String],
+        mut keep: impl FnMut(&str, Written) -> anyhow::Result<()>,
+    ) -> anyhow::Result<()> {
         for chunk in keys.chunks(WRITE_CHUNK) {
             let written: Vec<anyhow::Result<Written>> = chunk
                 .par_iter()
@@ -259,10 +308,10 @@ impl Plan {
                 })
                 .collect();
             for (key, written) in chunk.iter().zip(written) {
-                results.insert((*key).clone(), written?.kept());
+                keep(key, written?)?;
             }
         }
-        Ok(results)
+        Ok(())
     }
 
     /// Settles what the written documents' links showed, as the survey would have before any
@@ -273,24 +322,15 @@ impl Plan {
     /// new entry (its stub and the links through it change) or a generic body turned out to be
     /// a stylesheet (its type, name and rewriting change), every file is written again, after
     /// the survey's rounds in the last case.
-    fn settle_findings(
-        &mut self,
-        results: &mut BTreeMap<String, FileResult>,
-    ) -> anyhow::Result<()> {
-        let found: BTreeSet<Finding> = results
-            .values()
-            .flat_map(|r| r.findings.iter().cloned())
-            .collect();
+    fn settle_findings(&mut self, mut results: Results, spill: &Path) -> anyhow::Result<Results> {
+        let found: BTreeSet<Finding> = results.findings.values().flatten().cloned().collect();
         if found.is_empty() {
-            return Ok(());
+            return Ok(results);
         }
         let stylesheet = found.iter().any(|f| matches!(f, Finding::Stylesheet(_)));
         if !stylesheet {
-            let linking: Vec<String> = results
-                .iter()
-                .filter(|(_, r)| !r.findings.is_empty())
-                .map(|(key, _)| key.clone())
-                .collect();
+            let linking: Vec<String> = results.findings.keys().cloned().collect();
+            // In key order (the catalogue's), so that a key is looked up by bisection.
             let before: Vec<String> = self.catalog.entries.keys().cloned().collect();
             settle(&mut self.catalog, found);
             let paths = assign_paths(&self.catalog);
@@ -298,29 +338,32 @@ impl Plan {
                 .iter()
                 .any(|key| paths.get(key) != self.paths.get(key));
             self.paths = paths;
-            let new: HashSet<&String> = self
+            let new: Vec<&String> = self
                 .catalog
                 .entries
                 .keys()
-                .filter(|key| !results.contains_key(*key))
+                .filter(|key| before.binary_search(key).is_err())
                 .collect();
+            let is_new = |key: &String| new.binary_search(&key).is_ok();
             // A redirect to a new entry changes its stub, and every link that follows it (in
             // documents with no finding of their own): those are found only by writing all.
             let redirected = self.catalog.entries.values().any(|entry| {
-                matches!(entry, Entry::Redirect { target, .. } if new.contains(&dedup_key(target)))
+                matches!(entry, Entry::Redirect { target, .. } if is_new(&dedup_key(target)))
             });
             if !moved && !redirected {
-                let new: Vec<String> = new.into_iter().cloned().collect();
-                results.extend(self.write_some(linking.iter().chain(new.iter()))?);
-                return Ok(());
+                let keys: Vec<&String> = linking.iter().chain(new.iter().copied()).collect();
+                self.write_some(&keys, |key, written| results.keep(key, written, true))?;
+                return Ok(results);
             }
         } else {
             survey(&self.warc_dir, &mut self.catalog);
             self.paths = assign_paths(&self.catalog);
         }
+        // Everything is written again: the spill of the first pass goes first (its file is
+        // where the new one will be).
+        drop(results);
         self.clear_staging()?;
-        *results = self.write_all()?;
-        Ok(())
+        self.write_all(spill)
     }
 
     fn path_of(&self, key: &str) -> anyhow::Result<&MirrorPath> {

@@ -6,10 +6,13 @@ use std::path::{Path, PathBuf};
 use super::manifest::WrittenLine;
 
 /// `manifest.jsonl`: one JSON object per line, streamed to the file (never whole in memory).
-pub(crate) fn write_manifest(path: &Path, lines: &[WrittenLine]) -> anyhow::Result<()> {
+pub(crate) fn write_manifest(
+    path: &Path,
+    lines: impl Iterator<Item = anyhow::Result<WrittenLine>>,
+) -> anyhow::Result<()> {
     replace_file_with(path, |out| {
         for line in lines {
-            out.write_all(line.json.as_bytes())?;
+            out.write_all(line?.json.as_bytes())?;
             out.write_all(b"\n")?;
         }
         Ok(())

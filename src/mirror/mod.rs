@@ -9,6 +9,7 @@ pub mod path_map;
 pub mod payload;
 pub mod rewrite;
 pub mod snapshot;
+mod spill;
 mod survey;
 
 pub use builder::{MirrorReport, build_mirror};
