@@ -208,6 +208,15 @@ struct Results {
 }
 
 impl Results {
+    fn new(spill: Spill) -> Results {
+        Results {
+            spill,
+            again: BTreeMap::new(),
+            notes: BTreeMap::new(),
+            findings: BTreeMap::new(),
+        }
+    }
+
     /// Keeps what writing `key`'s file gave. The line is made here, on the thread that
     /// collects the results, not by the worker: made between a worker's per-file reading
     /// buffers, what outlived them kept the freed space around it from being returned.
@@ -278,12 +287,7 @@ impl Plan {
         }
         order.sort_unstable();
         let keys: Vec<&String> = order.into_iter().map(|(_, key)| key).collect();
-        let mut results = Results {
-            spill: Spill::create(spill)?,
-            again: BTreeMap::new(),
-            notes: BTreeMap::new(),
-            findings: BTreeMap::new(),
-        };
+        let mut results = Results::new(Spill::create(spill)?);
         self.write_some(&keys, |key, written| results.keep(key, written, false))?;
         Ok(results)
     }

@@ -34,13 +34,7 @@ fn replace_file_with(
     let mut name = path.as_os_str().to_owned();
     name.push(".tmp");
     let tmp = PathBuf::from(name);
-    if tmp.symlink_metadata().is_ok() {
-        fs_err::remove_file(&tmp)?;
-    }
-    let file = fs_err::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(&tmp)?;
+    let file = create_fresh(&tmp)?;
     let mut out = std::io::BufWriter::with_capacity(64 * 1024, file);
     write(&mut out)?;
     let file = out.into_inner().map_err(|e| e.into_error())?;
@@ -48,4 +42,17 @@ fn replace_file_with(
     drop(file);
     fs_err::rename(&tmp, path)?;
     Ok(())
+}
+
+/// A new, empty file at `path`, open for reading and writing: whatever was there, a planted link
+/// included, is removed first and the file created exclusively, so no link is ever followed.
+pub(super) fn create_fresh(path: &Path) -> anyhow::Result<fs_err::File> {
+    if path.symlink_metadata().is_ok() {
+        fs_err::remove_file(path)?;
+    }
+    Ok(fs_err::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create_new(true)
+        .open(path)?)
 }

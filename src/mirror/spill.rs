@@ -14,6 +14,15 @@ use std::path::{Path, PathBuf};
 
 use super::manifest::{ManifestKind, WrittenLine};
 
+/// Every manifest kind, at the index of the byte that stands for it in a spill (its
+/// discriminant: a kind added to the enum and not here fails the round-trip test).
+const KINDS: [ManifestKind; 4] = [
+    ManifestKind::Archived,
+    ManifestKind::Redirect,
+    ManifestKind::NotArchived,
+    ManifestKind::Landing,
+];
+
 /// Lines written to a file of their own, in the order given. The file is removed when the
 /// spill is dropped unread (a build that failed) or once it has been read back.
 pub(super) struct Spill {
@@ -27,14 +36,7 @@ impl Spill {
     /// A new, empty spill at `path` (whatever was there, a planted link included, is removed
     /// first and the file created exclusively).
     pub(super) fn create(path: &Path) -> anyhow::Result<Spill> {
-        if path.symlink_metadata().is_ok() {
-            fs_err::remove_file(path)?;
-        }
-        let file = fs_err::OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create_new(true)
-            .open(path)?;
+        let file = super::files::create_fresh(path)?;
         Ok(Spill {
             path: path.to_path_buf(),
             out: Some(BufWriter::with_capacity(64 * 1024, file)),
@@ -44,12 +46,7 @@ impl Spill {
 
     /// Appends a line: its kind, whether it was rewritten, its path and its JSON text.
     pub(super) fn push(&mut self, line: &WrittenLine) -> anyhow::Result<()> {
-        let kind = match line.kind {
-            ManifestKind::Archived => 0u8,
-            ManifestKind::Redirect => 1,
-            ManifestKind::NotArchived => 2,
-            ManifestKind::Landing => 3,
-        };
+        let kind = line.kind as u8;
         let out = self
             .out
             .as_mut()
@@ -106,12 +103,8 @@ impl SpillReader {
         self.left -= 1;
         let mut flags = [0u8; 2];
         self.input.read_exact(&mut flags)?;
-        let kind = match flags[0] {
-            0 => ManifestKind::Archived,
-            1 => ManifestKind::Redirect,
-            2 => ManifestKind::NotArchived,
-            3 => ManifestKind::Landing,
-            other => anyhow::bail!("{}: no manifest kind {other}", self.path.display()),
+        let Some(&kind) = KINDS.get(usize::from(flags[0])) else {
+            anyhow::bail!("{}: no manifest kind {}", self.path.display(), flags[0]);
         };
         let path = self.text()?;
         let json = self.text()?;
@@ -275,6 +268,28 @@ mod tests {
         assert!(merged(&[], &[]).is_empty());
         assert_eq!(merged(&[], &["x"]).len(), 1);
         assert_eq!(merged(&["x", "y"], &[]).len(), 2);
+    }
+
+    #[test]
+    fn every_kind_comes_back_as_itself() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut spill = Spill::create(&dir.path().join("spill")).unwrap();
+        for (i, kind) in KINDS.iter().enumerate() {
+            assert_eq!(*kind as usize, i, "KINDS is in discriminant order");
+            spill.push(&line(&format!("{i}"), *kind)).unwrap();
+        }
+        let back: Vec<ManifestKind> = Merged::new(spill.read_back().unwrap(), BTreeMap::new())
+            .unwrap()
+            .map(|l| l.unwrap().kind)
+            .collect();
+        assert_eq!(back, KINDS);
+        // A kind the enum gains stops this match compiling: add it to KINDS too.
+        match KINDS[0] {
+            ManifestKind::Archived
+            | ManifestKind::Redirect
+            | ManifestKind::NotArchived
+            | ManifestKind::Landing => {}
+        }
     }
 
     #[test]
