@@ -6,7 +6,7 @@
 //! so a rebuild is byte-identical. The mirror is first built in `mirror.new/` and swapped in
 //! whole, so a failed build never leaves half a mirror in place of a good one.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
@@ -80,8 +80,8 @@ struct Plan {
     warc_dir: PathBuf,
     root: PathBuf,
     catalog: Catalog,
-    /// dedup key → file.
-    paths: HashMap<String, MirrorPath>,
+    /// Every entry's file, by the entry's URL.
+    paths: PathMapper,
     /// The crawl's scope: in-scope links no record answers get a "not archived" page.
     scope: Option<Scope>,
 }
@@ -252,9 +252,9 @@ impl Results {
 
 /// Names every entry's file. Sorted by URL so that names (and collision suffixes) depend only
 /// on the set of URLs.
-fn assign_paths(catalog: &Catalog) -> HashMap<String, MirrorPath> {
+fn assign_paths(catalog: &Catalog) -> PathMapper {
     let mut mapper = PathMapper::new();
-    let mut paths = HashMap::with_capacity(catalog.entries.len());
+    mapper.reserve(catalog.entries.len());
     let mut order: Vec<(&String, &Entry)> = catalog.entries.iter().collect();
     order.sort_by(|a, b| {
         a.1.url()
@@ -262,10 +262,10 @@ fn assign_paths(catalog: &Catalog) -> HashMap<String, MirrorPath> {
             .cmp(b.1.url().as_str())
             .then(a.0.cmp(b.0))
     });
-    for (key, entry) in order {
-        paths.insert(key.clone(), mapper.assign(entry.url(), Some(entry.mime())));
+    for (_, entry) in order {
+        mapper.assign(entry.url(), Some(entry.mime()));
     }
-    paths
+    mapper
 }
 
 impl Plan {
@@ -282,8 +282,8 @@ impl Plan {
     /// spilled to `spill`.
     fn write_all(&self, spill: &Path) -> anyhow::Result<Results> {
         let mut order: Vec<(&str, &String)> = Vec::with_capacity(self.catalog.entries.len());
-        for key in self.catalog.entries.keys() {
-            order.push((self.path_of(key)?.as_str(), key));
+        for (key, entry) in &self.catalog.entries {
+            order.push((self.path_of(entry)?.as_str(), key));
         }
         order.sort_unstable();
         let keys: Vec<&String> = order.into_iter().map(|(_, key)| key).collect();
@@ -308,7 +308,7 @@ impl Plan {
                         .entries
                         .get(*key)
                         .with_context(|| format!("no entry for {key}"))?;
-                    self.write_entry(key, entry)
+                    self.write_entry(entry)
                 })
                 .collect();
             for (key, written) in chunk.iter().zip(written) {
@@ -338,9 +338,12 @@ impl Plan {
             let before: Vec<String> = self.catalog.entries.keys().cloned().collect();
             settle(&mut self.catalog, found);
             let paths = assign_paths(&self.catalog);
-            let moved = before
-                .iter()
-                .any(|key| paths.get(key) != self.paths.get(key));
+            let moved = before.iter().any(|key| {
+                self.catalog
+                    .entries
+                    .get(key)
+                    .is_none_or(|entry| paths.lookup(entry.url()) != self.paths.lookup(entry.url()))
+            });
             self.paths = paths;
             let new: Vec<&String> = self
                 .catalog
@@ -370,10 +373,10 @@ impl Plan {
         self.write_all(spill)
     }
 
-    fn path_of(&self, key: &str) -> anyhow::Result<&MirrorPath> {
+    fn path_of(&self, entry: &Entry) -> anyhow::Result<&MirrorPath> {
         self.paths
-            .get(key)
-            .with_context(|| format!("no mirror path for {key}"))
+            .lookup(entry.url())
+            .with_context(|| format!("no mirror path for {}", entry.url()))
     }
 
     /// The local file a link to `url` should point at: through redirects to their final target
@@ -390,11 +393,11 @@ impl Plan {
                     }
                     key = next;
                 }
-                Some(_) => return self.paths.get(&key),
+                Some(entry) => return self.paths.lookup(entry.url()),
                 None => return None,
             }
         }
-        self.paths.get(&first)
+        self.paths.lookup(self.catalog.entries.get(&first)?.url())
     }
 
     /// Whether following redirects from `url` ends somewhere other than a redirect (a page, a
@@ -411,8 +414,8 @@ impl Plan {
         false
     }
 
-    fn write_entry(&self, key: &str, entry: &Entry) -> anyhow::Result<Written> {
-        let path = self.path_of(key)?.clone();
+    fn write_entry(&self, entry: &Entry) -> anyhow::Result<Written> {
+        let path = self.path_of(entry)?.clone();
         let file = safe_join(&self.root, &path)?;
         match entry {
             Entry::Archived(capture) => self.write_archived(capture, path, &file),

@@ -15,6 +15,7 @@ mod name;
 
 use std::collections::{HashMap, HashSet};
 use std::fmt;
+use std::hash::{BuildHasher, Hasher};
 use std::path::PathBuf;
 
 use url::Url;
@@ -29,13 +30,13 @@ pub use name::MAX_COMPONENT_BYTES;
 /// characters, not `.`/`..`, not ending in a dot or space, not a Windows device name. A literal
 /// `%` only appears as a `%XX` escape.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct MirrorPath(String);
+pub struct MirrorPath(Box<str>);
 
 impl MirrorPath {
     /// The page at the top of the mirror that links to each seed's local copy. `PathMapper`
     /// never hands this name to a URL.
     pub fn top_index() -> Self {
-        MirrorPath("index.html".to_string())
+        MirrorPath("index.html".into())
     }
 
     /// Checks a path read back from somewhere (the manifest, for the verifier).
@@ -48,7 +49,7 @@ impl MirrorPath {
                 });
             }
         }
-        Ok(MirrorPath(text.to_string()))
+        Ok(MirrorPath(text.into()))
     }
 
     /// Wraps a path this module built. Building an invalid one is a bug: tests catch it through
@@ -57,9 +58,9 @@ impl MirrorPath {
         let valid = text.split('/').all(|s| name::problem(s).is_none());
         debug_assert!(valid, "url_to_path built an invalid path: {text:?}");
         if valid {
-            MirrorPath(text)
+            MirrorPath(text.into_boxed_str())
         } else {
-            MirrorPath(format!("@invalid/{}", name::short_hash(&text)))
+            MirrorPath(format!("@invalid/{}", name::short_hash(&text)).into())
         }
     }
 
@@ -112,12 +113,20 @@ pub enum PathError {
 /// spelling wins), so the tree is the same on every OS. A folder needed where a file already has
 /// the name (`/a` saved as file `a`, then `/a/b`) gets the suffix (`a~2/b`); with a type, `/a`
 /// is usually `a.html` and never clashes.
+///
+/// Memory is one path per URL: the URLs and the folded names are kept as 128-bit hashes, not
+/// as text. A URL's hash is keyed afresh for every mapper, so a site cannot choose URLs that
+/// share one; a folded name's hash is fixed, so that the names, collision suffixes included,
+/// stay a pure function of the URLs (two names sharing a 128-bit hash would only cost the
+/// second one a needless suffix, the same in every build of a mirror).
 #[derive(Debug, Clone)]
 pub struct PathMapper {
-    /// URL without fragment → its path.
-    by_url: HashMap<String, MirrorPath>,
-    /// Folded form of every path handed out, files and folders.
-    taken: HashSet<String>,
+    /// Hash of the URL without fragment → its path.
+    by_url: HashMap<u128, MirrorPath>,
+    /// The keys of the URL hash.
+    url_keys: [std::hash::RandomState; 2],
+    /// Hash of the folded form of every path handed out, files and folders.
+    taken: HashSet<u128>,
     /// Folded (assigned parent + wanted folder name) → assigned folder path.
     folders: HashMap<String, String>,
 }
@@ -132,9 +141,10 @@ impl PathMapper {
     /// An empty mapper; the mirror's top `index.html` is reserved.
     pub fn new() -> Self {
         let mut taken = HashSet::new();
-        taken.insert(fold(MirrorPath::top_index().as_str()));
+        taken.insert(name_hash(&fold(MirrorPath::top_index().as_str())));
         PathMapper {
             by_url: HashMap::new(),
+            url_keys: [std::hash::RandomState::new(), std::hash::RandomState::new()],
             taken,
             folders: HashMap::new(),
         }
@@ -143,7 +153,7 @@ impl PathMapper {
     /// The path for `url` (fragment ignored). A URL assigned before keeps its path whatever
     /// `mime` says now.
     pub fn assign(&mut self, url: &Url, mime: Option<&str>) -> MirrorPath {
-        let key = url_key(url);
+        let key = self.url_hash(url);
         if let Some(path) = self.by_url.get(&key) {
             return path.clone();
         }
@@ -159,7 +169,7 @@ impl PathMapper {
         let mut n = 1;
         let path = loop {
             let candidate = join(&parent, &numbered(file, n, true));
-            if self.taken.insert(fold(&candidate)) {
+            if self.taken.insert(name_hash(&fold(&candidate))) {
                 break candidate;
             }
             n += 1;
@@ -171,7 +181,19 @@ impl PathMapper {
 
     /// The path assigned to `url` (fragment ignored), if any.
     pub fn lookup(&self, url: &Url) -> Option<&MirrorPath> {
-        self.by_url.get(&url_key(url))
+        self.by_url.get(&self.url_hash(url))
+    }
+
+    /// Makes room for `more` URLs (one table allocation instead of a doubling series).
+    pub fn reserve(&mut self, more: usize) {
+        self.by_url.reserve(more);
+        self.taken.reserve(more);
+    }
+
+    fn url_hash(&self, url: &Url) -> u128 {
+        let text = url_key(url);
+        let [a, b] = &self.url_keys;
+        (u128::from(a.hash_one(text)) << 64) | u128::from(b.hash_one(text))
     }
 
     /// Number of URLs assigned.
@@ -192,7 +214,7 @@ impl PathMapper {
         let mut n = 1;
         let assigned = loop {
             let candidate = join(parent, &numbered(wanted, n, false));
-            if self.taken.insert(fold(&candidate)) {
+            if self.taken.insert(name_hash(&fold(&candidate))) {
                 break candidate;
             }
             n += 1;
@@ -202,10 +224,25 @@ impl PathMapper {
     }
 }
 
-fn url_key(url: &Url) -> String {
-    let mut url = url.clone();
-    url.set_fragment(None);
-    url.into()
+/// The URL's text without its fragment.
+fn url_key(url: &Url) -> &str {
+    let text = url.as_str();
+    match url.fragment() {
+        // `#` and the fragment are the text's last bytes.
+        Some(fragment) => &text[..text.len() - fragment.len() - 1],
+        None => text,
+    }
+}
+
+/// A fixed 128-bit hash of a folded name: two SipHash runs with fixed keys that differ.
+fn name_hash(folded: &str) -> u128 {
+    let half = |seed: u8| {
+        #[allow(deprecated)] // SipHasher's fixed keys are the point: the same hash every run
+        let mut hasher = std::hash::SipHasher::new_with_keys(u64::from(seed), 0x0061_726b_6976);
+        hasher.write(folded.as_bytes());
+        hasher.finish()
+    };
+    (u128::from(half(1)) << 64) | u128::from(half(2))
 }
 
 fn join(parent: &str, name: &str) -> String {
@@ -245,6 +282,17 @@ mod tests {
         assert_eq!(numbered("a.html", 2, true), "a~2.html");
         assert_eq!(numbered("a.b", 3, false), "a.b~3");
         assert_eq!(numbered(".htaccess", 2, true), ".htaccess~2");
+    }
+
+    #[test]
+    fn a_url_is_its_own_key_without_the_fragment() {
+        let url = |s: &str| Url::parse(s).unwrap();
+        assert_eq!(url_key(&url("http://h/a?b#c")), "http://h/a?b");
+        assert_eq!(url_key(&url("http://h/a#")), "http://h/a");
+        assert_eq!(url_key(&url("http://h/a#x#y")), "http://h/a");
+        assert_eq!(url_key(&url("http://h/a")), "http://h/a");
+        assert_ne!(name_hash("a"), name_hash("b"));
+        assert_eq!(name_hash("a"), name_hash("a"));
     }
 
     #[test]
