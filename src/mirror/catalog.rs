@@ -188,8 +188,9 @@ impl Catalog {
             .iter()
             .flat_map(|path| segments_of(path, index))
             .collect();
+        let ids = IdHash::new();
         let read: Vec<Result<Tables, StaleIndex>> =
-            segments.par_iter().map(|s| s.read(index)).collect();
+            segments.par_iter().map(|s| s.read(index, &ids)).collect();
         let mut tables = Tables::default();
         // Sized once for all the parts: grown part by part, the tables were rehashed (and the
         // old allocations left behind in the heap) several times over.
@@ -224,12 +225,12 @@ impl Catalog {
         // it wins, as a later render of the same record would).
         let rendered: HashMap<RecordRef, RecordRef> = conversions
             .into_iter()
-            .filter_map(|(refers_to, at)| Some((by_id.get(&refers_to)?.clone(), at)))
+            .filter_map(|(refers_to, at)| Some((by_id.get(&ids.of(&refers_to))?.clone(), at)))
             .collect();
         // Revisits take their payload from the record they refer to.
         let mut elsewhere = Vec::new();
         for mut revisit in revisits {
-            match by_id.get(&revisit.refers_to) {
+            match by_id.get(&ids.of(&revisit.refers_to)) {
                 Some(target) => {
                     revisit.capture.payload_at = target.clone();
                     offer(&mut captures, revisit.capture);
@@ -276,7 +277,8 @@ struct Tables {
     /// mirror's page faults.
     captures: HashMap<String, Box<Capture>>,
     outcomes: HashMap<String, (Url, String)>,
-    by_id: HashMap<String, RecordRef>,
+    /// Where each response and revisit is, by its record id's hash ([`IdHash`]).
+    by_id: HashMap<u128, RecordRef>,
     revisits: Vec<PendingRevisit>,
     conversions: Vec<(String, RecordRef)>,
     /// The first warcinfo record with fields (or the last one seen while none had any).
@@ -383,7 +385,7 @@ impl Segment {
     /// Reads the segment's records. `Err` when the index proves not to be this file's: a
     /// segment that does not start at the record the index names there, a jump that lands
     /// where no record starts, or records that run past the next segment's start.
-    fn read(&self, index: Option<&MemberEnds>) -> Result<Tables, StaleIndex> {
+    fn read(&self, index: Option<&MemberEnds>, ids: &IdHash) -> Result<Tables, StaleIndex> {
         let mut tables = Tables::default();
         let mut reader = match WarcReader::open_at(&self.path, self.start) {
             Ok(reader) => reader,
@@ -438,7 +440,7 @@ impl Segment {
             if matches!(kind.as_str(), "response" | "revisit")
                 && let Some(id) = h.get("WARC-Record-ID")
             {
-                tables.by_id.insert(id.to_string(), here.clone());
+                tables.by_id.insert(ids.of(id), here.clone());
             }
             let target = h.get("WARC-Target-URI").and_then(|u| Url::parse(u).ok());
             let date = h.get("WARC-Date").unwrap_or("").to_string();
@@ -528,6 +530,23 @@ impl Segment {
 
 /// A jump the index asked for did not land on a record: the index is not this WARC's.
 struct StaleIndex;
+
+/// Record ids as 128-bit hashes: a table of every response's place by its id is then a third
+/// of its size with the ids as text. Keyed afresh for every reading, so that no WARC can hold
+/// ids made to share a hash (by chance, two of a billion ids share one with odds of 10⁻²¹).
+struct IdHash([std::hash::RandomState; 2]);
+
+impl IdHash {
+    fn new() -> IdHash {
+        IdHash([std::hash::RandomState::new(), std::hash::RandomState::new()])
+    }
+
+    fn of(&self, id: &str) -> u128 {
+        use std::hash::BuildHasher as _;
+        let [a, b] = &self.0;
+        (u128::from(a.hash_one(id)) << 64) | u128::from(b.hash_one(id))
+    }
+}
 
 /// Where each indexed record's gzip member ends, by file and member offset, from the CDXJ index.
 /// An entry is used only for a record whose URI and payload digest are the entry's.
