@@ -199,10 +199,10 @@ fn reading(c: &mut Criterion) {
             };
             Capture {
                 url: Url::parse(uri).unwrap(),
-                date: "20261202050000".to_string(),
+                date: "20261202050000".into(),
                 status: 200,
-                mime: "text/html".to_string(),
-                content_type: Some("text/html; charset=utf-8".to_string()),
+                mime: "text/html".into(),
+                content_type: Some("text/html; charset=utf-8".into()),
                 location: None,
                 payload_digest: None,
                 truncated: false,

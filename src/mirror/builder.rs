@@ -465,7 +465,7 @@ impl Plan {
                 line.rewritten = true;
                 let note = Note::NotArchived(Box::new(NotArchivedLine {
                     url: url.to_string(),
-                    reason: reason.clone(),
+                    reason: reason.to_string(),
                     path: path.to_string(),
                 }));
                 Ok(Written {
@@ -564,7 +564,7 @@ impl Plan {
         let mut counts: BTreeMap<&str, u64> = BTreeMap::new();
         for entry in self.catalog.entries.values() {
             let label = match entry {
-                Entry::Archived(c) if c.mime == "text/html" => "Archived pages",
+                Entry::Archived(c) if &*c.mime == "text/html" => "Archived pages",
                 Entry::Archived(_) => "Archived files (images, styles, scripts, documents)",
                 Entry::Redirect { .. } => "Redirects",
                 Entry::NotArchived { .. } => "Addresses not archived",

@@ -12,7 +12,7 @@
 //! ([`crate::dedup`]). A revisit whose record cannot be found there becomes a "not archived"
 //! entry that says why ([`REFERRED_MISSING`]).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -33,18 +33,19 @@ const RENDERED_CONTENT_TYPE: &str = "text/html; charset=utf-8";
 /// How much of a response block is read to find its HTTP head.
 const MAX_HEAD: usize = 256 * 1024;
 
-/// One archived HTTP response (or a revisit pointing at one).
+/// One archived HTTP response (or a revisit pointing at one). The catalogue holds one for every
+/// URL of the archive, so its text is boxed (no spare capacity) and its types shared.
 #[derive(Debug, Clone)]
 pub struct Capture {
     pub url: Url,
-    pub date: String,
+    pub date: Box<str>,
     pub status: u16,
-    /// Media type without parameters, lower case.
-    pub mime: String,
-    /// The full `Content-Type` value (its charset matters for HTML and CSS).
-    pub content_type: Option<String>,
-    pub location: Option<String>,
-    pub payload_digest: Option<String>,
+    /// Media type without parameters, lower case (one allocation per distinct type).
+    pub mime: Arc<str>,
+    /// The full `Content-Type` value (its charset matters for HTML and CSS), shared likewise.
+    pub content_type: Option<Arc<str>>,
+    pub location: Option<Box<str>>,
+    pub payload_digest: Option<Box<str>>,
     pub truncated: bool,
     /// Where the payload is: the response record itself, or for a revisit the record it refers to.
     pub payload_at: RecordRef,
@@ -52,7 +53,7 @@ pub struct Capture {
     pub record: RecordRef,
     /// The page as the browser rendered it (`crawl --browser`): the `conversion` record that
     /// refers to `record`. The mirror shows it instead of the payload.
-    pub rendered: Option<RecordRef>,
+    pub rendered: Option<Box<RecordRef>>,
 }
 
 /// The reason of a "not archived" entry for a revisit whose payload, in an earlier crawl, cannot
@@ -85,16 +86,22 @@ struct PendingRevisit {
     refers_to_date: Option<String>,
 }
 
-/// What the mirror makes of one URL.
+/// What the mirror makes of one URL (boxed parts: an entry is 32 bytes, one per URL).
 #[derive(Debug, Clone)]
 pub enum Entry {
     /// A response to show (any status but a redirect with a usable `Location`).
     Archived(Box<Capture>),
     /// A 3xx with a `Location` (resolved against its URL).
-    Redirect { capture: Box<Capture>, target: Url },
+    Redirect {
+        capture: Box<Capture>,
+        target: Box<Url>,
+    },
     /// In scope, never archived; the crawl's reason.
-    NotArchived { url: Url, reason: String },
+    NotArchived { url: Box<Url>, reason: Box<str> },
 }
+
+// The catalogue holds an entry for every URL of the archive: keep it from growing back.
+const _: () = assert!(std::mem::size_of::<Entry>() <= 32);
 
 impl Entry {
     pub fn url(&self) -> &Url {
@@ -239,13 +246,14 @@ impl Catalog {
             }
         }
         catalog.resolve_in_earlier_crawl(elsewhere, &mut captures, &mut outcomes);
+        let rendered_type: Arc<str> = RENDERED_CONTENT_TYPE.into();
         for (key, mut capture) in captures {
             if let Some(at) = rendered.get(&capture.record)
-                && capture.mime == "text/html"
+                && &*capture.mime == "text/html"
             {
-                capture.rendered = Some(at.clone());
+                capture.rendered = Some(Box::new(at.clone()));
                 // The rendered DOM is serialised as UTF-8, whatever the page was sent in.
-                capture.content_type = Some(RENDERED_CONTENT_TYPE.to_owned());
+                capture.content_type = Some(rendered_type.clone());
             }
             let target = capture
                 .location
@@ -253,7 +261,10 @@ impl Catalog {
                 .filter(|_| (300..400).contains(&capture.status))
                 .and_then(|loc| capture.url.join(loc.trim()).ok());
             let entry = match target {
-                Some(target) => Entry::Redirect { capture, target },
+                Some(target) => Entry::Redirect {
+                    capture,
+                    target: Box::new(target),
+                },
                 None => Entry::Archived(capture),
             };
             catalog.entries.insert(key, entry);
@@ -262,7 +273,10 @@ impl Catalog {
             catalog
                 .entries
                 .entry(key)
-                .or_insert(Entry::NotArchived { url, reason });
+                .or_insert_with(|| Entry::NotArchived {
+                    url: Box::new(url),
+                    reason: reason.into(),
+                });
         }
         catalog.warc_files = files;
         Ok(Ok(catalog))
@@ -387,6 +401,7 @@ impl Segment {
     /// where no record starts, or records that run past the next segment's start.
     fn read(&self, index: Option<&MemberEnds>, ids: &IdHash) -> Result<Tables, StaleIndex> {
         let mut tables = Tables::default();
+        let mut types = Shared::default();
         let mut reader = match WarcReader::open_at(&self.path, self.start) {
             Ok(reader) => reader,
             Err(err) => {
@@ -473,16 +488,16 @@ impl Segment {
                     };
                     let content_type = header("content-type");
                     let capture = Box::new(Capture {
-                        mime: content_type
+                        mime: types.of(&content_type
                             .as_deref()
                             .map(crate::content::media_type)
-                            .unwrap_or_default(),
-                        content_type,
-                        location: header("location"),
+                            .unwrap_or_default()),
+                        content_type: content_type.map(|t| types.of(&t)),
+                        location: header("location").map(String::into_boxed_str),
                         status: http.status,
                         url,
-                        date,
-                        payload_digest: h.get("WARC-Payload-Digest").map(str::to_string),
+                        date: date.into_boxed_str(),
+                        payload_digest: h.get("WARC-Payload-Digest").map(Box::from),
                         truncated: h.get("WARC-Truncated").is_some(),
                         payload_at: here.clone(),
                         record: here,
@@ -530,6 +545,21 @@ impl Segment {
 
 /// A jump the index asked for did not land on a record: the index is not this WARC's.
 struct StaleIndex;
+
+/// One shared copy of each distinct text: media types, a handful per site and one per capture.
+#[derive(Default)]
+struct Shared(HashSet<Arc<str>>);
+
+impl Shared {
+    fn of(&mut self, text: &str) -> Arc<str> {
+        if let Some(shared) = self.0.get(text) {
+            return shared.clone();
+        }
+        let shared: Arc<str> = text.into();
+        self.0.insert(shared.clone());
+        shared
+    }
+}
 
 /// Record ids as 128-bit hashes: a table of every response's place by its id is then a third
 /// of its size with the ids as text. Keyed afresh for every reading, so that no WARC can hold

@@ -73,8 +73,8 @@ impl ManifestLine {
         self.warc = Some(capture.record.file.to_string());
         self.offset = Some(capture.record.offset);
         self.status = Some(capture.status);
-        self.mime = Some(capture.mime.clone()).filter(|m| !m.is_empty());
-        self.payload_digest = capture.payload_digest.clone();
+        self.mime = Some(capture.mime.to_string()).filter(|m| !m.is_empty());
+        self.payload_digest = capture.payload_digest.as_deref().map(str::to_string);
         self.rewritten = rewritten;
         self.rendered = capture.rendered.as_ref().map(|at| RenderedFrom {
             warc: at.file.to_string(),

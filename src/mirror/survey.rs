@@ -34,7 +34,7 @@ pub(super) fn scope_of(catalog: &Catalog) -> Option<Scope> {
         for _ in 0..MAX_REDIRECT_HOPS {
             match catalog.entries.get(&dedup_key(&url)) {
                 Some(Entry::Redirect { target, .. }) => {
-                    url = target.clone();
+                    url = (**target).clone();
                     seeds.push(url.clone());
                 }
                 _ => break,
@@ -101,15 +101,15 @@ pub(super) fn settle(catalog: &mut Catalog, found: BTreeSet<Finding>) -> Vec<Str
                 if let Some(Entry::Archived(capture)) = catalog.entries.get_mut(&key)
                     && is_generic_mime(&capture.mime)
                 {
-                    capture.mime = "text/css".to_string();
+                    capture.mime = "text/css".into();
                     stylesheets.push(key);
                 }
             }
             Finding::NotArchived(key, text) => {
                 let Ok(url) = Url::parse(&text) else { continue };
                 catalog.entries.entry(key).or_insert(Entry::NotArchived {
-                    url,
-                    reason: "not-fetched".to_string(),
+                    url: Box::new(url),
+                    reason: "not-fetched".into(),
                 });
             }
         }
@@ -180,7 +180,7 @@ pub(super) fn correct_generic_types(warc_dir: &Path, catalog: &mut Catalog) {
         .collect();
     for (key, mime) in sniffed {
         if let Some(Entry::Archived(capture)) = catalog.entries.get_mut(&key) {
-            capture.mime = mime.to_string();
+            capture.mime = mime.into();
         }
     }
 }

@@ -74,7 +74,7 @@ pub fn collect_pages(catalog: &Catalog) -> PageList {
         if list.main.is_none()
             && let Entry::Archived(c) | Entry::Redirect { capture: c, .. } = entry
         {
-            list.main = Some((seed.to_string(), c.date.clone()));
+            list.main = Some((seed.to_string(), c.date.to_string()));
         }
         if let Some(page) = follow_to_page(catalog, entry)
             && taken.insert(dedup_key(&page.url))
@@ -100,7 +100,7 @@ pub fn collect_pages(catalog: &Catalog) -> PageList {
         list.main = list
             .pages
             .first()
-            .map(|p| (p.capture.url.to_string(), p.capture.date.clone()));
+            .map(|p| (p.capture.url.to_string(), p.capture.date.to_string()));
     }
     list
 }
@@ -120,7 +120,7 @@ fn follow_to_page<'a>(catalog: &'a Catalog, mut entry: &'a Entry) -> Option<&'a 
 fn is_page(capture: &Capture) -> bool {
     (200..300).contains(&capture.status)
         && matches!(
-            capture.mime.as_str(),
+            &*capture.mime,
             "text/html" | "application/xhtml+xml" | "application/xhtml"
         )
 }
