@@ -232,12 +232,12 @@ impl Catalog {
         // it wins, as a later render of the same record would).
         let rendered: HashMap<RecordRef, RecordRef> = conversions
             .into_iter()
-            .filter_map(|(refers_to, at)| Some((by_id.get(&ids.of(&refers_to))?.clone(), at)))
+            .filter_map(|(refers_to, at)| Some((by_id.get(ids.of(&refers_to))?.clone(), at)))
             .collect();
         // Revisits take their payload from the record they refer to.
         let mut elsewhere = Vec::new();
         for mut revisit in revisits {
-            match by_id.get(&ids.of(&revisit.refers_to)) {
+            match by_id.get(ids.of(&revisit.refers_to)) {
                 Some(target) => {
                     revisit.capture.payload_at = target.clone();
                     offer(&mut captures, revisit.capture);
@@ -291,8 +291,7 @@ struct Tables {
     /// mirror's page faults.
     captures: HashMap<String, Box<Capture>>,
     outcomes: HashMap<String, (Url, String)>,
-    /// Where each response and revisit is, by its record id's hash ([`IdHash`]).
-    by_id: HashMap<u128, RecordRef>,
+    by_id: ById,
     revisits: Vec<PendingRevisit>,
     conversions: Vec<(String, RecordRef)>,
     /// The first warcinfo record with fields (or the last one seen while none had any).
@@ -306,12 +305,11 @@ impl Tables {
     /// Makes room for the entries of all `parts` (an upper bound: a URL or id in several parts
     /// is counted in each).
     fn reserve<'a>(&mut self, parts: impl Iterator<Item = &'a Tables>) {
-        let mut sizes = [0usize; 5];
+        let mut sizes = [0usize; 4];
         for part in parts {
             let lens = [
                 part.captures.len(),
                 part.outcomes.len(),
-                part.by_id.len(),
                 part.revisits.len(),
                 part.conversions.len(),
             ];
@@ -319,10 +317,9 @@ impl Tables {
                 *size += len;
             }
         }
-        let [captures, outcomes, by_id, revisits, conversions] = sizes;
+        let [captures, outcomes, revisits, conversions] = sizes;
         self.captures.reserve(captures);
         self.outcomes.reserve(outcomes);
-        self.by_id.reserve(by_id);
         self.revisits.reserve(revisits);
         self.conversions.reserve(conversions);
     }
@@ -335,7 +332,7 @@ impl Tables {
             offer(&mut self.captures, capture);
         }
         self.outcomes.extend(later.outcomes);
-        self.by_id.extend(later.by_id);
+        self.by_id.0.extend(later.by_id.0);
         self.revisits.extend(later.revisits);
         self.conversions.extend(later.conversions);
         if self.info.as_ref().is_none_or(|i| i.fields.is_empty()) && later.info.is_some() {
@@ -402,6 +399,7 @@ impl Segment {
     fn read(&self, index: Option<&MemberEnds>, ids: &IdHash) -> Result<Tables, StaleIndex> {
         let mut tables = Tables::default();
         let mut types = Shared::default();
+        let mut by_id = Vec::new();
         let mut reader = match WarcReader::open_at(&self.path, self.start) {
             Ok(reader) => reader,
             Err(err) => {
@@ -455,7 +453,7 @@ impl Segment {
             if matches!(kind.as_str(), "response" | "revisit")
                 && let Some(id) = h.get("WARC-Record-ID")
             {
-                tables.by_id.insert(ids.of(id), here.clone());
+                by_id.push((ids.of(id), here.clone()));
             }
             let target = h.get("WARC-Target-URI").and_then(|u| Url::parse(u).ok());
             let date = h.get("WARC-Date").unwrap_or("").to_string();
@@ -539,12 +537,41 @@ impl Segment {
                 _ => {}
             }
         }
+        tables.by_id = ById::of_segment(by_id);
         Ok(tables)
     }
 }
 
 /// A jump the index asked for did not land on a record: the index is not this WARC's.
 struct StaleIndex;
+
+/// Where each response and revisit is, by its record id's hash ([`IdHash`]): one list per
+/// segment, sorted by hash, the segments in reading order. Lists rather than one table: merging
+/// the segments' tables copies nothing, and nothing is rounded up to a power of two (most
+/// crawls never look an id up: only revisits and conversions refer to records).
+#[derive(Default)]
+struct ById(Vec<Vec<(u128, RecordRef)>>);
+
+impl ById {
+    /// One segment's records, in the order read.
+    fn of_segment(mut places: Vec<(u128, RecordRef)>) -> ById {
+        // Stable: of two records with one id, the later stays the later.
+        places.sort_by_key(|(id, _)| *id);
+        places.shrink_to_fit();
+        ById(vec![places])
+    }
+
+    /// The place of the last record read with this id.
+    fn get(&self, id: u128) -> Option<&RecordRef> {
+        self.0.iter().rev().find_map(|places| {
+            let end = places.partition_point(|(at, _)| *at <= id);
+            places[..end]
+                .last()
+                .filter(|(at, _)| *at == id)
+                .map(|(_, place)| place)
+        })
+    }
+}
 
 /// One shared copy of each distinct text: media types, a handful per site and one per capture.
 #[derive(Default)]
@@ -759,4 +786,38 @@ fn parse_fields(block: &[u8]) -> Vec<(String, String)> {
         .filter_map(|line| line.split_once(':'))
         .map(|(n, v)| (n.trim().to_string(), v.trim().to_string()))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(offset: u64) -> RecordRef {
+        RecordRef {
+            file: "a.warc.gz".into(),
+            offset,
+            folder: None,
+        }
+    }
+
+    #[test]
+    fn the_last_record_read_with_an_id_is_the_one_found() {
+        let ids = IdHash::new();
+        let [a, b, c] = ["<urn:uuid:a>", "<urn:uuid:b>", "<urn:uuid:c>"].map(|id| ids.of(id));
+        let mut by_id = ById::of_segment(vec![(b, at(1)), (a, at(2)), (b, at(3))]);
+        by_id.0.extend(ById::of_segment(vec![(a, at(4))]).0);
+        by_id.0.extend(ById::of_segment(Vec::new()).0);
+        assert_eq!(
+            by_id.get(a).map(|r| r.offset),
+            Some(4),
+            "a later segment wins"
+        );
+        assert_eq!(
+            by_id.get(b).map(|r| r.offset),
+            Some(3),
+            "so does a later record"
+        );
+        assert_eq!(by_id.get(c), None);
+        assert_eq!(ById::default().get(a), None);
+    }
 }
