@@ -9,7 +9,7 @@ use std::hint::black_box;
 use std::io::Cursor;
 use std::path::{Path, PathBuf};
 
-use arkiv::mirror::catalog::{Capture, RecordRef};
+use arkiv::mirror::catalog::{Capture, RecordRef, WarcFile};
 use arkiv::mirror::payload::read_body;
 use arkiv::warc::reader::WarcReader;
 use arkiv::warc::writer::{Block, HttpRecordMeta, WarcWriter, WarcinfoFields, WriterOptions};
@@ -187,7 +187,7 @@ fn reading(c: &mut Criterion) {
     });
     // As the mirror reads: one body at a time from the record's offset (open, seek, inflate, skip
     // the HTTP head), once per document.
-    let file: std::sync::Arc<str> = path.file_name().unwrap().to_string_lossy().into();
+    let file = WarcFile::here(&path.file_name().unwrap().to_string_lossy());
     let captures: Vec<Capture> = messages
         .iter()
         .zip(&offsets)
@@ -195,7 +195,6 @@ fn reading(c: &mut Criterion) {
             let at = RecordRef {
                 file: file.clone(),
                 offset: *offset,
-                folder: None,
             };
             Capture {
                 url: Url::parse(uri).unwrap(),

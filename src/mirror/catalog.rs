@@ -60,21 +60,39 @@ pub struct Capture {
 /// be read; the detail follows after `": "`.
 pub const REFERRED_MISSING: &str = "referred-payload-missing";
 
-/// A record's place: WARC file name (in `warc/`) and gzip member offset. The names are shared
-/// (one allocation per WARC file, not per record).
+/// A WARC file records are read from.
+#[derive(Debug, PartialEq, Eq, Hash)]
+pub struct WarcFile {
+    /// The file's name (in `warc/`).
+    pub name: Box<str>,
+    /// The `warc/` folder of the earlier crawl that holds the file, when it is not this
+    /// crawl's.
+    pub folder: Option<PathBuf>,
+}
+
+impl WarcFile {
+    /// A file of this crawl's `warc/` folder.
+    pub fn here(name: &str) -> Arc<WarcFile> {
+        Arc::new(WarcFile {
+            name: name.into(),
+            folder: None,
+        })
+    }
+}
+
+/// A record's place: its WARC file and gzip member offset. The file is shared (one allocation
+/// per WARC file, not per record): a place is 16 bytes, and a capture holds two.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct RecordRef {
-    pub file: Arc<str>,
+    pub file: Arc<WarcFile>,
     pub offset: u64,
-    /// The `warc/` folder of the earlier crawl that holds the record, when it is not this
-    /// crawl's.
-    pub folder: Option<Arc<Path>>,
 }
 
 impl RecordRef {
     /// The record's WARC file, given this crawl's `warc/` folder.
     pub fn path(&self, warc_dir: &Path) -> PathBuf {
-        self.folder.as_deref().unwrap_or(warc_dir).join(&*self.file)
+        let folder = self.file.folder.as_deref().unwrap_or(warc_dir);
+        folder.join(&*self.file.name)
     }
 }
 
@@ -100,8 +118,10 @@ pub enum Entry {
     NotArchived { url: Box<Url>, reason: Box<str> },
 }
 
-// The catalogue holds an entry for every URL of the archive: keep it from growing back.
+// The catalogue holds an entry and a capture for every URL of the archive: keep them from
+// growing back.
 const _: () = assert!(std::mem::size_of::<Entry>() <= 32);
+const _: () = assert!(std::mem::size_of::<Capture>() <= 224);
 
 impl Entry {
     pub fn url(&self) -> &Url {
@@ -346,7 +366,7 @@ impl Tables {
 /// A stretch of one WARC file: from a member's offset to the next segment's (or the end).
 struct Segment {
     path: PathBuf,
-    file: Arc<str>,
+    file: Arc<WarcFile>,
     start: u64,
     stop: Option<u64>,
 }
@@ -354,18 +374,19 @@ struct Segment {
 /// Parts of a file for the readers to share: without an index, the whole file; with one, cut
 /// at indexed members into about four parts per thread.
 fn segments_of(path: &Path, index: Option<&MemberEnds>) -> Vec<Segment> {
-    let file: Arc<str> = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default()
-        .into();
+    let file = WarcFile::here(
+        &path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default(),
+    );
     let whole = || Segment {
         path: path.to_path_buf(),
         file: file.clone(),
         start: 0,
         stop: None,
     };
-    let Some(ends) = index.and_then(|index| index.of(&file)) else {
+    let Some(ends) = index.and_then(|index| index.of(&file.name)) else {
         return vec![whole()];
     };
     let len = fs_err::metadata(path).map(|m| m.len()).unwrap_or(0);
@@ -408,7 +429,7 @@ impl Segment {
                 return Ok(tables);
             }
         };
-        let ends = index.and_then(|index| index.of(&self.file));
+        let ends = index.and_then(|index| index.of(&self.file.name));
         let file_len = fs_err::metadata(&self.path).map(|m| m.len()).unwrap_or(0);
         // A segment after the first starts at a member the index lists, and must find that
         // very record there.
@@ -445,7 +466,6 @@ impl Segment {
             let here = RecordRef {
                 file: self.file.clone(),
                 offset: head.offset,
-                folder: None,
             };
             let kind = h.get("WARC-Type").unwrap_or("").to_string();
             // Revisits and conversions refer to responses (a conversion to a revisit, too):
@@ -724,7 +744,9 @@ impl Catalog {
                 return;
             }
         };
-        let warc_dir: Arc<Path> = index.crawl().warc_dir().into();
+        let warc_dir = index.crawl().warc_dir();
+        // The earlier crawl's files, each once.
+        let mut files: HashMap<String, Arc<WarcFile>> = HashMap::new();
         for mut revisit in revisits {
             let Some(digest) = revisit.capture.payload_digest.clone() else {
                 continue;
@@ -737,10 +759,15 @@ impl Catalog {
             };
             let why = match index.find(&refers) {
                 Ok(Some((payload, _))) => {
+                    let file = files.entry(payload.file).or_insert_with_key(|name| {
+                        Arc::new(WarcFile {
+                            name: name.as_str().into(),
+                            folder: Some(warc_dir.to_path_buf()),
+                        })
+                    });
                     revisit.capture.payload_at = RecordRef {
-                        file: payload.file.into(),
+                        file: file.clone(),
                         offset: payload.offset,
-                        folder: Some(warc_dir.clone()),
                     };
                     offer(captures, revisit.capture);
                     continue;
@@ -794,9 +821,8 @@ mod tests {
 
     fn at(offset: u64) -> RecordRef {
         RecordRef {
-            file: "a.warc.gz".into(),
+            file: WarcFile::here("a.warc.gz"),
             offset,
-            folder: None,
         }
     }
 

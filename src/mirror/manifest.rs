@@ -70,14 +70,14 @@ impl ManifestLine {
 
     pub fn with_record(mut self, capture: &Capture, rewritten: bool) -> ManifestLine {
         // The capture's own record (a revisit names its original through WARC-Refers-To).
-        self.warc = Some(capture.record.file.to_string());
+        self.warc = Some(capture.record.file.name.to_string());
         self.offset = Some(capture.record.offset);
         self.status = Some(capture.status);
         self.mime = Some(capture.mime.to_string()).filter(|m| !m.is_empty());
         self.payload_digest = capture.payload_digest.as_deref().map(str::to_string);
         self.rewritten = rewritten;
         self.rendered = capture.rendered.as_ref().map(|at| RenderedFrom {
-            warc: at.file.to_string(),
+            warc: at.file.name.to_string(),
             offset: at.offset,
         });
         self

@@ -22,7 +22,9 @@ use crate::warc::reader::WarcReader;
 pub fn earlier_folder(catalog: &Catalog) -> Option<PathBuf> {
     let old = catalog.info.get(DEDUP_FROM_FIELD)?;
     let refers_out = catalog.entries.values().any(|entry| match entry {
-        Entry::Archived(c) | Entry::Redirect { capture: c, .. } => c.payload_at.folder.is_some(),
+        Entry::Archived(c) | Entry::Redirect { capture: c, .. } => {
+            c.payload_at.file.folder.is_some()
+        }
         Entry::NotArchived { reason, .. } => reason.starts_with(REFERRED_MISSING),
     });
     refers_out.then(|| PathBuf::from(old))
@@ -94,9 +96,9 @@ pub fn write_referred_warc(catalog: &Catalog, path: &Path) -> Result<usize, Wacz
         let (Entry::Archived(c) | Entry::Redirect { capture: c, .. }) = entry else {
             continue;
         };
-        if let Some(folder) = &c.payload_at.folder {
+        if let Some(folder) = &c.payload_at.file.folder {
             wanted
-                .entry(folder.join(&*c.payload_at.file))
+                .entry(folder.join(&*c.payload_at.file.name))
                 .or_default()
                 .push(c.payload_at.offset);
         }
