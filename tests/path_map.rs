@@ -167,6 +167,11 @@ fn mapper_separates_case_twins() {
     assert_eq!(lower.as_str(), "h/sag~2.html");
     assert_eq!(mapper.lookup(&url("http://h/sag.html#top")), Some(&lower));
     assert_eq!(mapper.assign(&url("http://h/sag.html"), None), lower);
+    let names = mapper.into_names();
+    assert_eq!(names.len(), 2);
+    assert_eq!(names.lookup(&url("http://h/Sag.html#x")), Some(&upper));
+    assert_eq!(names.lookup(&url("http://h/sag.html")), Some(&lower));
+    assert_eq!(names.lookup(&url("http://h/SAG.html")), None);
 }
 
 #[test]

@@ -19,7 +19,7 @@ use super::catalog::{Capture, Catalog, Entry};
 use super::files::{replace_file, write_manifest};
 use super::manifest::{ManifestKind, ManifestLine, WrittenLine, sha1_file_digest};
 use super::pages::{self, LandingInfo};
-use super::path_map::{MirrorPath, PathMapper, relative_href, safe_join};
+use super::path_map::{MirrorNames, MirrorPath, PathMapper, relative_href, safe_join};
 use super::payload;
 use super::rewrite::{link_edits, safe_href, splice};
 use super::snapshot::inert_script_edits;
@@ -81,7 +81,7 @@ struct Plan {
     root: PathBuf,
     catalog: Catalog,
     /// Every entry's file, by the entry's URL.
-    paths: PathMapper,
+    paths: MirrorNames,
     /// The crawl's scope: in-scope links no record answers get a "not archived" page.
     scope: Option<Scope>,
 }
@@ -252,7 +252,7 @@ impl Results {
 
 /// Names every entry's file. Sorted by URL so that names (and collision suffixes) depend only
 /// on the set of URLs.
-fn assign_paths(catalog: &Catalog) -> PathMapper {
+fn assign_paths(catalog: &Catalog) -> MirrorNames {
     let mut mapper = PathMapper::new();
     mapper.reserve(catalog.entries.len());
     let mut order: Vec<(&String, &Entry)> = catalog.entries.iter().collect();
@@ -265,7 +265,7 @@ fn assign_paths(catalog: &Catalog) -> PathMapper {
     for (_, entry) in order {
         mapper.assign(entry.url(), Some(entry.mime()));
     }
-    mapper
+    mapper.into_names()
 }
 
 impl Plan {

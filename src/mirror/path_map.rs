@@ -123,8 +123,7 @@ pub enum PathError {
 pub struct PathMapper {
     /// Hash of the URL without fragment → its path.
     by_url: HashMap<u128, MirrorPath>,
-    /// The keys of the URL hash.
-    url_keys: [std::hash::RandomState; 2],
+    url_hash: UrlHash,
     /// Hash of the folded form of every path handed out, files and folders.
     taken: HashSet<u128>,
     /// Folded (assigned parent + wanted folder name) → assigned folder path.
@@ -144,7 +143,7 @@ impl PathMapper {
         taken.insert(name_hash(&fold(MirrorPath::top_index().as_str())));
         PathMapper {
             by_url: HashMap::new(),
-            url_keys: [std::hash::RandomState::new(), std::hash::RandomState::new()],
+            url_hash: UrlHash::new(),
             taken,
             folders: HashMap::new(),
         }
@@ -153,7 +152,7 @@ impl PathMapper {
     /// The path for `url` (fragment ignored). A URL assigned before keeps its path whatever
     /// `mime` says now.
     pub fn assign(&mut self, url: &Url, mime: Option<&str>) -> MirrorPath {
-        let key = self.url_hash(url);
+        let key = self.url_hash.of(url);
         if let Some(path) = self.by_url.get(&key) {
             return path.clone();
         }
@@ -181,7 +180,7 @@ impl PathMapper {
 
     /// The path assigned to `url` (fragment ignored), if any.
     pub fn lookup(&self, url: &Url) -> Option<&MirrorPath> {
-        self.by_url.get(&self.url_hash(url))
+        self.by_url.get(&self.url_hash.of(url))
     }
 
     /// Makes room for `more` URLs (one table allocation instead of a doubling series).
@@ -190,10 +189,12 @@ impl PathMapper {
         self.taken.reserve(more);
     }
 
-    fn url_hash(&self, url: &Url) -> u128 {
-        let text = url_key(url);
-        let [a, b] = &self.url_keys;
-        (u128::from(a.hash_one(text)) << 64) | u128::from(b.hash_one(text))
+    /// The names given, for lookups only: the tables that keep new names unique are dropped.
+    pub fn into_names(self) -> MirrorNames {
+        MirrorNames {
+            by_url: self.by_url,
+            url_hash: self.url_hash,
+        }
     }
 
     /// Number of URLs assigned.
@@ -221,6 +222,45 @@ impl PathMapper {
         };
         self.folders.insert(key, assigned.clone());
         assigned
+    }
+}
+
+/// The names a [`PathMapper`] gave, by URL (fragment ignored).
+#[derive(Debug)]
+pub struct MirrorNames {
+    by_url: HashMap<u128, MirrorPath>,
+    url_hash: UrlHash,
+}
+
+impl MirrorNames {
+    /// The path given to `url` (fragment ignored), if any.
+    pub fn lookup(&self, url: &Url) -> Option<&MirrorPath> {
+        self.by_url.get(&self.url_hash.of(url))
+    }
+
+    /// Number of URLs named.
+    pub fn len(&self) -> usize {
+        self.by_url.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.by_url.is_empty()
+    }
+}
+
+/// A URL's 128-bit hash (its text without the fragment), keyed afresh for every mapper.
+#[derive(Debug, Clone)]
+struct UrlHash([std::hash::RandomState; 2]);
+
+impl UrlHash {
+    fn new() -> UrlHash {
+        UrlHash([std::hash::RandomState::new(), std::hash::RandomState::new()])
+    }
+
+    fn of(&self, url: &Url) -> u128 {
+        let text = url_key(url);
+        let [a, b] = &self.0;
+        (u128::from(a.hash_one(text)) << 64) | u128::from(b.hash_one(text))
     }
 }
 
