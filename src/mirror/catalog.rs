@@ -23,6 +23,7 @@ use url::Url;
 
 use crate::dedup::{DEDUP_FROM_FIELD, EarlierCrawl, ReferredIndex, RefersTo};
 use crate::urls::dedup_key;
+use crate::warc::digest::SHA1_LABEL;
 use crate::warc::reader::WarcReader;
 use crate::warc::record::WarcHeaders;
 use crate::warc::{OUTCOME_CONTENT_TYPE, OUTCOME_FIELD, parse_response_head};
@@ -45,7 +46,7 @@ pub struct Capture {
     /// The full `Content-Type` value (its charset matters for HTML and CSS), shared likewise.
     pub content_type: Option<Arc<str>>,
     pub location: Option<Box<str>>,
-    pub payload_digest: Option<Box<str>>,
+    pub payload_digest: Option<Digest>,
     pub truncated: bool,
     /// Where the payload is: the response record itself, or for a revisit the record it refers to.
     pub payload_at: RecordRef,
@@ -59,6 +60,36 @@ pub struct Capture {
 /// The reason of a "not archived" entry for a revisit whose payload, in an earlier crawl, cannot
 /// be read; the detail follows after `": "`.
 pub const REFERRED_MISSING: &str = "referred-payload-missing";
+
+/// A `WARC-Payload-Digest` value. A SHA-1 in the form arkiv writes (`sha1:` and 32 base32
+/// letters) is kept as its 20 bytes, any other value as its text; `text` gives the value back
+/// exactly as it was read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Digest {
+    Sha1([u8; 20]),
+    Text(Box<str>),
+}
+
+impl Digest {
+    pub fn parse(value: &str) -> Digest {
+        let base32 = data_encoding::BASE32;
+        if let Some(letters) = value.strip_prefix(SHA1_LABEL)
+            && let Ok(bytes) = base32.decode(letters.as_bytes())
+            && let Ok(bytes) = <[u8; 20]>::try_from(bytes)
+            && base32.encode(&bytes) == letters
+        {
+            return Digest::Sha1(bytes);
+        }
+        Digest::Text(value.into())
+    }
+
+    pub fn text(&self) -> String {
+        match self {
+            Digest::Sha1(bytes) => format!("{SHA1_LABEL}{}", data_encoding::BASE32.encode(bytes)),
+            Digest::Text(text) => text.to_string(),
+        }
+    }
+}
 
 /// A WARC file records are read from.
 #[derive(Debug, PartialEq, Eq, Hash)]
@@ -515,7 +546,7 @@ impl Segment {
                         status: http.status,
                         url,
                         date: date.into_boxed_str(),
-                        payload_digest: h.get("WARC-Payload-Digest").map(Box::from),
+                        payload_digest: h.get("WARC-Payload-Digest").map(Digest::parse),
                         truncated: h.get("WARC-Truncated").is_some(),
                         payload_at: here.clone(),
                         record: here,
@@ -748,7 +779,7 @@ impl Catalog {
         // The earlier crawl's files, each once.
         let mut files: HashMap<String, Arc<WarcFile>> = HashMap::new();
         for mut revisit in revisits {
-            let Some(digest) = revisit.capture.payload_digest.clone() else {
+            let Some(digest) = revisit.capture.payload_digest.as_ref().map(Digest::text) else {
                 continue;
             };
             let refers = RefersTo {
@@ -823,6 +854,23 @@ mod tests {
         RecordRef {
             file: WarcFile::here("a.warc.gz"),
             offset,
+        }
+    }
+
+    #[test]
+    fn a_digest_comes_back_as_it_was_read() {
+        let sha1 = "sha1:3I42H3S6NNFQ2MSVX7XZKYAYSCX5QBYJ";
+        assert!(matches!(Digest::parse(sha1), Digest::Sha1(_)));
+        for value in [
+            sha1,
+            "sha1:3i42h3s6nnfq2msvx7xzkyayscx5qbyj",
+            "sha1:3I42H3S6NNFQ2MSVX7XZKYAYSCX5QBY",
+            "sha1:3I42H3S6NNFQ2MSVX7XZKYAYSCX5QBYJAAAAAAAA",
+            "sha256:b5bb9d8014a0f9b1d61e21e796d78dccdf1352f23cd32812f4850b878ae4944c",
+            "sha1:",
+            "",
+        ] {
+            assert_eq!(Digest::parse(value).text(), value);
         }
     }
 

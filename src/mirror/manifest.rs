@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::catalog::Capture;
+use super::catalog::{Capture, Digest};
 use super::path_map::MirrorPath;
 
 /// What a mirror file is.
@@ -74,7 +74,7 @@ impl ManifestLine {
         self.offset = Some(capture.record.offset);
         self.status = Some(capture.status);
         self.mime = Some(capture.mime.to_string()).filter(|m| !m.is_empty());
-        self.payload_digest = capture.payload_digest.as_deref().map(str::to_string);
+        self.payload_digest = capture.payload_digest.as_ref().map(Digest::text);
         self.rewritten = rewritten;
         self.rendered = capture.rendered.as_ref().map(|at| RenderedFrom {
             warc: at.file.name.to_string(),
