@@ -21,6 +21,7 @@ use rayon::prelude::*;
 
 use url::Url;
 
+use super::text_hash::TextHash;
 use crate::dedup::{DEDUP_FROM_FIELD, EarlierCrawl, ReferredIndex, RefersTo};
 use crate::urls::dedup_key;
 use crate::warc::digest::SHA1_LABEL;
@@ -246,7 +247,7 @@ impl Catalog {
             .iter()
             .flat_map(|path| segments_of(path, index))
             .collect();
-        let ids = IdHash::new();
+        let ids = TextHash::new();
         let read: Vec<Result<Tables, StaleIndex>> =
             segments.par_iter().map(|s| s.read(index, &ids)).collect();
         let mut tables = Tables::default();
@@ -448,7 +449,7 @@ impl Segment {
     /// Reads the segment's records. `Err` when the index proves not to be this file's: a
     /// segment that does not start at the record the index names there, a jump that lands
     /// where no record starts, or records that run past the next segment's start.
-    fn read(&self, index: Option<&MemberEnds>, ids: &IdHash) -> Result<Tables, StaleIndex> {
+    fn read(&self, index: Option<&MemberEnds>, ids: &TextHash) -> Result<Tables, StaleIndex> {
         let mut tables = Tables::default();
         let mut types = Shared::default();
         let mut by_id = Vec::new();
@@ -596,8 +597,8 @@ impl Segment {
 /// A jump the index asked for did not land on a record: the index is not this WARC's.
 struct StaleIndex;
 
-/// Where each response and revisit is, by its record id's hash ([`IdHash`]): one list per
-/// segment, sorted by hash, the segments in reading order. Lists rather than one table: merging
+/// Where each response and revisit is, by its record id's hash (a [`TextHash`] keyed for one
+/// reading: a third of the ids' size as text): one list per segment, sorted by hash, the segments in reading order. Lists rather than one table: merging
 /// the segments' tables copies nothing, and nothing is rounded up to a power of two (most
 /// crawls never look an id up: only revisits and conversions refer to records).
 #[derive(Default)]
@@ -636,23 +637,6 @@ impl Shared {
         let shared: Arc<str> = text.into();
         self.0.insert(shared.clone());
         shared
-    }
-}
-
-/// Record ids as 128-bit hashes: a table of every response's place by its id is then a third
-/// of its size with the ids as text. Keyed afresh for every reading, so that no WARC can hold
-/// ids made to share a hash (by chance, two of a billion ids share one with odds of 10⁻²¹).
-struct IdHash([std::hash::RandomState; 2]);
-
-impl IdHash {
-    fn new() -> IdHash {
-        IdHash([std::hash::RandomState::new(), std::hash::RandomState::new()])
-    }
-
-    fn of(&self, id: &str) -> u128 {
-        use std::hash::BuildHasher as _;
-        let [a, b] = &self.0;
-        (u128::from(a.hash_one(id)) << 64) | u128::from(b.hash_one(id))
     }
 }
 
@@ -876,7 +860,7 @@ mod tests {
 
     #[test]
     fn the_last_record_read_with_an_id_is_the_one_found() {
-        let ids = IdHash::new();
+        let ids = TextHash::new();
         let [a, b, c] = ["<urn:uuid:a>", "<urn:uuid:b>", "<urn:uuid:c>"].map(|id| ids.of(id));
         let mut by_id = ById::of_segment(vec![(b, at(1)), (a, at(2)), (b, at(3))]);
         by_id.0.extend(ById::of_segment(vec![(a, at(4))]).0);

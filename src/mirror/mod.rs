@@ -11,5 +11,6 @@ pub mod rewrite;
 pub mod snapshot;
 mod spill;
 mod survey;
+mod text_hash;
 
 pub use builder::{MirrorReport, build_mirror};

@@ -15,10 +15,12 @@ mod name;
 
 use std::collections::{HashMap, HashSet};
 use std::fmt;
-use std::hash::{BuildHasher, Hasher};
+use std::hash::Hasher as _;
 use std::path::PathBuf;
 
 use url::Url;
+
+use super::text_hash::TextHash;
 
 pub use from_url::url_to_path;
 pub use href::relative_href;
@@ -248,19 +250,17 @@ impl MirrorNames {
     }
 }
 
-/// A URL's 128-bit hash (its text without the fragment), keyed afresh for every mapper.
+/// A URL's 128-bit hash: of its text without the fragment, keyed afresh for every mapper.
 #[derive(Debug, Clone)]
-struct UrlHash([std::hash::RandomState; 2]);
+struct UrlHash(TextHash);
 
 impl UrlHash {
     fn new() -> UrlHash {
-        UrlHash([std::hash::RandomState::new(), std::hash::RandomState::new()])
+        UrlHash(TextHash::new())
     }
 
     fn of(&self, url: &Url) -> u128 {
-        let text = url_key(url);
-        let [a, b] = &self.0;
-        (u128::from(a.hash_one(text)) << 64) | u128::from(b.hash_one(text))
+        self.0.of(url_key(url))
     }
 }
 
